@@ -1,0 +1,273 @@
+import type { z } from "zod";
+import { isEnvironment, type Environment, ENVIRONMENTS } from "./environments.ts";
+import { PROFILES, type ProfileDefaults } from "./profiles.ts";
+import { IMAGE_DIGEST, rawConfigSchema, SECRET_KEYS, type RawConfig } from "./schema.ts";
+
+/** Every setting of one stack, validated, with the environment's defaults filled in. */
+export interface PlatformConfig {
+  readonly project: string;
+  readonly stack: string;
+  readonly environment: Environment;
+  readonly region: string;
+  readonly network: Readonly<ProfileDefaults["network"]>;
+  readonly domain: { readonly name?: string; readonly certificateArn?: string };
+  readonly allowedHosts: readonly string[];
+  readonly corsOrigins: readonly string[];
+  readonly csrfTrustedOrigins: readonly string[];
+  readonly alarmEmail?: string;
+  readonly adminAllowCidrs: readonly string[];
+  readonly database: Readonly<ProfileDefaults["database"]>;
+  readonly cache: Readonly<ProfileDefaults["cache"]>;
+  readonly app: Readonly<ProfileDefaults["app"]>;
+  readonly web: Readonly<ProfileDefaults["web"]> & { readonly image: string; readonly canaryImage: string };
+  readonly worker: Readonly<ProfileDefaults["worker"]>;
+  readonly waf: Readonly<ProfileDefaults["waf"]>;
+  readonly logRetentionDays: number;
+  readonly backup: Readonly<ProfileDefaults["backup"]>;
+  /** Values are plaintext here: wrap them with `pulumi.secret` at once (the Secrets component does). */
+  readonly thirdPartySecrets: Readonly<Record<string, string>>;
+  /** Tags every taggable resource carries. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** One thing wrong with the config: which key, what value, why, and how to fix it. */
+export interface ConfigIssue {
+  /** Namespaced and dotted as `pulumi config set --path` takes it, e.g. `readiness:database.instances`. */
+  readonly key: string;
+  readonly value: unknown;
+  readonly problem: string;
+  readonly fix: string;
+}
+
+export interface ConfigInput {
+  readonly project: string;
+  readonly stack: string;
+  /** `aws:region`, or a default when unset. */
+  readonly region?: string;
+  /** The project's namespace only, keys without the `project:` prefix, values as Pulumi hands them over. */
+  readonly values: Readonly<Record<string, string>>;
+  /** Keys (without prefix) that were set with `--secret`. */
+  readonly secretKeys: readonly string[];
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: PlatformConfig }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(
+      `${issues.length} config problem${issues.length === 1 ? "" : "s"}; nothing was provisioned:\n` +
+        issues.map((i) => `  - ${formatIssue(i)}`).join("\n"),
+    );
+  }
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const shown = issue.value === undefined ? "(not set)" : JSON.stringify(issue.value);
+  return `${issue.key} = ${shown}: ${issue.problem}. Fix: ${issue.fix}`;
+}
+
+const SECRET_SHOWN = "[secret]";
+
+/**
+ * Validates one stack's config against the schema and the environment's rules and fills in defaults.
+ * Pure: it reads nothing and registers nothing, so every problem is found before any resource exists.
+ */
+export function parsePlatformConfig(input: ConfigInput): ConfigResult {
+  const ns = input.project;
+  const issues: ConfigIssue[] = [];
+  const raw = Object.fromEntries(Object.entries(input.values).map(([k, v]) => [k, parseValue(v)]));
+
+  for (const key of SECRET_KEYS) {
+    if (raw[key] !== undefined && !input.secretKeys.includes(key)) {
+      issues.push({
+        key: `${ns}:${key}`, value: SECRET_SHOWN,
+        problem: "is stored in plaintext in the stack file",
+        fix: `remove it (pulumi config rm ${key} -s ${input.stack}) and set each entry with pulumi config set --secret --path '${key}.NAME' -s ${input.stack}`,
+      });
+    }
+  }
+
+  const envName = typeof raw.environment === "string" ? raw.environment : input.stack;
+  if (!isEnvironment(envName)) {
+    issues.push({
+      key: `${ns}:environment`, value: raw.environment,
+      problem: `stack "${input.stack}" is not named after an environment and sets none`,
+      fix: `pulumi config set environment <${ENVIRONMENTS.join("|")}> -s ${input.stack}`,
+    });
+  }
+
+  const { data, issues: shapeIssues } = parseShape(ns, raw);
+  issues.push(...shapeIssues);
+  if (!isEnvironment(envName)) return { ok: false, issues };
+
+  // Rules still run over what parsed, so that one run reports every problem, not just the first kind.
+  const config = withDefaults(input, envName, data);
+  const reported = new Set(issues.map((i) => i.key));
+  const ruleIssues = [...crossFieldRules(config), ...(envName === "production" ? productionRules(config) : [])];
+  issues.push(...ruleIssues.filter((i) => !reported.has(i.key)));
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, config };
+}
+
+/**
+ * Parses against the schema; each value that fails is reported once and dropped (so its default
+ * applies for the remaining checks), and parsing repeats until what is left is valid.
+ */
+function parseShape(ns: string, raw: Record<string, unknown>): { data: RawConfig; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  let remaining: Record<string, unknown> = structuredClone(raw);
+  for (;;) {
+    const parsed = rawConfigSchema.safeParse(remaining);
+    if (parsed.success) return { data: parsed.data, issues };
+    for (const zodIssue of parsed.error.issues) {
+      const issue = fromZod(ns, raw, zodIssue);
+      if (!issues.some((i) => i.key === issue.key)) issues.push(issue);
+      const path = zodIssue.code === "unrecognized_keys" ? zodIssue.path.map(String).concat(zodIssue.keys[0] ?? "") : zodIssue.path.map(String);
+      remaining = withoutPath(remaining, path.length > 0 ? path : Object.keys(remaining).slice(0, 1));
+    }
+  }
+}
+
+function withoutPath(obj: Record<string, unknown>, path: readonly string[]): Record<string, unknown> {
+  const [head, ...rest] = path;
+  if (head === undefined || !(head in obj)) return obj;
+  const child = obj[head];
+  if (rest.length === 0 || child === null || typeof child !== "object" || Array.isArray(child)) {
+    const { [head]: _dropped, ...others } = obj;
+    return others;
+  }
+  return { ...obj, [head]: withoutPath(child as Record<string, unknown>, rest) };
+}
+
+function parseValue(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function withDefaults(input: ConfigInput, environment: Environment, raw: RawConfig): PlatformConfig {
+  const p = PROFILES[environment];
+  const allowedHosts = raw.allowedHosts ?? (environment === "production" ? [] : ["localhost"]);
+  const corsOrigins = raw.corsOrigins ?? [];
+  const image = raw.web?.image ?? "";
+  return {
+    project: input.project,
+    stack: input.stack,
+    environment,
+    region: input.region ?? "us-east-1",
+    network: { ...p.network, ...raw.network },
+    domain: { ...raw.domain },
+    allowedHosts,
+    corsOrigins,
+    csrfTrustedOrigins: raw.csrfTrustedOrigins ?? allowedHosts.filter((h) => !h.includes("*")).map((h) => `https://${h.replace(/^\./, "")}`),
+    alarmEmail: raw.alarmEmail,
+    adminAllowCidrs: raw.adminAllowCidrs ?? [],
+    database: { ...p.database, ...raw.database },
+    cache: { ...p.cache, ...raw.cache },
+    app: { ...p.app, ...raw.app },
+    web: { ...p.web, ...raw.web, image, canaryImage: raw.web?.canaryImage ?? image },
+    worker: { ...p.worker, ...raw.worker },
+    waf: { ...p.waf, ...raw.waf },
+    logRetentionDays: raw.logRetentionDays ?? p.logRetentionDays,
+    backup: { ...p.backup, ...raw.backup },
+    thirdPartySecrets: raw.thirdPartySecrets ?? {},
+    tags: { Project: input.project, Stack: input.stack, Environment: environment, ManagedBy: "pulumi" },
+  };
+}
+
+type Rule = { key: string; value: unknown; bad: boolean; problem: string; fix: string };
+
+function collect(ns: string, rules: Rule[]): ConfigIssue[] {
+  return rules.filter((r) => r.bad).map(({ key, value, problem, fix }) => ({ key: `${ns}:${key}`, value, problem, fix }));
+}
+
+/** Rules that hold in every environment. */
+function crossFieldRules(c: PlatformConfig): ConfigIssue[] {
+  const set = (key: string, example: string) => `pulumi config set --path ${key} ${example} -s ${c.stack}`;
+  return collect(c.project, [
+    { key: "web.image", value: c.web.image || undefined, bad: c.web.image === "", problem: "is required: the container image to run", fix: set("web.image", "<repo>@sha256:<digest>") },
+    { key: "database.maxCapacity", value: c.database.maxCapacity, bad: c.database.maxCapacity < c.database.minCapacity, problem: `is below database.minCapacity (${c.database.minCapacity})`, fix: set("database.maxCapacity", String(c.database.minCapacity)) },
+    { key: "web.maxCount", value: c.web.maxCount, bad: c.web.maxCount < c.web.desiredCount, problem: `is below web.desiredCount (${c.web.desiredCount})`, fix: set("web.maxCount", String(c.web.desiredCount)) },
+    { key: "worker.maxCount", value: c.worker.maxCount, bad: c.worker.maxCount < c.worker.desiredCount, problem: `is below worker.desiredCount (${c.worker.desiredCount})`, fix: set("worker.maxCount", String(c.worker.desiredCount)) },
+    { key: "web.memory", value: c.web.memory, bad: !fargateMemoryFits(c.web.cpu, c.web.memory), problem: `does not fit Fargate CPU ${c.web.cpu}`, fix: `choose a memory size Fargate allows for ${c.web.cpu} CPU units (see docs/configuration.md)` },
+    { key: "worker.memory", value: c.worker.memory, bad: !fargateMemoryFits(c.worker.cpu, c.worker.memory), problem: `does not fit Fargate CPU ${c.worker.cpu}`, fix: `choose a memory size Fargate allows for ${c.worker.cpu} CPU units (see docs/configuration.md)` },
+    { key: "network.azCount", value: c.network.azCount, bad: c.network.natGateways === "one-per-az" && c.network.azCount < 2, problem: "NAT per AZ needs 2 or more AZs", fix: set("network.azCount", "2") },
+  ]);
+}
+
+/** Fargate's valid CPU/memory pairs (MiB). */
+function fargateMemoryFits(cpu: number, memory: number): boolean {
+  const ranges: Record<number, [number, number, number]> = {
+    256: [512, 2048, 512], 512: [1024, 4096, 1024], 1024: [2048, 8192, 1024], 2048: [4096, 16384, 1024],
+    4096: [8192, 30720, 1024], 8192: [16384, 61440, 4096], 16384: [32768, 122880, 8192],
+  };
+  const range = ranges[cpu];
+  if (!range) return false;
+  const [min, max, step] = range;
+  return (memory >= min && memory <= max && memory % step === 0) || (cpu === 256 && memory === 512);
+}
+
+/** What production refuses, each with the reason, so an override can never quietly weaken it. */
+function productionRules(c: PlatformConfig): ConfigIssue[] {
+  const set = (key: string, example: string) => `pulumi config set --path ${key} ${example} -s ${c.stack}`;
+  const required = (key: string, value: unknown, what: string, example: string, item = ""): Rule => ({
+    key, value, bad: value === undefined,
+    problem: `is required in production: ${what}`, fix: set(`'${key}${item}'`, example),
+  });
+  const wildcardHosts = c.allowedHosts.filter((h) => h === "*" || h.startsWith("*"));
+  const badOrigins = c.corsOrigins.filter((o) => o === "*" || !o.startsWith("https://"));
+  const badCsrf = c.csrfTrustedOrigins.filter((o) => o === "*" || !o.startsWith("https://"));
+  const devModule = /(^|\.)(local|dev|development|test|tests|testing)$/i;
+  return collect(c.project, [
+    required("domain.name", c.domain.name, "the public name of the site", "app.example.com"),
+    required("domain.certificateArn", c.domain.certificateArn, "the ACM certificate for HTTPS", "arn:aws:acm:<region>:<account>:certificate/<id>"),
+    required("allowedHosts", c.allowedHosts.length ? c.allowedHosts : undefined, "Django's ALLOWED_HOSTS", "app.example.com", "[0]"),
+    required("corsOrigins", c.corsOrigins.length ? c.corsOrigins : undefined, "the origins allowed to call the API", "https://app.example.com", "[0]"),
+    required("alarmEmail", c.alarmEmail, "where alarms are sent", "oncall@example.com"),
+    required("adminAllowCidrs", c.adminAllowCidrs.length ? c.adminAllowCidrs : undefined, "who may reach /admin", "203.0.113.0/24", "[0]"),
+    { key: "allowedHosts", value: c.allowedHosts, bad: wildcardHosts.length > 0, problem: `contains a wildcard (${wildcardHosts.join(", ")}), which disables Django's Host header check`, fix: "list the exact host names the site answers to" },
+    { key: "corsOrigins", value: c.corsOrigins, bad: badOrigins.length > 0, problem: `contains ${badOrigins.join(", ")}: production allows only explicit https:// origins`, fix: "list each https:// origin that may call the API; never *" },
+    { key: "csrfTrustedOrigins", value: c.csrfTrustedOrigins, bad: badCsrf.length > 0, problem: `contains ${badCsrf.join(", ")}: production trusts only explicit https:// origins`, fix: "list each https:// origin; never *" },
+    { key: "network.azCount", value: c.network.azCount, bad: c.network.azCount < 3, problem: "production spreads over 3 AZs so that losing one leaves two serving", fix: set("network.azCount", "3") },
+    { key: "network.natGateways", value: c.network.natGateways, bad: c.network.natGateways !== "one-per-az", problem: "a single NAT gateway cuts every private subnet off the internet when its AZ fails", fix: set("network.natGateways", "one-per-az") },
+    { key: "database.instances", value: c.database.instances, bad: c.database.instances < 2, problem: "production needs a writer and a reader in different AZs for failover", fix: set("database.instances", "2") },
+    { key: "database.backupRetentionDays", value: c.database.backupRetentionDays, bad: c.database.backupRetentionDays < 14, problem: "production keeps at least 14 days of point-in-time recovery", fix: set("database.backupRetentionDays", "14") },
+    { key: "database.deletionProtection", value: c.database.deletionProtection, bad: !c.database.deletionProtection, problem: "production's database must not be deletable by a stray `pulumi destroy`", fix: set("database.deletionProtection", "true") },
+    { key: "cache.replicas", value: c.cache.replicas, bad: c.cache.replicas < 1, problem: "multi-AZ automatic failover needs at least one replica", fix: set("cache.replicas", "1") },
+    { key: "web.desiredCount", value: c.web.desiredCount, bad: c.web.desiredCount < 2, problem: "one task is a single point of failure", fix: set("web.desiredCount", "2") },
+    { key: "app.debug", value: c.app.debug, bad: c.app.debug, problem: "DEBUG leaks stack traces and settings to anyone who triggers an error", fix: set("app.debug", "false") },
+    { key: "app.settingsModule", value: c.app.settingsModule, bad: devModule.test(c.app.settingsModule), problem: "is a local/dev/test settings module", fix: set("app.settingsModule", "app.settings.production") },
+    { key: "app.rateLimitEnabled", value: c.app.rateLimitEnabled, bad: !c.app.rateLimitEnabled, problem: "rate limiting protects logins and the API from brute force", fix: set("app.rateLimitEnabled", "true") },
+    { key: "web.image", value: c.web.image, bad: c.web.image !== "" && !IMAGE_DIGEST.test(c.web.image), problem: "a mutable tag can change under a running service; production pins images by digest", fix: set("web.image", "<repo>@sha256:<digest>") },
+    { key: "web.canaryImage", value: c.web.canaryImage, bad: c.web.canaryImage !== "" && !IMAGE_DIGEST.test(c.web.canaryImage), problem: "a mutable tag can change under a running service; production pins images by digest", fix: set("web.canaryImage", "<repo>@sha256:<digest>") },
+  ]);
+}
+
+function fromZod(ns: string, raw: Record<string, unknown>, issue: z.core.$ZodIssue): ConfigIssue {
+  const segments = issue.path.map(String);
+  if (issue.code === "unrecognized_keys") {
+    const where = segments.length ? `${segments.join(".")}.` : "";
+    return {
+      key: `${ns}:${where}${issue.keys.join(`, ${ns}:${where}`)}`,
+      value: issue.keys.length === 1 ? valueAt(raw, [...segments, issue.keys[0]]) : undefined,
+      problem: "is not a setting this program knows (a typo?)",
+      fix: "remove it, or see docs/configuration.md for the keys",
+    };
+  }
+  const key = segments.join(".");
+  const secret = segments[0] !== undefined && (SECRET_KEYS as readonly string[]).includes(segments[0]);
+  return {
+    key: `${ns}:${key}`,
+    value: secret ? SECRET_SHOWN : valueAt(raw, segments),
+    problem: issue.message,
+    fix: `correct it with pulumi config set --path ${key} <value> (see docs/configuration.md)`,
+  };
+}
+
+function valueAt(raw: Record<string, unknown>, path: readonly string[]): unknown {
+  return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), raw);
+}
