@@ -70,6 +70,7 @@ export function formatIssue(issue: ConfigIssue): string {
 }
 
 const SECRET_SHOWN = "[secret]";
+const REDIS_DEFAULT_VERSION = "7.1";
 
 /**
  * Validates one stack's config against the schema and the environment's rules and fills in defaults.
@@ -167,7 +168,9 @@ function withDefaults(input: ConfigInput, environment: Environment, raw: RawConf
     alarmEmail: raw.alarmEmail,
     adminAllowCidrs: raw.adminAllowCidrs ?? [],
     database: { ...p.database, ...raw.database },
-    cache: { ...p.cache, ...raw.cache },
+    // The profiles' engine version is Valkey's; Redis OSS stops at 7.1, so switching engine alone must not
+    // leave a version the engine does not have.
+    cache: { ...p.cache, ...(raw.cache?.engine === "redis" ? { engineVersion: REDIS_DEFAULT_VERSION } : {}), ...raw.cache },
     app: { ...p.app, ...raw.app },
     web: { ...p.web, ...raw.web, image, canaryImage: raw.web?.canaryImage ?? image },
     worker: { ...p.worker, ...raw.worker },
@@ -196,6 +199,8 @@ function crossFieldRules(c: PlatformConfig): ConfigIssue[] {
     { key: "web.memory", value: c.web.memory, bad: !fargateMemoryFits(c.web.cpu, c.web.memory), problem: `does not fit Fargate CPU ${c.web.cpu}`, fix: `choose a memory size Fargate allows for ${c.web.cpu} CPU units (see docs/configuration.md)` },
     { key: "worker.memory", value: c.worker.memory, bad: !fargateMemoryFits(c.worker.cpu, c.worker.memory), problem: `does not fit Fargate CPU ${c.worker.cpu}`, fix: `choose a memory size Fargate allows for ${c.worker.cpu} CPU units (see docs/configuration.md)` },
     { key: "network.azCount", value: c.network.azCount, bad: c.network.natGateways === "one-per-az" && c.network.azCount < 2, problem: "NAT per AZ needs 2 or more AZs", fix: set("network.azCount", "2") },
+    // Production reports it among its required keys; elsewhere it is still needed: the ALB serves HTTPS only.
+    { key: "domain.certificateArn", value: c.domain.certificateArn, bad: c.environment !== "production" && !c.domain.certificateArn, problem: "is required: the load balancer serves HTTPS only", fix: set("domain.certificateArn", "arn:aws:acm:<region>:<account>:certificate/<id>") },
   ]);
 }
 
@@ -237,6 +242,7 @@ function productionRules(c: PlatformConfig): ConfigIssue[] {
     { key: "database.instances", value: c.database.instances, bad: c.database.instances < 2, problem: "production needs a writer and a reader in different AZs for failover", fix: set("database.instances", "2") },
     { key: "database.backupRetentionDays", value: c.database.backupRetentionDays, bad: c.database.backupRetentionDays < 14, problem: "production keeps at least 14 days of point-in-time recovery", fix: set("database.backupRetentionDays", "14") },
     { key: "database.deletionProtection", value: c.database.deletionProtection, bad: !c.database.deletionProtection, problem: "production's database must not be deletable by a stray `pulumi destroy`", fix: set("database.deletionProtection", "true") },
+    { key: "backup.enabled", value: c.backup.enabled, bad: !c.backup.enabled, problem: "production's database and media need AWS Backup copies beyond point-in-time recovery", fix: set("backup.enabled", "true") },
     { key: "cache.replicas", value: c.cache.replicas, bad: c.cache.replicas < 1, problem: "multi-AZ automatic failover needs at least one replica", fix: set("cache.replicas", "1") },
     { key: "web.desiredCount", value: c.web.desiredCount, bad: c.web.desiredCount < 2, problem: "one task is a single point of failure", fix: set("web.desiredCount", "2") },
     { key: "app.debug", value: c.app.debug, bad: c.app.debug, problem: "DEBUG leaks stack traces and settings to anyone who triggers an error", fix: set("app.debug", "false") },
@@ -263,8 +269,11 @@ function fromZod(ns: string, raw: Record<string, unknown>, issue: z.core.$ZodIss
   return {
     key: `${ns}:${key}`,
     value: secret ? SECRET_SHOWN : valueAt(raw, segments),
-    problem: issue.message,
-    fix: `correct it with pulumi config set --path ${key} <value> (see docs/configuration.md)`,
+    // A record key's own message (e.g. "must be UPPER_SNAKE_CASE") sits one level down in zod 4.
+    problem: issue.code === "invalid_key" ? issue.issues.map((i) => i.message).join("; ") : issue.message,
+    fix: issue.code === "invalid_key"
+      ? `rename it: pulumi config rm --path '${key}', then set the UPPER_SNAKE_CASE name${secret ? " with --secret" : ""}`
+      : `correct it with pulumi config set${secret ? " --secret" : ""} --path '${key}' <value> (see docs/configuration.md)`,
   };
 }
 

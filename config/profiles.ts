@@ -11,7 +11,7 @@ export const PROFILES: Record<Environment, ProfileDefaults> = {
     database: { engineVersion: "16.6", minCapacity: 0.5, maxCapacity: 2, instances: 1, backupRetentionDays: 1, deletionProtection: false, statementTimeoutMs: 30000 },
     cache: { engine: "valkey", engineVersion: "8.0", nodeType: "cache.t4g.micro", replicas: 0 },
     app: { settingsModule: "app.settings.production", debug: false, rateLimitEnabled: true, port: 8000 },
-    web: { canaryWeight: 0, cpu: 256, memory: 512, desiredCount: 1, maxCount: 2, idleTimeoutSeconds: 60 },
+    web: { canaryWeight: 0, canaryDesiredCount: 0, cpu: 256, memory: 512, desiredCount: 1, maxCount: 2, idleTimeoutSeconds: 60 },
     worker: { command: ["celery", "-A", "app", "worker", "--loglevel", "INFO"], cpu: 256, memory: 512, desiredCount: 1, maxCount: 2 },
     waf: { rateLimit: 2000 },
     logRetentionDays: 7,
@@ -22,7 +22,7 @@ export const PROFILES: Record<Environment, ProfileDefaults> = {
     database: { engineVersion: "16.6", minCapacity: 0.5, maxCapacity: 4, instances: 2, backupRetentionDays: 7, deletionProtection: true, statementTimeoutMs: 30000 },
     cache: { engine: "valkey", engineVersion: "8.0", nodeType: "cache.t4g.small", replicas: 1 },
     app: { settingsModule: "app.settings.production", debug: false, rateLimitEnabled: true, port: 8000 },
-    web: { canaryWeight: 0, cpu: 512, memory: 1024, desiredCount: 2, maxCount: 4, idleTimeoutSeconds: 60 },
+    web: { canaryWeight: 0, canaryDesiredCount: 0, cpu: 512, memory: 1024, desiredCount: 2, maxCount: 4, idleTimeoutSeconds: 60 },
     worker: { command: ["celery", "-A", "app", "worker", "--loglevel", "INFO"], cpu: 512, memory: 1024, desiredCount: 1, maxCount: 4 },
     waf: { rateLimit: 2000 },
     logRetentionDays: 30,
@@ -33,7 +33,7 @@ export const PROFILES: Record<Environment, ProfileDefaults> = {
     database: { engineVersion: "16.6", minCapacity: 1, maxCapacity: 16, instances: 2, backupRetentionDays: 14, deletionProtection: true, statementTimeoutMs: 30000 },
     cache: { engine: "valkey", engineVersion: "8.0", nodeType: "cache.r7g.large", replicas: 2 },
     app: { settingsModule: "app.settings.production", debug: false, rateLimitEnabled: true, port: 8000 },
-    web: { canaryWeight: 0, cpu: 1024, memory: 2048, desiredCount: 2, maxCount: 10, idleTimeoutSeconds: 60 },
+    web: { canaryWeight: 0, canaryDesiredCount: 0, cpu: 1024, memory: 2048, desiredCount: 2, maxCount: 10, idleTimeoutSeconds: 60 },
     worker: { command: ["celery", "-A", "app", "worker", "--loglevel", "INFO"], cpu: 1024, memory: 2048, desiredCount: 2, maxCount: 8 },
     waf: { rateLimit: 2000 },
     logRetentionDays: 90,
@@ -46,7 +46,7 @@ export interface ProfileDefaults {
   database: { engineVersion: string; minCapacity: number; maxCapacity: number; instances: number; backupRetentionDays: number; deletionProtection: boolean; statementTimeoutMs: number };
   cache: { engine: "valkey" | "redis"; engineVersion: string; nodeType: string; replicas: number };
   app: { settingsModule: string; debug: boolean; rateLimitEnabled: boolean; port: number };
-  web: { canaryWeight: number; cpu: number; memory: number; desiredCount: number; maxCount: number; idleTimeoutSeconds: number };
+  web: { canaryWeight: number; canaryDesiredCount: number; cpu: number; memory: number; desiredCount: number; maxCount: number; idleTimeoutSeconds: number };
   worker: { command: string[]; cpu: number; memory: number; desiredCount: number; maxCount: number };
   waf: { rateLimit: number };
   logRetentionDays: number;

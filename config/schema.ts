@@ -77,6 +77,8 @@ export const rawConfigSchema = z.strictObject({
     image: image.optional(),
     canaryImage: image.optional(),
     canaryWeight: int(0, 100).optional(),
+    /** Canary tasks when `pulumi up` runs; the rollout raises it for a rollout and returns it to 0. */
+    canaryDesiredCount: int(0, 100).optional(),
     cpu: z.coerce.number().refine((v) => [256, 512, 1024, 2048, 4096, 8192, 16384].includes(v), "must be a Fargate CPU size: 256, 512, 1024, 2048, 4096, 8192 or 16384").optional(),
     memory: int(512, 122880).optional(),
     desiredCount: int(1, 100).optional(),
