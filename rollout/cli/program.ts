@@ -1,0 +1,396 @@
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+import type { Writable } from "node:stream";
+import { Command, CommanderError, Option } from "commander";
+import { analysersFor } from "../engine/analysers.ts";
+import { systemClock } from "../engine/clock.ts";
+import { newRolloutState, runRollout } from "../engine/engine.ts";
+import { exitCodeFor, isTerminal } from "../engine/machine.ts";
+import { buildPlan, DEFAULT_PLAN, DEFAULT_THRESHOLDS, estimatedDurationMs, formatDuration, formatIssues } from "../engine/plan.ts";
+import type { PlanInput, PlanIssue } from "../engine/plan.ts";
+import type { LockHolder, LockInfo, OperatorRequestKind, RolloutPlan, RolloutState, Target, TargetOptions } from "../engine/ports.ts";
+import { writeReports } from "../report/write.ts";
+import { formatSummaryTable } from "../report/report.ts";
+import { loadTargetFactory, targetNames } from "../targets/index.ts";
+import { lineReporter, terminalReporter } from "./progress.ts";
+import type { ClosableReporter } from "./progress.ts";
+
+/** Exit codes, documented in docs/rollout.md. */
+export const EXIT = { promoted: 0, rolledBack: 1, refused: 2, paused: 3 } as const;
+
+export interface CliIo {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly cwd: string;
+  /** Live progress and in-process pauses only on a terminal. */
+  readonly interactive: boolean;
+  /** Where SIGINT/SIGTERM are subscribed; tests pass their own emitter. */
+  readonly signals: Pick<NodeJS.Process, "on" | "off">;
+}
+
+interface CommonOptions {
+  env?: string;
+  stack?: string;
+  target?: string;
+  json?: boolean;
+}
+
+interface PlanOptions extends CommonOptions {
+  steps?: string;
+  bake?: string;
+  interval?: string;
+  failureLimit?: string;
+  consecutiveErrorLimit?: string;
+  maxErrorRate?: string;
+  maxP95?: string;
+  maxUnhealthy?: string;
+  minRequests?: string;
+  probePaths?: string;
+  hook?: string[];
+  hookTimeout?: string;
+  verifyTimeout?: string;
+  manualGate?: boolean;
+  nonInteractive?: boolean;
+}
+
+interface StartOptions extends PlanOptions {
+  image?: string;
+  reportDir?: string;
+  takeOverStale?: boolean;
+}
+
+interface OperatorOptions extends CommonOptions {
+  reason?: string;
+  reportDir?: string;
+  takeOverStale?: boolean;
+  nonInteractive?: boolean;
+}
+
+const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+
+/** Refusal with a message for the operator; becomes exit code 2 with nothing changed. */
+class Refusal extends Error {}
+
+function commonIssues(options: CommonOptions, unknownArguments: readonly string[]): PlanIssue[] {
+  const issues: PlanIssue[] = unknownArguments.map((argument) => ({ field: argument, value: argument, problem: "is not an option of this command", fix: "see `npm run rollout -- <command> --help`" }));
+  if (options.env !== undefined && !ENVIRONMENT_NAME.test(options.env)) {
+    issues.push({ field: "--env", value: options.env, problem: "is not a plain name", fix: "use letters, digits, '-' or '_', e.g. --env staging" });
+  }
+  const target = targetOf(options);
+  if (!targetNames().includes(target)) {
+    issues.push({ field: "--target", value: target, problem: "is not a known target", fix: `use one of: ${targetNames().join(", ") || "(none registered)"}` });
+  }
+  if (options.stack !== undefined && options.target === "local") {
+    issues.push({ field: "--stack", value: options.stack, problem: "applies to the aws target, not local", fix: "drop --stack for a local rollout, or drop --target local" });
+  }
+  return issues;
+}
+
+function targetOf(options: CommonOptions): string {
+  return options.target ?? (options.stack !== undefined ? "aws" : "local");
+}
+
+function environmentOf(options: CommonOptions): string {
+  return options.env ?? options.stack ?? "local";
+}
+
+/** Which CLI option feeds which plan input; options left out keep the plan defaults. */
+const PLAN_INPUT_OF_OPTION = {
+  steps: "steps",
+  bake: "bake",
+  interval: "interval",
+  failureLimit: "failureLimit",
+  consecutiveErrorLimit: "consecutiveErrorLimit",
+  maxErrorRate: "maxErrorRatePercent",
+  maxP95: "maxP95Ms",
+  maxUnhealthy: "maxUnhealthy",
+  minRequests: "minRequests",
+  probePaths: "probePaths",
+  hook: "hooks",
+  hookTimeout: "hookTimeout",
+  verifyTimeout: "verifyTimeout",
+} as const satisfies Partial<Record<keyof PlanOptions, keyof PlanInput>>;
+
+function planInputOf(options: PlanOptions): PlanInput {
+  const input: Record<string, unknown> = { nonInteractive: options.nonInteractive ?? false, manualGate: options.manualGate ?? false };
+  for (const [option, field] of Object.entries(PLAN_INPUT_OF_OPTION)) {
+    const value = options[option as keyof PlanOptions];
+    if (value !== undefined) input[field] = value;
+  }
+  return input as PlanInput;
+}
+
+function describeHolder(holder: LockHolder, stale?: boolean): string {
+  const since = new Date(holder.startedAt).toISOString();
+  return `${holder.id} (${holder.user ? `${holder.user}@` : ""}${holder.host}, pid ${holder.pid}, since ${since}${holder.command ? `, \`${holder.command}\`` : ""})${stale ? " - STALE: that process is gone" : ""}`;
+}
+
+function newHolder(environment: string, command: string): LockHolder {
+  const startedAt = Date.now();
+  const stamp = new Date(startedAt).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return { id: `${environment}-${stamp}-${randomBytes(3).toString("hex")}`, host: os.hostname(), pid: process.pid, user: os.userInfo().username, startedAt, command };
+}
+
+function operatorName(): string {
+  return `${os.userInfo().username}@${os.hostname()} (pid ${process.pid})`;
+}
+
+function lockRefusal(environment: string, lock: { heldBy: LockHolder; stale: boolean }): Refusal {
+  const advice = lock.stale ? "add --take-over-stale to take it over (the process holding it is gone)" : "wait for it, or run `npm run rollout -- status` / `abort` from here";
+  return new Refusal(`refused: a rollout of ${environment} is already running: ${describeHolder(lock.heldBy, lock.stale)}; ${advice}`);
+}
+
+function planLines(plan: RolloutPlan): string[] {
+  let elapsed = 0;
+  const rows = plan.steps.map((canary, index) => {
+    elapsed += plan.bakeMs;
+    return `  ${String(index + 1).padStart(4)}  ${`${canary}%`.padStart(6)}  ${`${100 - canary}%`.padStart(6)}  ${formatDuration(plan.bakeMs).padStart(6)}  ${formatDuration(elapsed).padStart(8)}`;
+  });
+  const thresholds = plan.thresholds;
+  return [
+    "  step  canary  stable    bake  elapsed",
+    ...rows,
+    `estimated duration: ${formatDuration(estimatedDurationMs(plan))} (${plan.steps.length} bakes of ${formatDuration(plan.bakeMs)}) plus deploys${plan.hooks.length > 0 ? " and hooks" : ""}${plan.manualGate ? " and manual approvals" : ""}`,
+    `analysis every ${formatDuration(plan.intervalMs)}: 5xx rate <= ${thresholds.max5xxRate * 100}%, p95 <= ${thresholds.maxP95Ms} ms, unhealthy targets <= ${thresholds.maxUnhealthyTargets}, at least ${thresholds.minRequests} requests; probes ${plan.probePaths.join(", ") || "(none)"}`,
+    `failure limit ${plan.failureLimit} per step, consecutive-error limit ${plan.consecutiveErrorLimit}, inconclusive -> ${plan.inconclusivePolicy}${plan.manualGate ? ", manual gate before each step" : ""}`,
+    ...plan.hooks.map((hook) => `pre-traffic hook ${hook.name}: ${hook.command} (timeout ${formatDuration(hook.timeoutMs)})`),
+  ];
+}
+
+function formatStatus(state: RolloutState, lock: LockInfo | undefined): string {
+  const step = state.stepIndex < 0 ? "not started" : `${state.stepIndex + 1}/${state.plan.steps.length} (canary ${state.plan.steps[state.stepIndex]}%)`;
+  const latest = state.analyses.at(-1);
+  return [
+    `rollout ${state.id}: ${state.phase.toUpperCase()}`,
+    `  environment ${state.environment} (${state.target}), image ${state.image}${state.stableImage ? `, stable ${state.stableImage}` : ""}`,
+    `  step ${step}, weights stable ${state.weights.stable} / canary ${state.weights.canary}, failures ${state.failures}, consecutive errors ${state.consecutiveErrors}`,
+    `  started ${new Date(state.startedAt).toISOString()}, updated ${new Date(state.updatedAt).toISOString()}`,
+    ...(state.reason ? [`  reason: ${state.reason}`] : []),
+    `  lock: ${lock ? describeHolder(lock.holder, lock.stale) : "free"}`,
+    ...(latest ? [`  last analysis ${new Date(latest.at).toISOString()}: ${latest.verdict}`, ...latest.measurements.map((m) => `    ${m.status.padEnd(12)} ${m.message}`)] : []),
+  ].join("\n");
+}
+
+/** The CLI; returns the exit code instead of exiting so that tests can drive it in-process. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.refused;
+  const print = (text: string) => void io.stdout.write(`${text}\n`);
+  const warn = (text: string) => void io.stderr.write(`${text}\n`);
+
+  const openTarget = async (options: CommonOptions, purpose: TargetOptions["purpose"], signal?: AbortSignal): Promise<Target> => {
+    const name = targetOf(options);
+    const factory = await loadTargetFactory(name);
+    if (!factory) throw new Refusal(`unknown target ${name}`);
+    return factory({ environment: environmentOf(options), ...(options.stack ? { stack: options.stack } : {}), cwd: io.cwd, purpose, log: warn, ...(signal ? { signal } : {}) });
+  };
+
+  const refuseOnIssues = (command: string, issues: readonly PlanIssue[]): boolean => {
+    if (issues.length === 0) return false;
+    warn(`rollout ${command}: ${issues.length} problem(s) in the input; nothing was changed:\n${formatIssues(issues)}`);
+    exitCode = EXIT.refused;
+    return true;
+  };
+
+  /** Runs the engine on `state` in this process, with signal handling, progress and reports. */
+  const drive = async (target: Target, state: RolloutState, options: { json?: boolean; reportDir?: string; approved: boolean }): Promise<number> => {
+    const controller = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (controller.signal.aborted) return warn(`${signal} again: still rolling back, please wait (traffic is being moved to stable and verified)`);
+      warn(`${signal} received: rolling back (traffic to stable, verified by reading the router back)`);
+      controller.abort(signal);
+    };
+    io.signals.on("SIGINT", onSignal);
+    io.signals.on("SIGTERM", onSignal);
+    const reporter: ClosableReporter = options.json ? lineReporter(io.stderr, state.plan) : io.interactive ? terminalReporter(io.stdout, state.plan) : lineReporter(io.stdout, state.plan);
+    let final: RolloutState;
+    try {
+      final = await runRollout(
+        { router: target.router, deployer: target.deployer, hooks: target.hooks, store: target.store, analysers: analysersFor(target, state.plan.thresholds, state.plan.probePaths), clock: target.clock ?? systemClock, reporter },
+        state,
+        { signal: controller.signal, pauseMode: io.interactive ? "wait" : "exit", approved: options.approved },
+      );
+    } finally {
+      reporter.close();
+      io.signals.off("SIGINT", onSignal);
+      io.signals.off("SIGTERM", onSignal);
+    }
+    const written = await writeReports(path.resolve(io.cwd, options.reportDir ?? path.join(".readiness", "reports", state.environment)), final);
+    if (options.json) print(JSON.stringify({ ...written.report, files: written.files }, null, 2));
+    else print(`\n${formatSummaryTable(written.report)}\nreports: ${written.files.summary}, ${written.files.json}, ${written.files.svg}`);
+    if (final.phase === "rollback-failed") warn(`\n!!! ROLLBACK NOT VERIFIED for ${final.environment}: traffic may still reach the canary. See docs/runbook.md ("rollback-failed").\n!!! ${final.reason ?? ""}`);
+    if (final.phase === "paused" || final.phase === "awaiting-approval") warn(`paused: ${final.reason ?? ""}\ncontinue with \`npm run rollout -- resume --env ${final.environment}\`, or \`promote\` / \`abort\``);
+    return exitCodeFor(final.phase);
+  };
+
+  /** Acquires the lock and runs `body`; the lock is released whatever happens. */
+  const withLock = async (target: Target, environment: string, holder: LockHolder, takeOverStale: boolean, body: (holder: LockHolder) => Promise<number>): Promise<number> => {
+    const lock = await target.store.acquireLock(environment, holder, { takeOverStale });
+    if (!lock.ok) throw lockRefusal(environment, lock);
+    if (lock.tookOverFrom) warn(`took over the stale lock of ${describeHolder(lock.tookOverFrom)}`);
+    try {
+      return await body(lock.holder);
+    } finally {
+      await target.store.releaseLock(environment, lock.holder);
+    }
+  };
+
+  const withTarget = async <T>(options: CommonOptions, purpose: TargetOptions["purpose"], body: (target: Target) => Promise<T>): Promise<T> => {
+    const target = await openTarget(options, purpose);
+    try {
+      return await body(target);
+    } finally {
+      await target.close();
+    }
+  };
+
+  const program = new Command("rollout")
+    .description("Gradual canary rollouts with analysis and automatic rollback (docs/rollout.md)")
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) });
+
+  const withCommon = (command: Command) =>
+    command
+      .option("--env <name>", "environment (default: the stack name, else local)")
+      .option("--stack <stack>", "Pulumi stack: selects the aws target")
+      .option("--target <name>", `target: ${targetNames().join(" | ") || "none registered"} (default: aws with --stack, else local)`)
+      .option("--json", "machine-readable output on stdout (progress goes to stderr)")
+      .allowUnknownOption()
+      .allowExcessArguments();
+
+  const withPlan = (command: Command) =>
+    withCommon(command)
+      .option("--steps <list>", `canary weights in percent, increasing, ending at 100 (default ${DEFAULT_PLAN.steps.join(",")})`)
+      .option("--bake <duration>", `bake time per step, e.g. 30s, 2m (default ${formatDuration(DEFAULT_PLAN.bakeMs)})`)
+      .option("--interval <duration>", `analysis interval (default ${formatDuration(DEFAULT_PLAN.intervalMs)})`)
+      .option("--failure-limit <n>", `failed analyses tolerated per step (default ${DEFAULT_PLAN.failureLimit})`)
+      .option("--consecutive-error-limit <n>", `analyses that could not be taken, tolerated in a row (default ${DEFAULT_PLAN.consecutiveErrorLimit})`)
+      .option("--max-error-rate <percent>", `maximum canary 5xx rate in percent (default ${DEFAULT_THRESHOLDS.max5xxRate * 100})`)
+      .option("--max-p95 <ms>", `maximum canary p95 latency in ms (default ${DEFAULT_THRESHOLDS.maxP95Ms})`)
+      .option("--max-unhealthy <n>", `maximum unhealthy canary targets (default ${DEFAULT_THRESHOLDS.maxUnhealthyTargets})`)
+      .option("--min-requests <n>", `requests a window needs to count as evidence (default ${DEFAULT_THRESHOLDS.minRequests})`)
+      .option("--probe-paths <list>", `paths probed on the canary (default ${DEFAULT_PLAN.probePaths.join(",")})`)
+      .addOption(new Option("--hook <name=command>", "pre-traffic hook (repeatable)").argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]))
+      .option("--hook-timeout <duration>", "timeout of each hook (default 10m)")
+      .option("--verify-timeout <duration>", `how long to read weights back before a shift counts as failed (default ${formatDuration(DEFAULT_PLAN.verifyTimeoutMs)})`)
+      .option("--manual-gate", "wait for `resume` before each step")
+      .option("--non-interactive", "inconclusive analysis fails instead of pausing (CI)");
+
+  withPlan(program.command("plan").description("print the steps and the estimated duration; changes nothing")).action(async (options: PlanOptions, command: Command) => {
+    const result = buildPlan(planInputOf(options));
+    if (refuseOnIssues("plan", [...commonIssues(options, command.args), ...(result.ok ? [] : result.issues)]) || !result.ok) return;
+    if (options.json) print(JSON.stringify({ target: targetOf(options), environment: environmentOf(options), plan: result.plan, estimatedDurationMs: estimatedDurationMs(result.plan) }, null, 2));
+    else print([`plan for ${environmentOf(options)} on the ${targetOf(options)} target:`, ...planLines(result.plan)].join("\n"));
+    exitCode = 0;
+  });
+
+  withPlan(program.command("start").description("start a rollout of --image"))
+    .option("--image <image>", "image (AWS: repo@sha256:digest; local: sample-app:<version>[?fault=value&...], docs/rollout-local.md)")
+    .option("--report-dir <dir>", "where reports are written (default .readiness/reports/<env>)")
+    .option("--take-over-stale", "take over a lock whose holder is gone")
+    .action(async (options: StartOptions, command: Command) => {
+      const result = buildPlan(planInputOf(options));
+      const issues = [...commonIssues(options, command.args), ...(result.ok ? [] : result.issues)];
+      if (options.image === undefined || options.image.trim() === "" || /\s/.test(options.image)) {
+        issues.push({ field: "--image", value: options.image ?? "(missing)", problem: "is required and has no spaces", fix: "give the image to roll out, e.g. --image repo@sha256:<digest>" });
+      }
+      if (refuseOnIssues("start", issues) || !result.ok) return;
+      const environment = environmentOf(options);
+      const image = options.image as string;
+      // Refuse before the target starts anything (local processes, AWS clients) when a rollout is already running.
+      await withTarget(options, "status", async (target) => {
+        const lock = await target.store.readLock(environment);
+        if (lock && !lock.stale) throw lockRefusal(environment, { heldBy: lock.holder, stale: false });
+      });
+      exitCode = await withTarget(options, "start", (target) =>
+        withLock(target, environment, newHolder(environment, `rollout start --image ${image}`), options.takeOverStale ?? false, async (holder) => {
+          const existing = await target.store.load(environment);
+          if (existing && !isTerminal(existing.phase)) {
+            throw new Refusal(`refused: rollout ${existing.id} of ${existing.image} to ${environment} is ${existing.phase} (${existing.reason ?? "no process is running it"}); \`resume\` or \`abort\` it first`);
+          }
+          const images = await target.deployer.images();
+          warn(`rollout ${holder.id}: ${image} to ${environment} on ${target.describe().split("\n")[0]}; stable runs ${images.stable ?? "(nothing)"}`);
+          const state = newRolloutState({ id: holder.id, environment, target: target.name, image, ...(images.stable ? { stableImage: images.stable } : {}), plan: result.plan, holder, now: Date.now() });
+          await target.store.save(state);
+          return drive(target, state, { ...(options.json ? { json: true } : {}), ...(options.reportDir ? { reportDir: options.reportDir } : {}), approved: false });
+        }),
+      );
+    });
+
+  withCommon(program.command("status").description("show the rollout of an environment (from any shell)")).action(async (options: CommonOptions, command: Command) => {
+    if (refuseOnIssues("status", commonIssues(options, command.args))) return;
+    const environment = environmentOf(options);
+    exitCode = await withTarget(options, "status", async (target) => {
+      const [state, lock] = await Promise.all([target.store.load(environment), target.store.readLock(environment)]);
+      if (!state) {
+        if (options.json) print(JSON.stringify({ environment, state: null, lock: lock ?? null }));
+        else print(`no rollout recorded for ${environment} in ${target.store.describe()}`);
+        return EXIT.refused;
+      }
+      print(options.json ? JSON.stringify({ environment, state, lock: lock ?? null }, null, 2) : formatStatus(state, lock));
+      return 0;
+    });
+  });
+
+  const operatorCommand = (kind: OperatorRequestKind, description: string) =>
+    withCommon(program.command(kind).description(description))
+      .option("--reason <text>", "why (recorded in the state and the report)")
+      .option("--report-dir <dir>", "where reports are written when this process finishes the rollout")
+      .option("--take-over-stale", "take over a lock whose holder is gone")
+      .option("--non-interactive", "inconclusive analysis fails instead of pausing (resume in CI)")
+      .action(async (options: OperatorOptions, command: Command) => {
+        if (refuseOnIssues(kind, commonIssues(options, command.args))) return;
+        exitCode = await operate(kind, options);
+      });
+
+  const operate = async (kind: OperatorRequestKind, options: OperatorOptions): Promise<number> => {
+    const environment = environmentOf(options);
+    const request = { kind, at: Date.now(), by: operatorName(), ...(options.reason ? { reason: options.reason } : {}) };
+    const attached = await withTarget(options, "request", async (target) => {
+      const [state, lock] = await Promise.all([target.store.load(environment), target.store.readLock(environment)]);
+      if (!state || isTerminal(state.phase)) throw new Refusal(`refused: no rollout in progress for ${environment}${state ? ` (last: ${state.id}, ${state.phase})` : ""}`);
+      if (lock?.stale && !options.takeOverStale) throw lockRefusal(environment, { heldBy: lock.holder, stale: true });
+      if (!lock || lock.stale) return undefined;
+      if (kind === "resume" && state.phase !== "paused" && state.phase !== "awaiting-approval") {
+        throw new Refusal(`refused: rollout ${state.id} is ${state.phase} and running in ${describeHolder(lock.holder)}; nothing to resume`);
+      }
+      // A live process runs the rollout: hand it the request; it acts within a second.
+      await target.store.request(environment, request);
+      print(`${kind} requested for rollout ${state.id}; ${describeHolder(lock.holder)} acts on it within a second. Follow with \`npm run rollout -- status --env ${environment}\`.`);
+      return 0;
+    });
+    if (attached !== undefined) return attached;
+    // Nobody runs the rollout (paused and exited, or killed): this process finishes it.
+    return withTarget(options, "resume", (target) =>
+      withLock(target, environment, newHolder(environment, `rollout ${kind}`), options.takeOverStale ?? false, async (holder) => {
+        const stored = await target.store.load(environment);
+        if (!stored || isTerminal(stored.phase)) throw new Refusal(`refused: no rollout in progress for ${environment}`);
+        if (kind !== "resume") await target.store.request(environment, request);
+        const plan = options.nonInteractive ? { ...stored.plan, inconclusivePolicy: "fail" as const } : stored.plan;
+        const state: RolloutState = { ...stored, plan, holder };
+        await target.store.save(state);
+        warn(`${kind}: continuing rollout ${state.id} (${state.phase}) in this process`);
+        return drive(target, state, { ...(options.json ? { json: true } : {}), ...(options.reportDir ? { reportDir: options.reportDir } : {}), approved: true });
+      }),
+    );
+  };
+
+  operatorCommand("abort", "roll the running (or paused, or orphaned) rollout back");
+  operatorCommand("promote", "skip the remaining steps and promote the canary");
+  operatorCommand("resume", "continue a paused rollout, approve a manual gate, or finish one whose process died");
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version are not errors; everything else commander rejects is bad input.
+      return error.exitCode === 0 ? 0 : EXIT.refused;
+    }
+    if (error instanceof Refusal) {
+      warn(error.message);
+      return EXIT.refused;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,55 @@
+import { evaluateAlarms, evaluateMetrics, evaluateProbe } from "./evaluate.ts";
+import type { AlarmSource, AnalysisContext, Analyser, AnalysisThresholds, Measurement, MetricsSource, ProbeSource, Target } from "./ports.ts";
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Wraps a raw source: whatever it throws becomes an `error` measurement, never a pass and never a crash. */
+async function guarded(analyser: string, metric: string, measure: () => Promise<Measurement[]>): Promise<Measurement[]> {
+  try {
+    return await measure();
+  } catch (error) {
+    return [{ analyser, metric, status: "error", message: `could not measure ${metric}: ${errorMessage(error)}` }];
+  }
+}
+
+export function metricsAnalyser(source: MetricsSource, thresholds: AnalysisThresholds): Analyser {
+  return {
+    name: `metrics(${source.name})`,
+    measure: (context: AnalysisContext) => guarded("metrics", "metrics", async () => evaluateMetrics(await source.sample(context), thresholds, context.version)),
+  };
+}
+
+export function probeAnalyser(source: ProbeSource, paths: readonly string[]): Analyser {
+  return {
+    name: `probes(${source.name})`,
+    measure: async (context: AnalysisContext) => {
+      const rounds = await Promise.all(paths.map((path) => guarded("probes", `GET ${path}`, async () => evaluateProbe(path, await source.probe(path, context.version, context.signal), context.version))));
+      return rounds.flat();
+    },
+  };
+}
+
+export function alarmAnalyser(source: AlarmSource): Analyser {
+  return {
+    name: `alarms(${source.name})`,
+    measure: (context: AnalysisContext) => guarded("alarms", "alarms", async () => evaluateAlarms(await source.alarms(context))),
+  };
+}
+
+/** The analysers a target's raw sources give, with the plan's thresholds, plus the target's own. */
+export function analysersFor(target: Pick<Target, "metrics" | "probes" | "alarms" | "analysers">, thresholds: AnalysisThresholds, probePaths: readonly string[]): Analyser[] {
+  return [
+    ...(target.metrics ? [metricsAnalyser(target.metrics, thresholds)] : []),
+    ...(target.probes && probePaths.length > 0 ? [probeAnalyser(target.probes, probePaths)] : []),
+    ...(target.alarms ? [alarmAnalyser(target.alarms)] : []),
+    ...(target.analysers ?? []),
+  ];
+}
+
+/** Runs every analyser on the canary; an analyser that throws anyway is recorded as an error. */
+export async function analyse(analysers: readonly Analyser[], context: AnalysisContext): Promise<Measurement[]> {
+  const results = await Promise.all(analysers.map((analyser) => guarded(analyser.name, analyser.name, async () => [...(await analyser.measure(context))])));
+  return results.flat();
+}

@@ -1,0 +1,444 @@
+import { analyse } from "./analysers.ts";
+import { verdictOf } from "./evaluate.ts";
+import { isTerminal, transition } from "./machine.ts";
+import type {
+  AnalysisRecord,
+  Analyser,
+  Clock,
+  Deployer,
+  HookRunner,
+  Measurement,
+  OperatorRequest,
+  Reporter,
+  RolloutEvent,
+  RolloutPhase,
+  RolloutPlan,
+  RolloutState,
+  StateStore,
+  TrafficRouter,
+  Weights,
+} from "./ports.ts";
+
+export interface EngineDependencies {
+  readonly router: TrafficRouter;
+  readonly deployer: Deployer;
+  readonly hooks: HookRunner;
+  readonly store: StateStore;
+  readonly analysers: readonly Analyser[];
+  readonly clock: Clock;
+  readonly reporter: Reporter;
+}
+
+export interface RunOptions {
+  /** Aborted on SIGINT/SIGTERM (or CI cancel): the rollout ends in a verified rollback. */
+  readonly signal?: AbortSignal;
+  /**
+   * A pause (inconclusive analysis, manual gate) either waits in this process for an operator request
+   * (`wait`, interactive terminals) or returns the paused state at once (`exit`, so CI can exit 3 and a later
+   * `resume` continues). Traffic stays where it is while paused: a pause is a decision, not an error.
+   */
+  readonly pauseMode: "wait" | "exit";
+  /** How often operator requests are read while waiting; defaults to min(1 s, interval). */
+  readonly requestPollMs?: number;
+  /** Set by `resume` on a rollout waiting at a manual gate or paused: that resume is the approval. */
+  readonly approved?: boolean;
+}
+
+export type NewRolloutInput = Pick<RolloutState, "id" | "environment" | "target" | "image" | "stableImage" | "plan" | "holder"> & { readonly now: number };
+
+export function newRolloutState(input: NewRolloutInput): RolloutState {
+  return {
+    schemaVersion: 1,
+    id: input.id,
+    environment: input.environment,
+    target: input.target,
+    image: input.image,
+    ...(input.stableImage ? { stableImage: input.stableImage } : {}),
+    plan: input.plan,
+    phase: "planned",
+    stepIndex: -1,
+    weights: { stable: 100, canary: 0 },
+    failures: 0,
+    consecutiveErrors: 0,
+    holder: input.holder,
+    startedAt: input.now,
+    updatedAt: input.now,
+    transitions: [],
+    weightHistory: [],
+    analyses: [],
+    hookOutcomes: [],
+  };
+}
+
+/** Thrown inside the run to end it with a verified rollback for `reason`. */
+class RollbackRequired extends Error {
+  constructor(
+    readonly reason: string,
+    readonly outcome: "rolled-back" | "aborted",
+  ) {
+    super(reason);
+  }
+}
+
+/** Thrown to leave the run while paused (pauseMode `exit`). */
+class PausedExit extends Error {}
+
+const STABLE_ONLY: Weights = { stable: 100, canary: 0 };
+const LOCK_RENEW_MS = 5_000;
+
+function sameWeights(a: Weights, b: Weights): boolean {
+  return a.stable === b.stable && a.canary === b.canary;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function summarise(measurements: readonly Measurement[], status: Measurement["status"]): string {
+  return measurements
+    .filter((measurement) => measurement.status === status)
+    .map((measurement) => measurement.message)
+    .join("; ");
+}
+
+/**
+ * Drives one rollout from its current (possibly resumed) state to a terminal phase, or to `paused` in
+ * pauseMode `exit`. Never throws for rollout failures: every failure, abort and signal ends in a verified
+ * rollback, or in `rollback-failed` when even that cannot be verified.
+ */
+export async function runRollout(dependencies: EngineDependencies, initial: RolloutState, options: RunOptions): Promise<RolloutState> {
+  return new RolloutRun(dependencies, initial, options).execute();
+}
+
+class RolloutRun {
+  private state: RolloutState;
+  private lastRenewal: number;
+  private readonly pollMs: number;
+  /** A `promote` queued before this process picked the rollout up (e.g. `rollout promote` with no process running). */
+  private promoteRequested = false;
+
+  constructor(
+    private readonly deps: EngineDependencies,
+    initial: RolloutState,
+    private readonly options: RunOptions,
+  ) {
+    this.state = initial;
+    this.lastRenewal = deps.clock.now();
+    this.pollMs = options.requestPollMs ?? Math.min(1_000, initial.plan.intervalMs);
+  }
+
+  private get plan(): RolloutPlan {
+    return this.state.plan;
+  }
+
+  async execute(): Promise<RolloutState> {
+    if (isTerminal(this.state.phase)) return this.state;
+    try {
+      if (this.state.phase === "rolling-back") {
+        throw new RollbackRequired(this.state.reason ?? "an interrupted rollback was resumed", this.state.rollbackOutcome ?? "rolled-back");
+      }
+      // Requests made while no process was running (abort/promote of a paused or crashed rollout) come first.
+      this.promoteRequested = (await this.readRequests(["promote", "resume"])) === "promote";
+      await this.advance();
+    } catch (error) {
+      if (error instanceof PausedExit) return this.state;
+      const rollback = error instanceof RollbackRequired ? error : new RollbackRequired(`${this.state.phase} failed: ${errorMessage(error)}`, "rolled-back");
+      await this.rollBack(rollback.reason, rollback.outcome);
+    }
+    return this.state;
+  }
+
+  // ---- bookkeeping ---------------------------------------------------------------------------------------
+
+  private emit(event: RolloutEvent): void {
+    try {
+      this.deps.reporter.emit(event);
+    } catch {
+      // A broken progress display must never change what happens to traffic.
+    }
+  }
+
+  private log(level: "info" | "warn" | "error", message: string): void {
+    this.emit({ type: "log", at: this.deps.clock.now(), level, message });
+  }
+
+  private async commit(next: RolloutState): Promise<void> {
+    this.state = { ...next, updatedAt: this.deps.clock.now() };
+    await this.deps.store.save(this.state);
+  }
+
+  private async enter(phase: RolloutPhase, reason?: string, patch: Partial<RolloutState> = {}): Promise<void> {
+    const at = this.deps.clock.now();
+    const next = transition({ ...this.state, ...patch }, phase, at, reason);
+    const record = next.transitions.at(-1);
+    await this.commit(next);
+    if (record) this.emit({ type: "phase", at, transition: record });
+  }
+
+  private checkSignal(): void {
+    const signal = this.options.signal;
+    if (signal?.aborted) throw new RollbackRequired(`interrupted: ${typeof signal.reason === "string" ? signal.reason : "signal received"}`, "aborted");
+  }
+
+  private async renewLockIfDue(): Promise<void> {
+    const now = this.deps.clock.now();
+    if (now - this.lastRenewal < LOCK_RENEW_MS) return;
+    this.lastRenewal = now;
+    await this.deps.store.renewLock(this.state.environment, this.state.holder);
+  }
+
+  /**
+   * Sleeps `ms` in slices, reading operator requests between slices. Returns `promote` when asked to skip the
+   * remaining steps and `resume` when asked to continue; throws for abort and signals.
+   */
+  private async wait(ms: number, accept: readonly OperatorRequest["kind"][]): Promise<OperatorRequest["kind"] | undefined> {
+    const until = this.deps.clock.now() + ms;
+    for (;;) {
+      this.checkSignal();
+      const requested = await this.readRequests(accept);
+      if (requested) return requested;
+      await this.renewLockIfDue();
+      const left = until - this.deps.clock.now();
+      if (left <= 0) return undefined;
+      await this.deps.clock.sleep(Math.min(left, this.pollMs), this.options.signal);
+    }
+  }
+
+  private async readRequests(accept: readonly OperatorRequest["kind"][]): Promise<OperatorRequest["kind"] | undefined> {
+    for (const request of await this.deps.store.takeRequests(this.state.environment)) {
+      this.emit({ type: "request", at: this.deps.clock.now(), request });
+      if (request.kind === "abort") throw new RollbackRequired(`aborted by ${request.by}${request.reason ? `: ${request.reason}` : ""}`, "aborted");
+      if (accept.includes(request.kind)) return request.kind;
+      this.log("warn", `ignored ${request.kind} from ${request.by}: nothing to ${request.kind} while ${this.state.phase}`);
+    }
+    return undefined;
+  }
+
+  /** Waits for an operator while paused or at a gate; in pauseMode `exit` leaves the run instead. */
+  private async holdForOperator(): Promise<"resume" | "promote"> {
+    if (this.options.pauseMode === "exit") throw new PausedExit();
+    for (;;) {
+      const requested = await this.wait(60_000, ["resume", "promote"]);
+      if (requested === "resume" || requested === "promote") return requested;
+    }
+  }
+
+  // ---- traffic -------------------------------------------------------------------------------------------
+
+  /** Sets the weights and reads them back until they match or the verify deadline passes. */
+  private async shiftVerified(weights: Weights, signal: AbortSignal | undefined): Promise<{ verified: boolean; detail: string }> {
+    const { clock, router } = this.deps;
+    const deadline = clock.now() + this.plan.verifyTimeoutMs;
+    let applied = false;
+    let detail: string;
+    for (;;) {
+      try {
+        if (!applied) {
+          await router.setWeights(weights, signal);
+          applied = true;
+        }
+        const seen = await router.readWeights(signal);
+        detail = `router shows stable ${seen.stable} / canary ${seen.canary}`;
+        if (sameWeights(seen, weights)) break;
+      } catch (error) {
+        detail = `router error: ${errorMessage(error)}`;
+      }
+      if (clock.now() >= deadline) {
+        await this.recordWeights(weights, false);
+        return { verified: false, detail };
+      }
+      await clock.sleep(this.plan.verifyRetryMs, signal);
+    }
+    await this.recordWeights(weights, true);
+    return { verified: true, detail };
+  }
+
+  private async recordWeights(weights: Weights, verified: boolean): Promise<void> {
+    const at = this.deps.clock.now();
+    const record = { at, ...(this.state.stepIndex >= 0 ? { step: this.state.stepIndex } : {}), weights, verified };
+    const next = { ...this.state, weightHistory: [...this.state.weightHistory, record], ...(verified ? { weights } : {}) };
+    this.emit({ type: "weights", at, record });
+    await this.commitQuietly(next);
+  }
+
+  /** During a rollback the store failing must not stop traffic from going back to stable. */
+  private async commitQuietly(next: RolloutState): Promise<void> {
+    try {
+      await this.commit(next);
+    } catch (error) {
+      this.state = next;
+      this.log("error", `could not save rollout state to ${this.deps.store.describe()}: ${errorMessage(error)}`);
+    }
+  }
+
+  private async shiftTo(canary: number): Promise<void> {
+    const result = await this.shiftVerified({ stable: 100 - canary, canary }, this.options.signal);
+    this.checkSignal();
+    if (!result.verified) throw new RollbackRequired(`shift to canary ${canary}% not verified within ${this.plan.verifyTimeoutMs} ms: ${result.detail}`, "rolled-back");
+  }
+
+  // ---- the rollout ---------------------------------------------------------------------------------------
+
+  private async advance(): Promise<void> {
+    const signal = this.options.signal;
+    if (this.state.phase === "planned") await this.enter("deploying");
+    if (this.state.phase === "deploying") {
+      await this.deps.deployer.deployCanary(this.state.image, signal);
+      this.checkSignal();
+      await this.enter("pre-traffic-hooks");
+      await this.runHooks();
+    } else if (this.state.phase === "pre-traffic-hooks") {
+      await this.runHooks();
+    }
+    if (this.state.phase !== "promoting" && (await this.runSteps()) === "promote") await this.shiftTo(100);
+    await this.promote();
+  }
+
+  private async runHooks(): Promise<void> {
+    for (const hook of this.plan.hooks) {
+      this.checkSignal();
+      const outcome = await this.deps.hooks.run(hook, { image: this.state.image, ...(this.options.signal ? { signal: this.options.signal } : {}) });
+      this.emit({ type: "hook", at: this.deps.clock.now(), hook: hook.name, outcome });
+      await this.commit({ ...this.state, hookOutcomes: [...this.state.hookOutcomes, { hook: hook.name, ...outcome }] });
+      if (!outcome.ok) {
+        const where = outcome.logLocation ? `, log: ${outcome.logLocation}` : "";
+        throw new RollbackRequired(`pre-traffic hook ${hook.name} failed (exit code ${outcome.exitCode ?? "none"}): ${outcome.message}${where}`, "rolled-back");
+      }
+    }
+  }
+
+  /** Returns `promote` when an operator asked to skip the remaining steps. */
+  private async runSteps(): Promise<"done" | "promote"> {
+    if (this.promoteRequested) return "promote";
+    const phase = this.state.phase;
+    const insideStep = phase === "shifting" || phase === "baking" || phase === "analysing" || phase === "paused";
+    const first = insideStep ? this.state.stepIndex : this.state.stepIndex + 1;
+    for (let step = first; step < this.plan.steps.length; step += 1) {
+      const canary = this.plan.steps[step] as number;
+      if (step === first && insideStep) {
+        // Resumed inside a step: put the step's weights back (verified) and bake what is left of it.
+        if (this.state.phase === "paused" || this.state.phase === "analysing") await this.enter("baking");
+        if (this.state.phase !== "shifting") await this.enter("shifting");
+      } else {
+        const approvedByResume = step === first && this.options.approved === true && this.state.phase === "awaiting-approval";
+        if (this.plan.manualGate && !approvedByResume) {
+          if (this.state.phase !== "awaiting-approval") {
+            await this.enter("awaiting-approval", `manual gate before step ${step + 1} (canary ${canary}%): run \`rollout resume\` to continue or \`rollout promote\``);
+          }
+          if ((await this.holdForOperator()) === "promote") return "promote";
+        }
+        await this.enter("shifting", undefined, { stepIndex: step, failures: 0 });
+      }
+      await this.shiftTo(canary);
+      const bakeStartedAt = insideStep && step === first && this.state.bakeStartedAt !== undefined ? this.state.bakeStartedAt : this.deps.clock.now();
+      await this.enter("baking", undefined, { bakeStartedAt });
+      if ((await this.bake(step)) === "promote") return "promote";
+    }
+    return "done";
+  }
+
+  private async bake(step: number): Promise<"done" | "promote"> {
+    const { clock } = this.deps;
+    const bakeEnds = (this.state.bakeStartedAt ?? clock.now()) + this.plan.bakeMs;
+    let analysedThisRun = false;
+    // At least one analysis per step, even when a resumed step's bake time has already passed.
+    while (!analysedThisRun || clock.now() < bakeEnds) {
+      const windowStart = clock.now();
+      if ((await this.wait(this.plan.intervalMs, ["promote"])) === "promote") return "promote";
+      await this.enter("analysing");
+      const measurements = await analyse(this.deps.analysers, {
+        version: "canary",
+        window: { start: windowStart, end: clock.now() },
+        step,
+        canaryWeight: this.plan.steps[step] as number,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+      });
+      this.checkSignal();
+      analysedThisRun = true;
+      if ((await this.judge(step, measurements, Math.max(0, bakeEnds - clock.now()))) === "promote") return "promote";
+    }
+    return "done";
+  }
+
+  private async judge(step: number, measurements: readonly Measurement[], bakeRemainingMs: number): Promise<"continue" | "promote"> {
+    const verdict = verdictOf(measurements);
+    const at = this.deps.clock.now();
+    const record: AnalysisRecord = { at, step, canaryWeight: this.plan.steps[step] as number, verdict, measurements };
+    const failures = this.state.failures + (verdict === "fail" || (verdict === "inconclusive" && this.plan.inconclusivePolicy === "fail") ? 1 : 0);
+    const consecutiveErrors = verdict === "error" ? this.state.consecutiveErrors + 1 : 0;
+    await this.commit({ ...this.state, analyses: [...this.state.analyses, record], failures, consecutiveErrors });
+    this.emit({ type: "analysis", at, record, bakeRemainingMs });
+
+    const where = `at step ${step + 1} (canary ${record.canaryWeight}%)`;
+    if (failures > this.plan.failureLimit) {
+      const cause = verdict === "inconclusive" ? `inconclusive in a non-interactive run: ${summarise(measurements, "inconclusive")}` : summarise(measurements, "fail");
+      throw new RollbackRequired(`analysis failed ${failures} time(s) ${where}, limit ${this.plan.failureLimit}: ${cause}`, "rolled-back");
+    }
+    if (consecutiveErrors > this.plan.consecutiveErrorLimit) {
+      throw new RollbackRequired(`analysis could not be taken ${consecutiveErrors} times in a row ${where}, limit ${this.plan.consecutiveErrorLimit}: ${summarise(measurements, "error")}`, "rolled-back");
+    }
+    if (verdict === "inconclusive" && this.plan.inconclusivePolicy === "pause") {
+      await this.enter("paused", `inconclusive analysis ${where}: ${summarise(measurements, "inconclusive")}`);
+      const decision = await this.holdForOperator();
+      if (decision === "promote") return "promote";
+    }
+    await this.enter("baking");
+    return "continue";
+  }
+
+  private async promote(): Promise<void> {
+    if (this.state.phase !== "promoting") await this.enter("promoting");
+    const signal = this.options.signal;
+    await this.deps.deployer.promote(this.state.image, signal);
+    this.checkSignal();
+    // Stable now runs the new image: moving traffic back to it is the last step of a promotion.
+    const result = await this.shiftVerified(STABLE_ONLY, undefined);
+    if (!result.verified) throw new RollbackRequired(`promotion could not move traffic to the promoted stable: ${result.detail}`, "rolled-back");
+    await this.resetCanaryNoting();
+    await this.enter("promoted");
+  }
+
+  private async resetCanaryNoting(): Promise<string> {
+    try {
+      await this.deps.deployer.resetCanary();
+      return "";
+    } catch (error) {
+      const note = `canary reset failed (it receives no traffic): ${errorMessage(error)}`;
+      this.log("warn", note);
+      return note;
+    }
+  }
+
+  /**
+   * Traffic to stable first, verified by reading the router back, then the canary reset. Deliberately
+   * ignores the run's abort signal: a signal is a reason to roll back, never a reason to stop rolling back.
+   */
+  private async rollBack(reason: string, outcome: "rolled-back" | "aborted"): Promise<void> {
+    this.log("error", `rolling back: ${reason}`);
+    if (this.state.phase !== "rolling-back") {
+      try {
+        await this.enter("rolling-back", reason, { rollbackOutcome: outcome });
+      } catch (error) {
+        this.state = transition({ ...this.state, rollbackOutcome: outcome }, "rolling-back", this.deps.clock.now(), reason);
+        this.log("error", `could not save rollout state: ${errorMessage(error)}`);
+      }
+    }
+    const result = await this.shiftVerified(STABLE_ONLY, undefined);
+    if (!result.verified) {
+      const failed = `${reason}; ROLLBACK NOT VERIFIED: traffic could not be confirmed on stable within ${this.plan.verifyTimeoutMs} ms (${result.detail})`;
+      this.log("error", failed);
+      await this.finish("rollback-failed", failed);
+      return;
+    }
+    const note = await this.resetCanaryNoting();
+    await this.finish(outcome, note ? `${reason} (${note})` : reason);
+  }
+
+  private async finish(phase: RolloutPhase, reason: string): Promise<void> {
+    const at = this.deps.clock.now();
+    const next = transition(this.state, phase, at, reason);
+    await this.commitQuietly(next);
+    const record = next.transitions.at(-1);
+    if (record) this.emit({ type: "phase", at, transition: record });
+  }
+}

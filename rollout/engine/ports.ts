@@ -1,0 +1,430 @@
+/**
+ * Ports and domain types of the rollout engine.
+ *
+ * The engine (rollout/engine/*) is pure orchestration over these interfaces; a *target* (local HAProxy,
+ * AWS ALB) supplies the adapters. Adapters only do I/O and return raw facts (weights read back, request
+ * counts, HTTP responses, alarm states); every judgement (pass / fail / inconclusive / error) is made by
+ * the engine's pure evaluators, so that the same thresholds mean the same thing on every target.
+ *
+ * STABILITY: other modules build on these types. Changes are additive only; a breaking change must be
+ * announced here, at the top of this file.
+ */
+
+/** The two versions a canary rollout runs side by side. */
+export type Version = "stable" | "canary";
+
+/** Traffic split in percent; always `stable + canary === 100`. */
+export interface Weights {
+  readonly stable: number;
+  readonly canary: number;
+}
+
+/** Epoch milliseconds. */
+export type EpochMs = number;
+
+export interface TimeWindow {
+  readonly start: EpochMs;
+  readonly end: EpochMs;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Traffic
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Moves traffic between stable and canary. `setWeights` may return before the change is effective (an
+ * ALB has no published propagation time); the engine therefore reads the weights back with `readWeights`
+ * until they match or a deadline passes, and never trusts `setWeights` alone.
+ */
+export interface TrafficRouter {
+  setWeights(weights: Weights, signal?: AbortSignal): Promise<void>;
+  /** What the router applies now (not what was last asked). */
+  readWeights(signal?: AbortSignal): Promise<Weights>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Analysis
+// ---------------------------------------------------------------------------------------------------------
+
+export type MeasurementStatus = "pass" | "fail" | "inconclusive" | "error";
+
+/** One judged fact. `error` means the measurement could not be taken: never counted as a pass. */
+export interface Measurement {
+  /** Which analyser produced it, e.g. `metrics`, `probes`, `alarms`. */
+  readonly analyser: string;
+  /** What was measured, e.g. `5xx-rate`, `p95-ms`, `unhealthy-targets`, `GET /health/ready`, `alarm:api-5xx`. */
+  readonly metric: string;
+  readonly status: MeasurementStatus;
+  readonly version?: Version;
+  readonly value?: number | string;
+  readonly threshold?: number | string;
+  /** Human sentence: what was seen and why it is judged so. */
+  readonly message: string;
+}
+
+export interface AnalysisContext {
+  readonly version: Version;
+  /** The interval the measurement covers (the last analysis interval). */
+  readonly window: TimeWindow;
+  /** Index of the plan step being analysed (0-based). */
+  readonly step: number;
+  readonly canaryWeight: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Something that turns the world into judged measurements. The engine builds the standard ones itself. */
+export interface Analyser {
+  readonly name: string;
+  measure(context: AnalysisContext): Promise<readonly Measurement[]>;
+}
+
+/**
+ * Raw traffic metrics of one version over one window. Fields the source cannot know are left undefined
+ * and judged `inconclusive` (never `pass`).
+ */
+export interface VersionMetricsSample {
+  /** Responses served in the window. */
+  readonly requests: number;
+  /** Of which 5xx (including 5xx the router generated because the version failed). */
+  readonly errors5xx: number;
+  /** p95 response time in ms over the window; undefined without samples. */
+  readonly p95Ms?: number;
+  /** Targets/instances of this version failing health checks. */
+  readonly unhealthyTargets?: number;
+  /** Targets/instances of this version passing health checks. */
+  readonly healthyTargets?: number;
+}
+
+/** Fetches raw per-version metrics. Throwing means "could not measure" and becomes an `error` measurement. */
+export interface MetricsSource {
+  readonly name: string;
+  sample(context: AnalysisContext): Promise<VersionMetricsSample>;
+}
+
+/**
+ * One HTTP exchange as it happened. Header names are lower-cased and every occurrence is kept (a duplicated
+ * CORS header is exactly what the response checks look for).
+ */
+export interface HttpResponseSample {
+  readonly url: string;
+  /** Absent when no response arrived; `error` then says why. */
+  readonly status?: number;
+  readonly headers: Readonly<Record<string, readonly string[]>>;
+  readonly body: string;
+  readonly durationMs: number;
+  readonly error?: string;
+}
+
+/** Sends one GET for `path` to the given version (e.g. with the canary header through the ALB). */
+export interface ProbeSource {
+  readonly name: string;
+  probe(path: string, version: Version, signal?: AbortSignal): Promise<HttpResponseSample>;
+}
+
+export type AlarmStateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
+
+export interface AlarmState {
+  readonly name: string;
+  readonly state: AlarmStateValue;
+  readonly reason?: string;
+}
+
+/** Lists the configured alarms and their states. Throwing becomes an `error` measurement. */
+export interface AlarmSource {
+  readonly name: string;
+  alarms(context: AnalysisContext): Promise<readonly AlarmState[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Deploys and hooks
+// ---------------------------------------------------------------------------------------------------------
+
+export interface DeployedImages {
+  readonly stable?: string;
+  readonly canary?: string;
+}
+
+/**
+ * Runs the versions. Every call returns when the change is done and healthy enough to receive traffic
+ * (or throws with a message saying what is wrong). Calls must be idempotent: `resume` repeats the last one.
+ */
+export interface Deployer {
+  /** What each version runs now. */
+  images(signal?: AbortSignal): Promise<DeployedImages>;
+  /** Starts / updates the canary with `image`, receiving no traffic yet. */
+  deployCanary(image: string, signal?: AbortSignal): Promise<void>;
+  /** Stable takes `image` (the canary's). Called while the canary still carries the traffic. */
+  promote(image: string, signal?: AbortSignal): Promise<void>;
+  /** Canary back to the stable image or scaled down; called only when it receives no traffic. */
+  resetCanary(signal?: AbortSignal): Promise<void>;
+}
+
+export interface PreTrafficHook {
+  /** Short name for reports, e.g. `migrate`. */
+  readonly name: string;
+  /** Shell line (local) or container command (ECS one-off task). */
+  readonly command: string;
+  readonly timeoutMs: number;
+}
+
+export interface HookOutcome {
+  readonly ok: boolean;
+  /** Null when the hook never exited (timeout, could not start). */
+  readonly exitCode: number | null;
+  /** Where the full log is (file path, CloudWatch log stream ARN/URL). */
+  readonly logLocation?: string;
+  readonly message: string;
+  readonly durationMs?: number;
+}
+
+/** Runs pre-traffic hooks against the canary before any traffic moves. A no-op runner returns ok. */
+export interface HookRunner {
+  run(hook: PreTrafficHook, context: { readonly image: string; readonly signal?: AbortSignal }): Promise<HookOutcome>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Plan and state
+// ---------------------------------------------------------------------------------------------------------
+
+export interface AnalysisThresholds {
+  /** Maximum share of 5xx responses (0.01 = 1 %). */
+  readonly max5xxRate: number;
+  readonly maxP95Ms: number;
+  readonly maxUnhealthyTargets: number;
+  /** Fewer requests than this in a window is `inconclusive` for rate and latency (no evidence either way). */
+  readonly minRequests: number;
+}
+
+/** What to do with an inconclusive analysis: stop and ask a person, or treat it as a failure. */
+export type InconclusivePolicy = "pause" | "fail";
+
+export interface RolloutPlan {
+  /** Canary weight per step, strictly increasing, ending at 100. */
+  readonly steps: readonly number[];
+  /** Time each step bakes (is analysed) before the next one. */
+  readonly bakeMs: number;
+  /** Analysis interval inside a bake. */
+  readonly intervalMs: number;
+  /** Failed analyses tolerated per step; one more rolls back. */
+  readonly failureLimit: number;
+  /** Consecutive analyses that could not be taken (errors) tolerated; one more rolls back. */
+  readonly consecutiveErrorLimit: number;
+  readonly inconclusivePolicy: InconclusivePolicy;
+  /** Wait for an operator `promote` (approve) before shifting to each step after the first. */
+  readonly manualGate: boolean;
+  readonly thresholds: AnalysisThresholds;
+  /** Paths probed on the canary every interval. */
+  readonly probePaths: readonly string[];
+  readonly hooks: readonly PreTrafficHook[];
+  /** How long to read weights back before declaring a shift unverified. */
+  readonly verifyTimeoutMs: number;
+  readonly verifyRetryMs: number;
+}
+
+export type RolloutPhase =
+  | "planned"
+  | "deploying"
+  | "pre-traffic-hooks"
+  | "shifting"
+  | "baking"
+  | "analysing"
+  | "awaiting-approval"
+  | "paused"
+  | "promoting"
+  | "promoted"
+  | "rolling-back"
+  | "rolled-back"
+  | "aborted"
+  | "rollback-failed";
+
+/** Phases after which nothing runs any more. `rollback-failed` needs a person (see docs/runbook.md). */
+export const TERMINAL_PHASES: readonly RolloutPhase[] = ["promoted", "rolled-back", "aborted", "rollback-failed"];
+
+export interface PhaseTransition {
+  readonly from: RolloutPhase;
+  readonly to: RolloutPhase;
+  readonly at: EpochMs;
+  readonly step?: number;
+  readonly reason?: string;
+}
+
+/** One analysis round, kept for the report's timeline. */
+export interface AnalysisRecord {
+  readonly at: EpochMs;
+  readonly step: number;
+  readonly canaryWeight: number;
+  readonly verdict: MeasurementStatus;
+  readonly measurements: readonly Measurement[];
+}
+
+/** One weight change as read back from the router. */
+export interface WeightRecord {
+  readonly at: EpochMs;
+  readonly step?: number;
+  readonly weights: Weights;
+  readonly verified: boolean;
+}
+
+/** Who holds (or held) an environment's lock. */
+export interface LockHolder {
+  /** Unique per run, e.g. a random id; also the rollout id. */
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly user?: string;
+  readonly startedAt: EpochMs;
+  /** Last sign of life; stale detection uses it where pid liveness cannot be checked (another machine). */
+  readonly heartbeatAt?: EpochMs;
+  readonly command?: string;
+}
+
+/** Persisted state of one rollout: enough to show `status` elsewhere and to `resume` after a crash. */
+export interface RolloutState {
+  readonly schemaVersion: 1;
+  readonly id: string;
+  readonly environment: string;
+  readonly target: string;
+  /** Image being rolled out (the canary's). */
+  readonly image: string;
+  /** Image stable ran when the rollout started (what a rollback keeps). */
+  readonly stableImage?: string;
+  readonly plan: RolloutPlan;
+  readonly phase: RolloutPhase;
+  /** Current plan step (0-based); -1 before the first shift. */
+  readonly stepIndex: number;
+  /** Last weights read back from the router. */
+  readonly weights: Weights;
+  /** Failed analyses in the current step. */
+  readonly failures: number;
+  readonly consecutiveErrors: number;
+  /** Why the rollout is rolling back / rolled back / aborted / paused / failed. */
+  readonly reason?: string;
+  /** Final phase of the rollback in progress: `aborted` when a person or a signal asked, else `rolled-back`. */
+  readonly rollbackOutcome?: "rolled-back" | "aborted";
+  /** Phase to return to after a pause. */
+  readonly pausedFrom?: RolloutPhase;
+  readonly holder: LockHolder;
+  readonly startedAt: EpochMs;
+  readonly updatedAt: EpochMs;
+  readonly finishedAt?: EpochMs;
+  /** When the current bake began (a resumed rollout bakes the rest, not again from zero). */
+  readonly bakeStartedAt?: EpochMs;
+  readonly transitions: readonly PhaseTransition[];
+  readonly weightHistory: readonly WeightRecord[];
+  readonly analyses: readonly AnalysisRecord[];
+  readonly hookOutcomes: readonly (HookOutcome & { readonly hook: string })[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// State store, operator requests, lock
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Requests another process (or the same operator in another shell) makes to a running rollout:
+ * `abort` -> verified rollback; `promote` -> skip the remaining steps (also approves a manual gate);
+ * `resume` -> continue a paused rollout.
+ */
+export type OperatorRequestKind = "abort" | "promote" | "resume";
+
+export interface OperatorRequest {
+  readonly kind: OperatorRequestKind;
+  readonly at: EpochMs;
+  readonly by: string;
+  readonly reason?: string;
+}
+
+export type LockResult =
+  | { readonly ok: true; readonly holder: LockHolder; readonly tookOverFrom?: LockHolder }
+  | { readonly ok: false; readonly heldBy: LockHolder; readonly stale: boolean };
+
+export interface LockInfo {
+  readonly holder: LockHolder;
+  /** True when the holder is known to be gone (dead pid on this host, or heartbeat past the timeout). */
+  readonly stale: boolean;
+}
+
+export interface StateStore {
+  /** Human description, e.g. the directory or bucket/key, for messages. */
+  describe(): string;
+  load(environment: string): Promise<RolloutState | undefined>;
+  /** Atomic: a reader sees the old or the new state, never a torn one. */
+  save(state: RolloutState): Promise<void>;
+  /** Refuses (ok:false, naming the holder) when held; takes a stale lock over only with `takeOverStale`. */
+  acquireLock(environment: string, holder: LockHolder, options?: { readonly takeOverStale?: boolean }): Promise<LockResult>;
+  /** Refreshes `heartbeatAt`; throws if the lock is no longer ours (someone took it over). */
+  renewLock(environment: string, holder: LockHolder): Promise<void>;
+  /** Releases only if `holder` holds it. */
+  releaseLock(environment: string, holder: LockHolder): Promise<void>;
+  readLock(environment: string): Promise<LockInfo | undefined>;
+  /** Queues an operator request for the running rollout. */
+  request(environment: string, request: OperatorRequest): Promise<void>;
+  /** Returns the queued requests (oldest first) and removes them. */
+  takeRequests(environment: string): Promise<readonly OperatorRequest[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Time and progress
+// ---------------------------------------------------------------------------------------------------------
+
+export interface Clock {
+  now(): EpochMs;
+  /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export type RolloutEvent =
+  | { readonly type: "phase"; readonly at: EpochMs; readonly transition: PhaseTransition }
+  | { readonly type: "weights"; readonly at: EpochMs; readonly record: WeightRecord }
+  | { readonly type: "analysis"; readonly at: EpochMs; readonly record: AnalysisRecord; readonly bakeRemainingMs: number }
+  | { readonly type: "hook"; readonly at: EpochMs; readonly hook: string; readonly outcome: HookOutcome }
+  | { readonly type: "request"; readonly at: EpochMs; readonly request: OperatorRequest }
+  | { readonly type: "log"; readonly at: EpochMs; readonly level: "info" | "warn" | "error"; readonly message: string };
+
+/** Progress sink (TTY renderer, CI lines, JSON, test recorder). Must not throw. */
+export interface Reporter {
+  emit(event: RolloutEvent): void;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Targets
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * The bundle of adapters one platform provides. The engine builds the standard analysers from `metrics`,
+ * `probes` and `alarms` with the plan's thresholds; `analysers` adds target-specific ones.
+ */
+export interface Target {
+  readonly name: string;
+  /** One or more lines for `status`/`plan`: where traffic is routed, what is measured. */
+  describe(): string;
+  readonly router: TrafficRouter;
+  readonly deployer: Deployer;
+  readonly hooks: HookRunner;
+  readonly store: StateStore;
+  readonly metrics?: MetricsSource;
+  readonly probes?: ProbeSource;
+  readonly alarms?: AlarmSource;
+  readonly analysers?: readonly Analyser[];
+  /** Defaults to the system clock. */
+  readonly clock?: Clock;
+  /** Releases what the target started (processes, clients). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface TargetOptions {
+  /** dev / staging / production (or any name locally). */
+  readonly environment: string;
+  /** Pulumi stack (AWS target). */
+  readonly stack?: string;
+  /** Working directory (repository root); local state lives under `<cwd>/.readiness/`. */
+  readonly cwd: string;
+  /**
+   * Which operation the target is built for: `start`/`resume` may start infrastructure (local processes);
+   * `status`/`abort`/`promote`/`plan` must only attach (or use nothing but the store).
+   */
+  readonly purpose: "start" | "resume" | "status" | "request" | "plan";
+  readonly log: (message: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+export type TargetFactory = (options: TargetOptions) => Promise<Target>;

@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const TSX = import.meta.resolve("tsx");
+
+interface Finished {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function start(script: string, args: readonly string[], cwd: string): ChildProcess {
+  return spawn(process.execPath, ["--import", TSX, path.join(REPO, script), ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Waits for the process to exit, killing it after `timeoutMs` so that a hung test cannot hang the suite. */
+function finished(child: ChildProcess, timeoutMs = 30_000): Promise<Finished> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const cli = (args: readonly string[], cwd: string) => finished(start("scripts/rollout.ts", args, cwd));
+
+function waitForLine(child: ChildProcess, line: string, timeoutMs = 20_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`no "${line}" within ${timeoutMs} ms; got ${seen}`)), timeoutMs);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.split("\n").includes(line)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
+describe("rollout CLI", function () {
+  this.timeout(60_000);
+  let cwd: string;
+  const children: ChildProcess[] = [];
+
+  beforeEach(async () => {
+    cwd = await fs.mkdtemp(path.join(os.tmpdir(), "rollout-cli-"));
+  });
+
+  afterEach(async () => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+    await fs.rm(cwd, { recursive: true, force: true });
+  });
+
+  it("reports every bad input at once with field, value and fix, exits 2 and changes nothing", async () => {
+    const result = await cli(["start", "--steps", "10,5,120", "--bake", "1s", "--interval", "5s", "--max-p95", "fast", "--target", "mars", "--env", "../x", "--colour", "red"], cwd);
+    assert.equal(result.code, 2);
+    for (const expected of [
+      /--colour="--colour" is not an option/,
+      /--env="..\/x" is not a plain name/,
+      /--target="mars" is not a known target; fix: use one of: .*local/,
+      /--steps="10,5,120" has a weight outside 1-100/,
+      /--steps="10,5,120" is not strictly increasing/,
+      /--steps="10,5,120" does not end at 100/,
+      /--bake="1s" is shorter than --interval \(5s\)/,
+      /--max-p95="fast" is not a number >= 1; fix: give a number >= 1/,
+      /--image="\(missing\)" is required/,
+    ]) {
+      assert.match(result.stderr, expected);
+    }
+    assert.match(result.stderr, /nothing was changed/);
+    assert.deepEqual(await fs.readdir(cwd), []);
+  });
+
+  it("prints the plan with the estimated duration, as text and JSON, without touching anything", async () => {
+    const text = await cli(["plan", "--steps", "5,25,100", "--bake", "2m", "--interval", "20s"], cwd);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^\s+2\s+25%\s+75%\s+2m\s+4m$/m);
+    assert.match(text.stdout, /estimated duration: 6m \(3 bakes of 2m\)/);
+    const json = await cli(["plan", "--json", "--stack", "staging", "--target", "local", "--env", "staging"], cwd);
+    assert.equal(json.code, 2, "a stack with the local target is contradictory");
+    const parsed = await cli(["plan", "--json"], cwd);
+    assert.equal(parsed.code, 0, parsed.stderr);
+    const plan = JSON.parse(parsed.stdout) as { estimatedDurationMs: number; plan: { steps: number[] } };
+    assert.deepEqual(plan.plan.steps, [10, 50, 100]);
+    assert.equal(plan.estimatedDurationMs, 180_000);
+    assert.deepEqual(await fs.readdir(cwd), []);
+  });
+
+  it("shows status and refuses a second start from other processes, then aborts the running rollout", async () => {
+    const runner = start("test/support/rollout-fake-runner.ts", ["cli-env", "60000"], cwd);
+    children.push(runner);
+    const runnerDone = finished(runner, 45_000);
+    await waitForLine(runner, "baking");
+
+    const status = await cli(["status", "--env", "cli-env", "--json"], cwd);
+    assert.equal(status.code, 0, status.stderr);
+    const shown = JSON.parse(status.stdout) as { state: { phase: string; holder: { pid: number } }; lock: { stale: boolean } };
+    assert.match(shown.state.phase, /baking|analysing/);
+    assert.equal(shown.state.holder.pid, runner.pid);
+    assert.equal(shown.lock.stale, false);
+
+    const second = await cli(["start", "--env", "cli-env", "--image", "sample-app:9.9.9"], cwd);
+    assert.equal(second.code, 2);
+    assert.match(second.stderr, new RegExp(`refused: a rollout of cli-env is already running: fake-${runner.pid} \\(.*pid ${runner.pid}`));
+
+    const abort = await cli(["abort", "--env", "cli-env", "--reason", "test says stop"], cwd);
+    assert.equal(abort.code, 0, abort.stderr);
+    assert.match(abort.stdout, /abort requested for rollout fake-\d+/);
+
+    const result = await runnerDone;
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /final aborted aborted by .*: test says stop/);
+    const after = await cli(["status", "--env", "cli-env"], cwd);
+    assert.match(after.stdout, /ABORTED/);
+    assert.match(after.stdout, /lock: free/);
+  });
+
+  it("after kill -9, names the dead holder and takes its lock over only with --take-over-stale", async () => {
+    const runner = start("test/support/rollout-fake-runner.ts", ["killed-env", "60000"], cwd);
+    children.push(runner);
+    const runnerDone = finished(runner, 45_000);
+    await waitForLine(runner, "baking");
+    runner.kill("SIGKILL");
+    await runnerDone;
+    for (const command of ["resume", "abort", "promote"]) {
+      const refused = await cli([command, "--env", "killed-env"], cwd);
+      assert.equal(refused.code, 2, `${command}: ${refused.stderr}`);
+      assert.match(refused.stderr, new RegExp(`fake-${runner.pid} .* STALE: that process is gone; add --take-over-stale`));
+    }
+    const status = await cli(["status", "--env", "killed-env"], cwd);
+    assert.match(status.stdout, /BAKING|ANALYSING/);
+    assert.match(status.stdout, /STALE/);
+  });
+
+  it("refuses operator commands when no rollout is in progress", async () => {
+    const result = await cli(["abort", "--env", "quiet"], cwd);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /refused: no rollout in progress for quiet/);
+    const status = await cli(["status", "--env", "quiet"], cwd);
+    assert.equal(status.code, 2);
+    assert.match(status.stdout, /no rollout recorded for quiet/);
+  });
+});

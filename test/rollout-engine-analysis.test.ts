@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { evaluateAlarms, evaluateMetrics, evaluateProbe, verdictOf } from "../rollout/engine/evaluate.ts";
+import { buildPlan, DEFAULT_THRESHOLDS, estimatedDurationMs, parseDuration } from "../rollout/engine/plan.ts";
+import type { HttpResponseSample, Measurement } from "../rollout/engine/ports.ts";
+
+const statusOf = (measurements: readonly Measurement[], metric: string) => measurements.find((m) => m.metric === metric)?.status;
+
+function response(headers: Record<string, string[]>, status = 200): HttpResponseSample {
+  return { url: "http://127.0.0.1/health", status, headers, body: status === 200 ? "ok" : "boom", durationMs: 3 };
+}
+
+const SECURE = { "strict-transport-security": ["max-age=31536000; includeSubDomains"] };
+
+describe("rollout analysis evaluators", () => {
+  it("judges the 5xx rate against the threshold (default 1 %)", () => {
+    const healthy = evaluateMetrics({ requests: 1_000, errors5xx: 10, p95Ms: 120, unhealthyTargets: 0, healthyTargets: 2 }, DEFAULT_THRESHOLDS, "canary");
+    assert.equal(statusOf(healthy, "5xx-rate"), "pass");
+    assert.equal(verdictOf(healthy), "pass");
+    const failing = evaluateMetrics({ requests: 1_000, errors5xx: 11, p95Ms: 120, unhealthyTargets: 0, healthyTargets: 2 }, DEFAULT_THRESHOLDS, "canary");
+    assert.equal(statusOf(failing, "5xx-rate"), "fail");
+    assert.match(failing[0]?.message ?? "", /1\.1% \(11\/1000\) > 1%/);
+  });
+
+  it("judges p95 latency (default 500 ms) and unhealthy targets", () => {
+    const slow = evaluateMetrics({ requests: 100, errors5xx: 0, p95Ms: 501, unhealthyTargets: 1, healthyTargets: 1 }, DEFAULT_THRESHOLDS, "canary");
+    assert.equal(statusOf(slow, "p95-ms"), "fail");
+    assert.equal(statusOf(slow, "unhealthy-targets"), "fail");
+    const noneHealthy = evaluateMetrics({ requests: 100, errors5xx: 0, p95Ms: 20, unhealthyTargets: 0, healthyTargets: 0 }, DEFAULT_THRESHOLDS, "canary");
+    assert.equal(statusOf(noneHealthy, "unhealthy-targets"), "fail");
+  });
+
+  it("calls too little traffic inconclusive, but still fails a threshold already exceeded", () => {
+    const quiet = evaluateMetrics({ requests: 2, errors5xx: 0, p95Ms: 10, unhealthyTargets: 0 }, DEFAULT_THRESHOLDS, "canary");
+    assert.equal(verdictOf(quiet), "inconclusive");
+    const crashing = evaluateMetrics({ requests: 2, errors5xx: 2, unhealthyTargets: 0 }, DEFAULT_THRESHOLDS, "canary");
+    assert.equal(verdictOf(crashing), "fail");
+    const unknown = evaluateMetrics({ requests: 100, errors5xx: 0 }, DEFAULT_THRESHOLDS, "canary");
+    assert.equal(statusOf(unknown, "p95-ms"), "inconclusive");
+    assert.equal(statusOf(unknown, "unhealthy-targets"), "inconclusive");
+  });
+
+  it("passes a healthy probe with HSTS and a single explicit CORS origin", () => {
+    const measurements = evaluateProbe("/health", response({ ...SECURE, "access-control-allow-origin": ["https://app.example.com"] }), "canary");
+    assert.deepEqual(measurements.map((m) => m.status), ["pass", "pass", "pass"]);
+  });
+
+  it("fails non-2xx, no answer, missing HSTS, duplicate and wildcard CORS", () => {
+    assert.equal(evaluateProbe("/health/ready", response(SECURE, 503), "canary")[0]?.status, "fail");
+    const refused = evaluateProbe("/health", { url: "x", headers: {}, body: "", durationMs: 1, error: "ECONNREFUSED" }, "canary");
+    assert.deepEqual(refused.map((m) => [m.status, m.message]), [["fail", "canary GET /health: no response (ECONNREFUSED)"]]);
+    assert.equal(statusOf(evaluateProbe("/health", response({}), "canary"), "hsts /health"), "fail");
+    assert.equal(statusOf(evaluateProbe("/health", response({ "strict-transport-security": ["max-age=0"] }), "canary"), "hsts /health"), "fail");
+    const duplicated = evaluateProbe("/health", response({ ...SECURE, "access-control-allow-origin": ["https://a.example", "https://a.example"] }), "canary");
+    assert.match(duplicated.find((m) => m.metric === "cors /health")?.message ?? "", /duplicated/);
+    const listed = evaluateProbe("/health", response({ ...SECURE, "access-control-allow-origin": ["https://a.example, https://b.example"] }), "canary");
+    assert.equal(statusOf(listed, "cors /health"), "fail");
+    const wildcard = evaluateProbe("/health", response({ ...SECURE, "access-control-allow-origin": ["*"] }), "canary");
+    assert.match(wildcard.find((m) => m.metric === "cors /health")?.message ?? "", /wildcard/);
+  });
+
+  it("fails on any alarm in ALARM and not on missing data", () => {
+    const measurements = evaluateAlarms([
+      { name: "api-5xx", state: "ALARM", reason: "threshold crossed" },
+      { name: "db-cpu", state: "INSUFFICIENT_DATA" },
+    ]);
+    assert.deepEqual(measurements.map((m) => m.status), ["fail", "pass"]);
+    assert.equal(verdictOf(evaluateAlarms([])), "pass");
+  });
+
+  it("orders verdicts fail > error > inconclusive > pass; nothing measured is no evidence", () => {
+    const m = (status: Measurement["status"]): Measurement => ({ analyser: "a", metric: "m", status, message: status });
+    assert.equal(verdictOf([m("pass"), m("inconclusive"), m("error"), m("fail")]), "fail");
+    assert.equal(verdictOf([m("pass"), m("inconclusive"), m("error")]), "error");
+    assert.equal(verdictOf([m("pass"), m("inconclusive")]), "inconclusive");
+    assert.equal(verdictOf([]), "inconclusive");
+  });
+});
+
+describe("rollout plan", () => {
+  it("defaults to 10 -> 50 -> 100 with thresholds 1 % 5xx and 500 ms p95", () => {
+    const result = buildPlan({});
+    assert.ok(result.ok);
+    assert.deepEqual(result.plan.steps, [10, 50, 100]);
+    assert.equal(result.plan.thresholds.max5xxRate, 0.01);
+    assert.equal(result.plan.thresholds.maxP95Ms, 500);
+    assert.equal(result.plan.inconclusivePolicy, "pause");
+    assert.equal(estimatedDurationMs(result.plan), 3 * result.plan.bakeMs);
+  });
+
+  it("parses operator input", () => {
+    const result = buildPlan({ steps: "5,25,100", bake: "2m", interval: "15s", maxErrorRatePercent: "0.5", nonInteractive: true, hooks: ["migrate=python manage.py migrate --noinput"] });
+    assert.ok(result.ok);
+    assert.deepEqual(result.plan.steps, [5, 25, 100]);
+    assert.equal(result.plan.bakeMs, 120_000);
+    assert.equal(result.plan.thresholds.max5xxRate, 0.005);
+    assert.equal(result.plan.inconclusivePolicy, "fail");
+    assert.deepEqual(result.plan.hooks.map((hook) => [hook.name, hook.command]), [["migrate", "python manage.py migrate --noinput"]]);
+    assert.equal(parseDuration("500ms"), 500);
+    assert.equal(parseDuration("1.5s"), 1_500);
+    assert.equal(parseDuration("soon"), undefined);
+  });
+
+  it("reports every bad field at once with the value and the fix", () => {
+    const result = buildPlan({ steps: "50,10,120", bake: "5s", interval: "10s", failureLimit: "-1", maxP95Ms: "fast", hooks: ["nocommand"] });
+    assert.ok(!result.ok);
+    const fields = result.issues.map((issue) => `${issue.field}: ${issue.problem}`);
+    assert.deepEqual(fields, [
+      "--steps: has a weight outside 1-100",
+      "--steps: is not strictly increasing",
+      "--steps: does not end at 100 (the canary must carry all traffic before it is promoted)",
+      "--bake: is shorter than --interval (10s), so a step would never be analysed",
+      "--failure-limit: is not an integer >= 0",
+      "--max-p95: is not a number >= 1",
+      "--hook: is not name=command",
+    ]);
+    assert.ok(result.issues.every((issue) => issue.fix.length > 0 && issue.value.length > 0));
+  });
+});

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
+import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
+import type { Analyser, RolloutState } from "../rollout/engine/ports.ts";
+import { buildReport, formatSummaryTable } from "../rollout/report/report.ts";
+import { renderTimelineSvg } from "../rollout/report/timeline-svg.ts";
+import { writeReports } from "../rollout/report/write.ts";
+import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, RecordingReporter, TEST_HOLDER } from "./support/rollout-fakes.ts";
+
+/** A canary whose 5xx rate climbs 0.2 % per analysis: fine at 10 %, over 1 % during step 2. */
+function degradingMetrics(): Analyser {
+  let round = 0;
+  return {
+    name: "degrading",
+    measure: async (context) => {
+      round += 1;
+      const rate = round * 0.002;
+      return [
+        { analyser: "metrics", metric: "5xx-rate", status: rate > 0.01 ? "fail" : "pass", value: rate, threshold: 0.01, version: context.version, message: `5xx ${rate}` },
+        { analyser: "metrics", metric: "p95-ms", status: "pass", value: 100 + round * 10, threshold: 500, version: context.version, message: "p95" },
+      ];
+    },
+  };
+}
+
+async function rolledBackState(): Promise<RolloutState> {
+  const clock = new FakeClock();
+  const store = new MemoryStateStore();
+  await store.acquireLock("dev", TEST_HOLDER);
+  const plan = { ...DEFAULT_PLAN, bakeMs: 30_000, intervalMs: 10_000 };
+  const initial = newRolloutState({ id: "r-report", environment: "dev", target: "fake", image: "app:<2>", stableImage: "app:1", plan, holder: TEST_HOLDER, now: clock.now() });
+  return runRollout({ router: new FakeRouter(), deployer: new FakeDeployer("app:1"), hooks: new FakeHooks(), store, analysers: [degradingMetrics()], clock, reporter: new RecordingReporter() }, initial, { pauseMode: "exit" });
+}
+
+describe("rollout reports", () => {
+  it("summarises each step with its worst 5xx rate and p95, and the rollback reason", async () => {
+    const state = await rolledBackState();
+    assert.equal(state.phase, "rolled-back");
+    const report = buildReport(state);
+    assert.deepEqual(report.steps.map((step) => [step.canaryWeight, step.analyses, step.failed]), [[10, 3, 0], [50, 3, 1], [100, 0, 0]]);
+    assert.equal(report.steps[1]?.worstErrorRate, 0.012);
+    assert.equal(report.steps[1]?.worstP95Ms, 160);
+    assert.deepEqual(report.markers.map((marker) => marker.kind), ["step", "step", "rollback"]);
+    const table = formatSummaryTable(report);
+    assert.match(table, /ROLLED-BACK after 1m/);
+    assert.match(table, /^2\s+50%\s+3\s+2\s+1\s+0\s+0\s+1\.20%\s+160 ms$/m);
+  });
+
+  it("draws weight, 5xx and p95 panels with step and rollback markers, escaping text", async () => {
+    const svg = renderTimelineSvg(buildReport(await rolledBackState()));
+    assert.equal((svg.match(/<g class="panel"/g) ?? []).length, 3);
+    assert.equal((svg.match(/<g class="marker step">/g) ?? []).length, 2);
+    assert.equal((svg.match(/<g class="marker rollback">/g) ?? []).length, 1);
+    assert.match(svg, /app:&#60;2&#62;/);
+    assert.ok(!svg.includes("app:<2>"));
+    // Every element opened is closed: a cheap well-formedness check without an XML parser.
+    const opened = (svg.match(/<(g|svg|text|title)[\s>]/g) ?? []).length;
+    const closed = (svg.match(/<\/(g|svg|text|title)>/g) ?? []).length;
+    assert.equal(opened, closed);
+  });
+
+  it("writes report.json, timeline.svg and summary.txt under <dir>/<rollout id>/", async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "rollout-report-"));
+    try {
+      const written = await writeReports(root, await rolledBackState());
+      assert.equal(written.directory, path.join(root, "r-report"));
+      const json = JSON.parse(await fs.readFile(written.files.json, "utf8")) as { outcome: string; reason: string };
+      assert.equal(json.outcome, "rolled-back");
+      assert.match(json.reason, /analysis failed/);
+      assert.match(await fs.readFile(written.files.svg, "utf8"), /^<svg /);
+      assert.match(await fs.readFile(written.files.summary, "utf8"), /ROLLED-BACK/);
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,264 @@
+import assert from "node:assert/strict";
+import { analysersFor } from "../rollout/engine/analysers.ts";
+import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
+import type { RunOptions } from "../rollout/engine/engine.ts";
+import { exitCodeFor, IllegalTransitionError, transition } from "../rollout/engine/machine.ts";
+import { buildPlan, DEFAULT_PLAN } from "../rollout/engine/plan.ts";
+import type { HookOutcome, MeasurementStatus, RolloutPlan, RolloutState } from "../rollout/engine/ports.ts";
+import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, RecordingReporter, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
+import type { FakeRouterOptions } from "./support/rollout-fakes.ts";
+
+const OLD = "app:1";
+const NEW = "app:2";
+
+interface HarnessOptions {
+  readonly plan?: Partial<RolloutPlan>;
+  readonly verdicts?: readonly MeasurementStatus[];
+  readonly after?: MeasurementStatus;
+  readonly router?: FakeRouterOptions;
+  readonly deployFailures?: ConstructorParameters<typeof FakeDeployer>[1];
+  readonly hookOutcomes?: Readonly<Record<string, HookOutcome>>;
+}
+
+function harness(options: HarnessOptions = {}) {
+  const clock = new FakeClock();
+  const router = new FakeRouter(options.router);
+  const deployer = new FakeDeployer(OLD, options.deployFailures);
+  const hooks = new FakeHooks(options.hookOutcomes);
+  const store = new MemoryStateStore();
+  const reporter = new RecordingReporter();
+  const analyser = new ScriptedAnalyser(options.verdicts ?? [], options.after ?? "pass");
+  const plan: RolloutPlan = { ...DEFAULT_PLAN, bakeMs: 30_000, intervalMs: 10_000, verifyTimeoutMs: 5_000, ...options.plan };
+  const initial = newRolloutState({ id: "r1", environment: "dev", target: "fake", image: NEW, stableImage: OLD, plan, holder: TEST_HOLDER, now: clock.now() });
+  const deps = { router, deployer, hooks, store, analysers: [analyser], clock, reporter };
+  const run = async (state: RolloutState = initial, runOptions: Partial<RunOptions> = {}) => {
+    assert.ok((await store.acquireLock("dev", TEST_HOLDER)).ok);
+    return runRollout(deps, state, { pauseMode: "exit", ...runOptions });
+  };
+  return { clock, router, deployer, hooks, store, reporter, analyser, plan, initial, run };
+}
+
+function canaryWeights(router: FakeRouter): number[] {
+  return router.requested.map((weights) => weights.canary);
+}
+
+describe("rollout engine", () => {
+  it("promotes a healthy canary through 10 -> 50 -> 100 and ends with all traffic on the promoted stable", async () => {
+    const h = harness();
+    const final = await h.run();
+    assert.equal(final.phase, "promoted");
+    assert.equal(exitCodeFor(final.phase), 0);
+    assert.deepEqual(canaryWeights(h.router), [10, 50, 100, 0]);
+    assert.deepEqual(h.router.weights, { stable: 100, canary: 0 });
+    assert.deepEqual(h.deployer.calls, [`deployCanary ${NEW}`, `promote ${NEW}`, "resetCanary"]);
+    assert.equal(h.deployer.stable, NEW);
+    // 30 s bake / 10 s interval = 3 analyses per step.
+    assert.equal(h.analyser.contexts.length, 9);
+    assert.deepEqual(final.transitions.map((t) => t.to).filter((to, i, all) => all.indexOf(to) === i), ["deploying", "pre-traffic-hooks", "shifting", "baking", "analysing", "promoting", "promoted"]);
+    assert.deepEqual(h.store.states.get("dev"), final);
+  });
+
+  it("rolls back on the first failed analysis with the failing measurement as the reason", async () => {
+    const h = harness({ verdicts: ["pass", "pass", "pass", "pass", "fail"] });
+    const final = await h.run();
+    assert.equal(final.phase, "rolled-back");
+    assert.equal(exitCodeFor(final.phase), 1);
+    assert.match(final.reason ?? "", /analysis failed 1 time\(s\) at step 2 \(canary 50%\), limit 0: scripted fail #5/);
+    assert.deepEqual(canaryWeights(h.router), [10, 50, 0]);
+    assert.deepEqual(h.router.weights, { stable: 100, canary: 0 });
+    assert.equal(h.deployer.stable, OLD);
+    assert.deepEqual(h.deployer.calls.at(-1), "resetCanary");
+    const rollback = final.transitions.find((t) => t.to === "rolling-back");
+    assert.ok(rollback?.reason);
+  });
+
+  it("tolerates failures up to the failure limit per step (flapping canary is promoted)", async () => {
+    const h = harness({ plan: { failureLimit: 1 }, verdicts: ["fail", "pass", "pass", "fail", "pass", "pass", "fail"] });
+    const final = await h.run();
+    assert.equal(final.phase, "promoted");
+  });
+
+  it("treats measurement errors as errors, rolling back after the consecutive-error limit", async () => {
+    const h = harness({ plan: { consecutiveErrorLimit: 2 }, verdicts: ["pass", "error", "error", "pass", "error", "error", "error"] });
+    const final = await h.run();
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /could not be taken 3 times in a row/);
+  });
+
+  it("fails inconclusive analyses in non-interactive runs", async () => {
+    const h = harness({ plan: { inconclusivePolicy: "fail" }, verdicts: ["inconclusive"] });
+    const final = await h.run();
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /inconclusive in a non-interactive run/);
+  });
+
+  it("pauses on inconclusive analyses interactively, exits 3, and a resume continues from the same step", async () => {
+    const h = harness({ verdicts: ["pass", "pass", "pass", "inconclusive"] });
+    const paused = await h.run();
+    assert.equal(paused.phase, "paused");
+    assert.equal(exitCodeFor(paused.phase), 3);
+    assert.match(paused.reason ?? "", /inconclusive analysis at step 2/);
+    assert.deepEqual(h.router.weights, { stable: 50, canary: 50 });
+    const final = await h.run(paused, { approved: true });
+    assert.equal(final.phase, "promoted");
+    assert.equal(final.reason, undefined, "the pause's reason does not describe the promotion");
+    // Resume re-applies (and verifies) step 2's weights rather than starting over.
+    assert.deepEqual(canaryWeights(h.router), [10, 50, 50, 100, 0]);
+  });
+
+  it("waits in-process while paused in wait mode until an operator resumes", async () => {
+    const h = harness({ verdicts: ["inconclusive"] });
+    h.clock.at(h.clock.now() + 120_000, () => void h.store.request("dev", { kind: "resume", at: h.clock.now(), by: "operator" }));
+    const final = await h.run(h.initial, { pauseMode: "wait" });
+    assert.equal(final.phase, "promoted");
+    assert.ok(final.transitions.some((t) => t.to === "paused"));
+  });
+
+  it("ends in a verified rollback (aborted) when a signal arrives mid-bake", async () => {
+    const h = harness();
+    const controller = new AbortController();
+    h.clock.at(h.clock.now() + 45_000, () => controller.abort("SIGTERM"));
+    const final = await h.run(h.initial, { signal: controller.signal });
+    assert.equal(final.phase, "aborted");
+    assert.match(final.reason ?? "", /interrupted: SIGTERM/);
+    assert.deepEqual(h.router.weights, { stable: 100, canary: 0 });
+    assert.equal(final.weightHistory.at(-1)?.verified, true);
+  });
+
+  it("aborts on an operator abort request and names who asked", async () => {
+    const h = harness();
+    h.clock.at(h.clock.now() + 15_000, () => void h.store.request("dev", { kind: "abort", at: h.clock.now(), by: "alice@laptop", reason: "wrong image" }));
+    const final = await h.run();
+    assert.equal(final.phase, "aborted");
+    assert.equal(final.reason, "aborted by alice@laptop: wrong image");
+    assert.deepEqual(h.router.weights, { stable: 100, canary: 0 });
+  });
+
+  it("skips the remaining steps on a promote request, passing through 100% before promoting", async () => {
+    const h = harness();
+    h.clock.at(h.clock.now() + 15_000, () => void h.store.request("dev", { kind: "promote", at: h.clock.now(), by: "bob" }));
+    const final = await h.run();
+    assert.equal(final.phase, "promoted");
+    assert.deepEqual(canaryWeights(h.router), [10, 100, 0]);
+  });
+
+  it("waits at a manual gate before each step until resumed", async () => {
+    const h = harness({ plan: { manualGate: true } });
+    const gated = await h.run();
+    assert.equal(gated.phase, "awaiting-approval");
+    assert.deepEqual(h.router.requested, []);
+    let state = gated;
+    for (let approvals = 0; state.phase === "awaiting-approval" && approvals < 5; approvals += 1) state = await h.run(state, { approved: true });
+    assert.equal(state.phase, "promoted");
+    assert.equal(state.transitions.filter((t) => t.to === "awaiting-approval").length, 3);
+  });
+
+  it("rolls back before any traffic moves when a pre-traffic hook fails, with exit code and log location", async () => {
+    const h = harness({
+      plan: { hooks: [{ name: "migrate", command: "manage.py migrate", timeoutMs: 1_000 }] },
+      hookOutcomes: { migrate: { ok: false, exitCode: 3, logLocation: "/tmp/migrate.log", message: "relation exists" } },
+    });
+    const final = await h.run();
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /pre-traffic hook migrate failed \(exit code 3\): relation exists, log: \/tmp\/migrate\.log/);
+    assert.ok(canaryWeights(h.router).every((canary) => canary === 0));
+    assert.equal(final.hookOutcomes[0]?.exitCode, 3);
+  });
+
+  it("rolls back when the canary cannot be deployed", async () => {
+    const h = harness({ deployFailures: ["deployCanary"] });
+    const final = await h.run();
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /deploying failed: canary app:2 did not become healthy/);
+  });
+
+  it("reads weights back until the router shows them (propagation lag, transient errors)", async () => {
+    const h = harness({ router: { lagReads: 3, transientFailures: 2 } });
+    const final = await h.run();
+    assert.equal(final.phase, "promoted");
+    assert.ok(final.weightHistory.every((record) => record.verified));
+  });
+
+  it("ends in rollback-failed, loudly and non-zero, when the router cannot be verified", async () => {
+    const h = harness({ router: { broken: true } });
+    const final = await h.run();
+    assert.equal(final.phase, "rollback-failed");
+    assert.notEqual(exitCodeFor(final.phase), 0);
+    assert.match(final.reason ?? "", /ROLLBACK NOT VERIFIED/);
+    assert.ok(h.reporter.events.some((event) => event.type === "log" && event.level === "error"));
+  });
+
+  it("still reports a rollback when resetting the canary fails, noting it", async () => {
+    const h = harness({ verdicts: ["fail"], deployFailures: ["resetCanary"] });
+    const final = await h.run();
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /canary reset failed/);
+  });
+
+  it("resumes a rollout killed mid-bake: same step, remaining bake only, then promotes", async () => {
+    const h = harness();
+    const started = h.clock.now();
+    const killed: RolloutState = {
+      ...h.initial,
+      phase: "baking",
+      stepIndex: 1,
+      weights: { stable: 50, canary: 50 },
+      bakeStartedAt: started - 20_000,
+      transitions: [],
+    };
+    const final = await h.run(killed);
+    assert.equal(final.phase, "promoted");
+    assert.deepEqual(canaryWeights(h.router), [50, 100, 0]);
+    // Step 2 had 10 s of bake left: one analysis, then three at step 3.
+    assert.deepEqual(h.analyser.contexts.map((context) => context.step), [1, 2, 2, 2]);
+  });
+
+  it("finishes an interrupted rollback when resumed in rolling-back", async () => {
+    const h = harness();
+    const interrupted: RolloutState = { ...h.initial, phase: "rolling-back", stepIndex: 0, reason: "analysis failed", rollbackOutcome: "rolled-back" };
+    const final = await h.run(interrupted);
+    assert.equal(final.phase, "rolled-back");
+    assert.equal(final.reason, "analysis failed");
+    assert.deepEqual(canaryWeights(h.router), [0]);
+  });
+
+  it("builds the standard analysers from a target's raw sources with the plan's thresholds", async () => {
+    const analysers = analysersFor(
+      {
+        metrics: { name: "m", sample: async () => ({ requests: 100, errors5xx: 5, p95Ms: 100, unhealthyTargets: 0, healthyTargets: 1 }) },
+        probes: { name: "p", probe: async (path) => { throw new Error(`refused ${path}`); } },
+      },
+      { ...DEFAULT_PLAN.thresholds, max5xxRate: 0.01 },
+      ["/health"],
+    );
+    const context = { version: "canary", window: { start: 0, end: 1 }, step: 0, canaryWeight: 10 } as const;
+    const [metrics, probes] = await Promise.all(analysers.map((analyser) => analyser.measure(context)));
+    assert.equal(metrics?.find((m) => m.metric === "5xx-rate")?.status, "fail");
+    assert.deepEqual(probes?.map((m) => m.status), ["error"]);
+    assert.match(probes?.[0]?.message ?? "", /refused \/health/);
+  });
+});
+
+describe("rollout state machine", () => {
+  const plan = buildPlan({});
+  assert.ok(plan.ok);
+  const state = newRolloutState({ id: "r", environment: "dev", target: "fake", image: NEW, plan: plan.plan, holder: TEST_HOLDER, now: 0 });
+
+  it("refuses transitions nobody planned for", () => {
+    assert.throws(() => transition(state, "promoted", 1), IllegalTransitionError);
+    assert.throws(() => transition(state, "baking", 1), IllegalTransitionError);
+  });
+
+  it("requires a reason to roll back, abort or pause", () => {
+    assert.throws(() => transition(state, "rolling-back", 1), /needs a reason/);
+    const rolling = transition(state, "rolling-back", 1, "because");
+    assert.equal(rolling.transitions.at(-1)?.reason, "because");
+    assert.throws(() => transition(rolling, "rolling-back", 2, "again"), IllegalTransitionError);
+  });
+
+  it("never leaves a terminal phase", () => {
+    const done = transition(transition(state, "rolling-back", 1, "x"), "rolled-back", 2, "x");
+    assert.equal(done.finishedAt, 2);
+    assert.throws(() => transition(done, "rolling-back", 3, "y"), IllegalTransitionError);
+  });
+});
