@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { S3StateStore } from "../rollout/adapters/aws/s3-store.ts";
+import type { LockHolder } from "../rollout/engine/ports.ts";
+import { awsError, FakeS3, restoreAwsMocks } from "./rollout-aws-fakes.ts";
+import { FakeClock } from "./support/rollout-fakes.ts";
+
+const BUCKET = "readiness-production-rollout-state";
+const LAPTOP: LockHolder = { id: "rollout-laptop", host: "laptop", pid: 101, startedAt: 1_700_000_000_000 };
+const CI: LockHolder = { id: "rollout-ci", host: "ci-runner", pid: 202, startedAt: 1_700_000_000_000 };
+
+/** Two machines sharing one bucket: separate store instances, separate host names, one S3. */
+function machines(s3: FakeS3, clock: FakeClock) {
+  const store = (hostname: string) => new S3StateStore({ client: s3.client, bucket: BUCKET, clock, hostname, staleAfterMs: 60_000 });
+  return { laptop: store("laptop"), ci: store("ci-runner") };
+}
+
+describe("rollout on AWS: state and lock in S3", () => {
+  after(restoreAwsMocks);
+  it("creates the lock with If-None-Match so a second machine is refused, naming the holder", async () => {
+    const s3 = new FakeS3();
+    const clock = new FakeClock();
+    const { laptop, ci } = machines(s3, clock);
+    const first = await laptop.acquireLock("production", LAPTOP);
+    assert.equal(first.ok, true);
+    const second = await ci.acquireLock("production", CI);
+    assert.deepEqual(second.ok ? undefined : [second.heldBy.id, second.heldBy.host, second.stale], ["rollout-laptop", "laptop", false]);
+    const put = s3.mock.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    assert.equal(put?.Key, "rollouts/production/lock.json");
+    assert.equal(put?.IfNoneMatch, "*");
+    // Another environment has its own lock.
+    assert.equal((await ci.acquireLock("staging", CI)).ok, true);
+  });
+
+  it("takes a stale lock over only with the explicit flag, and only one of two racing machines wins", async () => {
+    const s3 = new FakeS3();
+    const clock = new FakeClock();
+    const { laptop, ci } = machines(s3, clock);
+    assert.ok((await laptop.acquireLock("production", LAPTOP)).ok);
+    clock.at(clock.now() + 61_000, () => undefined);
+    await clock.sleep(61_000);
+    const refused = await ci.acquireLock("production", CI);
+    assert.deepEqual(refused.ok ? undefined : [refused.heldBy.id, refused.stale], ["rollout-laptop", true]);
+
+    const third = new S3StateStore({ client: s3.client, bucket: BUCKET, clock, hostname: "third" });
+    const [a, b] = await Promise.all([ci.acquireLock("production", CI, { takeOverStale: true }), third.acquireLock("production", { ...CI, id: "rollout-third", host: "third" }, { takeOverStale: true })]);
+    assert.equal([a, b].filter((result) => result.ok).length, 1, JSON.stringify([a, b]));
+    const winner = [a, b].find((result) => result.ok);
+    assert.equal(winner?.ok && winner.tookOverFrom?.id, "rollout-laptop");
+    // The old holder learns it lost the lock when it next renews.
+    await assert.rejects(laptop.renewLock("production", LAPTOP), /no longer held by rollout-laptop \(now rollout-(ci|third)/);
+  });
+
+  it("renews the heartbeat with If-Match and releases only its own lock", async () => {
+    const s3 = new FakeS3();
+    const clock = new FakeClock();
+    const { laptop, ci } = machines(s3, clock);
+    assert.ok((await laptop.acquireLock("production", LAPTOP)).ok);
+    await clock.sleep(30_000);
+    await laptop.renewLock("production", LAPTOP);
+    assert.equal((await ci.readLock("production"))?.holder.heartbeatAt, clock.now());
+    const renewal = s3.mock.commandCalls(PutObjectCommand).at(-1)?.args[0].input;
+    assert.match(renewal?.IfMatch ?? "", /^"etag-\d+"$/);
+    await ci.releaseLock("production", CI);
+    assert.equal((await ci.readLock("production"))?.holder.id, "rollout-laptop");
+    await laptop.releaseLock("production", LAPTOP);
+    assert.equal(await ci.readLock("production"), undefined);
+  });
+
+  it("keeps a held lock fresh in the background (a long `pulumi up` must not look abandoned) until released", async () => {
+    const s3 = new FakeS3();
+    const clock = new FakeClock();
+    const holder = new S3StateStore({ client: s3.client, bucket: BUCKET, clock, hostname: "ci-runner", heartbeatEveryMs: 10 });
+    const { laptop } = machines(s3, clock);
+    try {
+      assert.ok((await holder.acquireLock("production", CI)).ok);
+      await clock.sleep(10 * 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      const seen = await laptop.readLock("production");
+      assert.deepEqual([seen?.holder.heartbeatAt, seen?.stale], [clock.now(), false]);
+      await holder.releaseLock("production", CI);
+      const putsAfterRelease = s3.mock.commandCalls(PutObjectCommand).length;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(s3.mock.commandCalls(PutObjectCommand).length, putsAfterRelease);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it("shares state and operator requests between machines, oldest request first, each taken once", async () => {
+    const s3 = new FakeS3();
+    const clock = new FakeClock();
+    const { laptop, ci } = machines(s3, clock);
+    await laptop.request("production", { kind: "resume", at: 2_000, by: "alice@laptop" });
+    await laptop.request("production", { kind: "abort", at: 1_000, by: "bob@laptop", reason: "bad deploy" });
+    assert.deepEqual((await ci.takeRequests("production")).map((request) => request.by), ["bob@laptop", "alice@laptop"]);
+    assert.deepEqual(await ci.takeRequests("production"), []);
+    assert.equal(await ci.load("production"), undefined);
+  });
+
+  it("fails fast on AccessDenied naming the bucket and key", async () => {
+    const s3 = new FakeS3();
+    let calls = 0;
+    s3.mock.on(PutObjectCommand).callsFake(() => {
+      calls += 1;
+      throw awsError("AccessDenied", 403, "Access Denied");
+    });
+    const { laptop } = machines(s3, new FakeClock());
+    await assert.rejects(laptop.acquireLock("production", LAPTOP), /s3:PutObject on s3:\/\/readiness-production-rollout-state\/rollouts\/production\/lock.json failed: AccessDenied: Access Denied/);
+    assert.equal(calls, 1);
+  });
+
+  it("refuses environment names that would escape their key prefix", async () => {
+    const { laptop } = machines(new FakeS3(), new FakeClock());
+    await assert.rejects(laptop.load("../production"), /environment="..\/production"/);
+  });
+});
