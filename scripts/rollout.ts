@@ -13,6 +13,8 @@ try {
   });
   process.exit(code);
 } catch (error) {
-  process.stderr.write(`rollout: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // The message names the failing call and resource; the stack only helps when debugging the tool itself.
+  const detail = error instanceof Error ? (process.env.READINESS_DEBUG ? (error.stack ?? error.message) : error.message) : String(error);
+  process.stderr.write(`rollout: ${detail}\n(set READINESS_DEBUG=1 for a stack trace)\n`);
   process.exit(INTERNAL_ERROR);
 }
