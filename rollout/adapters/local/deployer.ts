@@ -1,0 +1,77 @@
+import type { DeployedImages, Deployer } from "../../engine/ports.ts";
+import type { LocalEnvironment } from "./environment.ts";
+import { BACKEND, SERVERS } from "./haproxy-config.ts";
+import { isProcessAlive, stopProcess, waitFor } from "./processes.ts";
+import { RuntimeApiError, runtimeAction, runtimeCommand, serverStat } from "./runtime-api.ts";
+import type { SlotRecord } from "./slots.ts";
+import { slotFiles, startAppVersion } from "./slots.ts";
+
+/** How long a stopping version may take to finish the requests it already has. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * Starts and stops versions of the sample app behind the two HAProxy servers. A deploy never restarts
+ * HAProxy and never reuses a port: the new version gets a free port and the server is re-pointed at it with
+ * `set server ... addr`, so requests in flight on the old process finish there.
+ */
+export class LocalDeployer implements Deployer {
+  private readonly slots;
+
+  constructor(private readonly environment: LocalEnvironment) {
+    this.slots = slotFiles(environment.dir);
+  }
+
+  async images(): Promise<DeployedImages> {
+    return { stable: this.slots.read("stable")?.image, canary: this.slots.read("canary")?.image };
+  }
+
+  /** Starts `image` behind the canary server, which keeps whatever weight the router gave it (0 at this point). */
+  async deployCanary(image: string): Promise<void> {
+    const current = this.slots.read("canary");
+    // Idempotent for `resume`: the same image already running is the deploy done.
+    if (current?.image === image && isProcessAlive(current.pid)) return;
+    await this.resetCanary();
+    const record = await startAppVersion(this.environment.dir, "canary", image);
+    this.slots.write("canary", record);
+    await this.pointServerAt("canary", record);
+    await runtimeAction(this.environment.adminSocketPath, `set server ${BACKEND}/${SERVERS.canary} state ready`);
+    // Let HAProxy's health check see the new version before any weight reaches it. A version that never
+    // gets ready is not a deploy error: the analysis fails it, with a reason.
+    await waitFor("the canary to pass haproxy's health check", 3_000, async () => ((await serverStat(this.environment.adminSocketPath, "canary")).status === "UP" ? true : undefined)).catch(() => undefined);
+  }
+
+  /**
+   * The stable server takes `image`. Normally that is the canary's running process: stable is re-pointed at
+   * it, so both servers run the new version and any weight split is safe. If no canary runs it (a resume after
+   * the canary was already reset), a new process is started for stable. The old stable process then stops.
+   */
+  async promote(image: string): Promise<void> {
+    const canary = this.slots.read("canary");
+    const stable = this.slots.read("stable");
+    if (stable?.image === image && isProcessAlive(stable.pid)) return;
+    const next = canary?.image === image && isProcessAlive(canary.pid) ? canary : await startAppVersion(this.environment.dir, "stable", image);
+    await this.pointServerAt("stable", next);
+    this.slots.write("stable", next);
+    if (stable !== undefined && stable.pid !== next.pid) await stopProcess(stable.pid, DRAIN_TIMEOUT_MS);
+  }
+
+  /** Takes the canary server out of rotation and stops its version unless stable runs it (after a promotion). */
+  async resetCanary(): Promise<void> {
+    const canary = this.slots.read("canary");
+    await runtimeAction(this.environment.adminSocketPath, `set server ${BACKEND}/${SERVERS.canary} state maint`);
+    if (canary === undefined) return;
+    if (this.slots.read("stable")?.pid !== canary.pid) {
+      // maint sends nothing new; wait for what is in flight before stopping the process.
+      await waitFor("the canary's open sessions to finish", DRAIN_TIMEOUT_MS, async () => ((await serverStat(this.environment.adminSocketPath, "canary")).currentSessions === 0 ? true : undefined)).catch(() => undefined);
+      await stopProcess(canary.pid, DRAIN_TIMEOUT_MS);
+    }
+    this.slots.clear("canary");
+  }
+
+  private async pointServerAt(role: "stable" | "canary", record: SlotRecord): Promise<void> {
+    const command = `set server ${BACKEND}/${SERVERS[role]} addr 127.0.0.1 port ${record.port}`;
+    const answer = await runtimeCommand(this.environment.adminSocketPath, command);
+    // HAProxy answers this one with a sentence ("... port changed from ... by 'stats socket command'").
+    if (!/changed|no need to change/.test(answer)) throw new RuntimeApiError(`runtime API: "${command}" was refused: ${answer.trim()}`);
+  }
+}

@@ -1,0 +1,91 @@
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { localEnvironmentDir } from "../../targets/local.ts";
+import type { LocalEnvironment } from "./environment.ts";
+import { startLocalEnvironment, stopLocalEnvironment } from "./environment.ts";
+import type { LoadSummary, RunningLoad } from "./load.ts";
+import { startLoad } from "./load.ts";
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** A finished CLI run: how it ended and what it printed (empty when the output went to the terminal). */
+export interface CliRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunningCli {
+  readonly child: ChildProcess;
+  /** Everything printed so far (to wait for a line such as the first analysis). */
+  output(): string;
+  readonly done: Promise<CliRun>;
+}
+
+/**
+ * Runs `npm run rollout -- <args>` as its own process (the same entry point an operator uses), so that
+ * signals, `kill -9` and a concurrent second `start` cross a real process boundary. Bounded: killed after
+ * `timeoutMs`.
+ */
+export function spawnRolloutCli(args: readonly string[], options: { cwd?: string; timeoutMs: number; showOutput?: boolean }): RunningCli {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts/rollout.ts"), ...args], {
+    cwd: options.cwd ?? PROJECT_ROOT,
+    // Plain progress lines unless the output goes to the operator's terminal (the demo).
+    env: options.showOutput ? process.env : { ...process.env, CI: "1" },
+    stdio: ["ignore", options.showOutput ? "inherit" : "pipe", options.showOutput ? "inherit" : "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
+  const done = new Promise<CliRun>((resolve) =>
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    }),
+  );
+  return { child, output: () => stdout + stderr, done };
+}
+
+export interface LocalRolloutBench {
+  readonly environmentName: string;
+  readonly dir: string;
+  readonly environment: LocalEnvironment;
+  readonly load: RunningLoad;
+  /** Stops the load, then every process of the environment. Safe to call twice. */
+  stop(): Promise<LoadSummary>;
+}
+
+/**
+ * A local environment (HAProxy + stable version) with steady load through it, as the demo, the end-to-end
+ * tests and the benchmark need it before a rollout starts.
+ */
+export async function startLocalRolloutBench(options: {
+  environmentName: string;
+  stableImage: string;
+  ratePerSecond: number;
+  maxDurationS: number;
+  cwd?: string;
+}): Promise<LocalRolloutBench> {
+  const dir = localEnvironmentDir(options.cwd ?? PROJECT_ROOT, options.environmentName);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const environment = await startLocalEnvironment({ dir, stableImage: options.stableImage });
+  const load = startLoad({ url: `http://127.0.0.1:${environment.trafficPort}/`, ratePerSecond: options.ratePerSecond, maxDurationS: options.maxDurationS });
+  let summary: LoadSummary | undefined;
+  return {
+    environmentName: options.environmentName,
+    dir,
+    environment,
+    load,
+    async stop() {
+      summary ??= await load.stop();
+      await stopLocalEnvironment(dir);
+      return summary;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import { isProcessAlive } from "../../store/file-store.ts";
+
+export { isProcessAlive };
+
+/** A free loopback TCP port (the OS picks it; there is a small race until the caller binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** Polls `check` until it returns a value other than undefined, or throws with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const cause = lastError instanceof Error ? `: ${lastError.message}` : "";
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+export interface DetachedProcess {
+  readonly pid: number;
+  readonly logPath: string;
+}
+
+/**
+ * Starts a process in its own process group with stdout/stderr appended to `logPath`. It outlives the process
+ * that started it on purpose: a rollout killed with `kill -9` leaves the router and the app versions running,
+ * and the `resume` that follows finds them again through the pid files.
+ */
+export function spawnDetached(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; logPath: string }): DetachedProcess {
+  const log = fs.openSync(options.logPath, "a");
+  try {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", log, log] });
+    if (child.pid === undefined) throw new Error(`could not start ${command}: is it installed and on PATH?`);
+    // A command that cannot start reports it asynchronously; the caller's liveness checks see the exit.
+    child.once("error", () => undefined);
+    child.unref();
+    return { pid: child.pid, logPath: options.logPath };
+  } finally {
+    fs.closeSync(log);
+  }
+}
+
+/** SIGTERM, then SIGKILL if the process is still there after `graceMs`. Resolves once it is gone. */
+export async function stopProcess(pid: number, graceMs = 5_000): Promise<void> {
+  if (!isProcessAlive(pid)) return;
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  try {
+    await waitFor(`process ${pid} to exit`, graceMs, () => (isProcessAlive(pid) ? undefined : true), 50);
+  } catch {
+    if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
+    await waitFor(`process ${pid} to die after SIGKILL`, 2_000, () => (isProcessAlive(pid) ? undefined : true), 20);
+  }
+}
+
+export function tail(path: string, lines = 10): string {
+  try {
+    return fs.readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}

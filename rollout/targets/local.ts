@@ -1,0 +1,143 @@
+import fs from "node:fs";
+import path from "node:path";
+import { httpProbe } from "../adapters/http/probe.ts";
+import { LocalDeployer } from "../adapters/local/deployer.ts";
+import type { LocalEnvironment } from "../adapters/local/environment.ts";
+import { readLocalEnvironment, startLocalEnvironment, stopLocalEnvironment } from "../adapters/local/environment.ts";
+import { runLocalHook } from "../adapters/local/hooks.ts";
+import type { RunningLoad } from "../adapters/local/load.ts";
+import { startLoad } from "../adapters/local/load.ts";
+import { LocalMetricsReader } from "../adapters/local/metrics.ts";
+import { isProcessAlive } from "../adapters/local/processes.ts";
+import { LocalTrafficRouter } from "../adapters/local/router.ts";
+import { slotFiles } from "../adapters/local/slots.ts";
+import type {
+  Deployer,
+  HookRunner,
+  HttpResponseSample,
+  MetricsSource,
+  ProbeSource,
+  Target,
+  TargetFactory,
+  TargetOptions,
+  TrafficRouter,
+  VersionMetricsSample,
+} from "../engine/ports.ts";
+import { FileStateStore } from "../store/file-store.ts";
+
+/** Stable version of a local environment the target starts itself (no environment was running). */
+export const DEFAULT_LOCAL_STABLE_IMAGE = "sample-app:1.0.0";
+/** Traffic the target sends through HAProxy when it started the environment itself, so metrics are real. */
+const STANDALONE_LOAD_RATE = 100;
+
+/** `<cwd>/.readiness/local/<environment>`: where the environment of that name keeps its files. */
+export function localEnvironmentDir(cwd: string, environment: string): string {
+  return path.join(cwd, ".readiness", "local", environment);
+}
+
+/** The running environment in `dir`, or undefined when none is (never started, or its haproxy is gone). */
+export function attachLocalEnvironment(dir: string): LocalEnvironment | undefined {
+  if (!fs.existsSync(path.join(dir, "environment.json"))) return undefined;
+  const environment = readLocalEnvironment(dir);
+  return isProcessAlive(environment.haproxyPid) ? environment : undefined;
+}
+
+function metricsSource(environment: LocalEnvironment): MetricsSource {
+  const reader = new LocalMetricsReader(environment.statsPort, environment.requestLogPath);
+  // The baseline: without it the first window would hold every earlier rollout's traffic. If the stats
+  // page is down now, the first sample fails instead, which the engine counts as an error.
+  const baseline = reader.read().catch(() => undefined);
+  return {
+    name: `haproxy stats 127.0.0.1:${environment.statsPort}`,
+    async sample(context): Promise<VersionMetricsSample> {
+      await baseline;
+      const metrics = (await reader.read([context.version]))[context.version];
+      return {
+        requests: metrics.requests,
+        errors5xx: metrics.status5xx,
+        p95Ms: metrics.p95Ms,
+        healthyTargets: metrics.healthy ? 1 : 0,
+        unhealthyTargets: metrics.healthy ? 0 : 1,
+      };
+    },
+  };
+}
+
+function probeSource(environment: LocalEnvironment): ProbeSource {
+  return {
+    name: "direct HTTP to each version's process",
+    async probe(probePath, version): Promise<HttpResponseSample> {
+      // Locally each version is its own process: probing it directly is what `X-Canary: always` does on AWS.
+      const slot = slotFiles(environment.dir).read(version);
+      const url = `http://127.0.0.1:${slot?.port ?? 0}${probePath}`;
+      if (slot === undefined) return { url, headers: {}, body: "", durationMs: 0, error: `no ${version} version is deployed` };
+      return httpProbe({ url, timeoutMs: 1_000 });
+    },
+  };
+}
+
+function hookRunner(cwd: string, environment: LocalEnvironment): HookRunner {
+  return {
+    async run(hook, context) {
+      const canaryPort = slotFiles(environment.dir).read("canary")?.port;
+      const result = await runLocalHook(hook.command, {
+        cwd,
+        timeoutMs: hook.timeoutMs,
+        env: { ROLLOUT_IMAGE: context.image, ROLLOUT_CANARY_URL: canaryPort === undefined ? "" : `http://127.0.0.1:${canaryPort}` },
+      });
+      const logLocation = path.join(environment.dir, `hook-${hook.name}-${Date.now()}.log`);
+      fs.writeFileSync(logLocation, result.outputTail);
+      const verdict = result.timedOut ? `timed out after ${hook.timeoutMs} ms` : `exited ${result.exitCode}`;
+      return { ok: result.exitCode === 0, exitCode: result.timedOut ? null : result.exitCode, logLocation, durationMs: result.durationMs, message: `${hook.name}: \`${hook.command}\` ${verdict}` };
+    },
+  };
+}
+
+/** Adapters for commands that must not touch processes (status, abort, promote, plan) when nothing runs. */
+function unavailable<T extends object>(what: string, dir: string): T {
+  return new Proxy({} as T, {
+    get: () => () => Promise.reject(new Error(`${what}: no local environment is running in ${dir}; \`npm run rollout -- start\` starts one`)),
+  });
+}
+
+/**
+ * The `local` target: HAProxy on loopback in front of two versions of the sample app (examples/app).
+ * It attaches to the environment running in `.readiness/local/<environment>/` (started by `npm run demo`,
+ * the tests, or an earlier `start`). For `start`/`resume` with nothing running it starts one itself, with
+ * steady load through HAProxy so that the analysis measures real traffic, and stops it all on `close()`.
+ */
+export const createLocalTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
+  const dir = localEnvironmentDir(options.cwd, options.environment);
+  const store = new FileStateStore({ root: path.join(options.cwd, ".readiness", "rollouts") });
+  let environment = attachLocalEnvironment(dir);
+  let load: RunningLoad | undefined;
+  const startedHere = environment === undefined && (options.purpose === "start" || options.purpose === "resume");
+  if (startedHere) {
+    options.log(`local: no environment running in ${dir}; starting HAProxy and ${DEFAULT_LOCAL_STABLE_IMAGE} on loopback`);
+    environment = await startLocalEnvironment({ dir, stableImage: DEFAULT_LOCAL_STABLE_IMAGE });
+    load = startLoad({ url: `http://127.0.0.1:${environment.trafficPort}/`, ratePerSecond: STANDALONE_LOAD_RATE, maxDurationS: 6 * 3600 });
+  }
+
+  const running = environment;
+  return {
+    name: "local",
+    describe: () =>
+      running === undefined
+        ? `local: HAProxy on loopback (not running; \`start\` starts it in ${dir})`
+        : [
+            `local: HAProxy 127.0.0.1:${running.trafficPort} -> servers stable/canary (weights via ${running.adminSocketPath})`,
+            `metrics: http://127.0.0.1:${running.statsPort}/stats;csv (5xx, health) + request log ${running.requestLogPath} (p95)`,
+          ].join("\n"),
+    router: running ? (new LocalTrafficRouter(running.adminSocketPath) satisfies TrafficRouter) : unavailable<TrafficRouter>("router", dir),
+    deployer: running ? (new LocalDeployer(running) satisfies Deployer) : unavailable<Deployer>("deployer", dir),
+    hooks: running ? hookRunner(options.cwd, running) : unavailable<HookRunner>("hooks", dir),
+    store,
+    metrics: running ? metricsSource(running) : undefined,
+    probes: running ? probeSource(running) : undefined,
+    async close() {
+      if (load !== undefined) await load.stop();
+      load = undefined;
+      if (startedHere) await stopLocalEnvironment(dir);
+    },
+  };
+};
