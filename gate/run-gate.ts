@@ -1,0 +1,70 @@
+import path from "node:path";
+import { readinessRules } from "../policies/rules/catalog.ts";
+import type { ReadinessRule } from "../policies/rules/rule.ts";
+import { evaluateStack, type GateReport } from "./evaluate.ts";
+import { awsMocks } from "./mocks.ts";
+import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
+import { runProgramUnderMocks } from "./program-runner.ts";
+import { readProjectFile, readStackConfig } from "./stack-config.ts";
+
+export interface GateOptions {
+  readonly stack: string;
+  /** The Pulumi program's directory (with Pulumi.yaml and Pulumi.<stack>.yaml). */
+  readonly dir: string;
+  /** Which `policies/config/<environment>.json` applies; the stack name by default. */
+  readonly environment?: string;
+  readonly rules?: readonly ReadinessRule[];
+  readonly packConfigDir?: string;
+  readonly now?: Date;
+}
+
+/** The program or its config could not be loaded: the gate has nothing to judge (exit 2). */
+export class GateLoadError extends Error {
+  override readonly name = "GateLoadError";
+}
+
+/** Runs the program under mocks with its stack config and judges every resource; throws GateLoadError when it cannot. */
+export async function runGate(options: GateOptions): Promise<GateReport> {
+  const rules = options.rules ?? readinessRules;
+  const environment = options.environment ?? options.stack;
+  const dir = path.resolve(options.dir);
+  // The stack files and the pack config are independent: report what is wrong with both at once.
+  const [stackFiles, packConfigResult] = await Promise.allSettled([
+    readProjectFile(dir).then(async (project) => ({ project, config: await readStackConfig(dir, options.stack, project.name) })),
+    loadPackConfig(environment, rules.map((r) => r.name), options.packConfigDir ?? PACK_CONFIG_DIR),
+  ]);
+  const failures = [stackFiles, packConfigResult].filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (stackFiles.status === "rejected" || packConfigResult.status === "rejected") {
+    throw new GateLoadError(failures.map((f) => describe(f.reason)).join("\n"), { cause: failures[0].reason });
+  }
+  const { project, config } = stackFiles.value;
+  const packConfig = packConfigResult.value;
+  const region = config.config["aws:region"] ?? "us-east-1";
+  const run = await load(() => runProgramUnderMocks({ project: project.name, stack: options.stack, config, mocks: awsMocks(region), program: project.entry }),
+    (err) => `the program ${path.relative(process.cwd(), project.entry) || project.entry} failed for stack ${options.stack}: ${describe(err)}`);
+  return evaluateStack(run.resources, {
+    project: project.name, stack: options.stack, environment,
+    programFile: toPosix(path.relative(process.cwd(), project.entry)),
+    stackFile: toPosix(path.relative(process.cwd(), path.join(dir, `Pulumi.${options.stack}.yaml`))),
+    rules, packConfig, now: options.now,
+  });
+}
+
+async function load<T>(step: () => Promise<T>, explain: (err: unknown) => string = describe): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    throw new GateLoadError(explain(err), { cause: err });
+  }
+}
+
+/** A ConfigError lists every config problem; its class may come from another module instance, so match by shape. */
+function describe(err: unknown): string {
+  const e = err as { name?: string; message?: string; issues?: unknown[] };
+  if (e?.name === "ConfigError" && Array.isArray(e.issues)) return `invalid stack config\n${e.message}`;
+  return e?.message ?? String(err);
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join("/");
+}

@@ -1,0 +1,54 @@
+import type { PolicyResource } from "@pulumi/policy";
+import { isInternetFacingAlb } from "./load-balancing.ts";
+import { items, ofTypes, resourceRule, stackRule, text, type Props } from "./rule.ts";
+import { T } from "./types.ts";
+
+export const logGroupRetention = resourceRule({
+  name: "log-group-retention",
+  area: "monitoring",
+  severity: "medium",
+  types: T.logGroup,
+  description: "CloudWatch log groups have a retention period.",
+  why: "Log groups keep data forever by default: cost grows without bound and personal data outlives its purpose.",
+  remediationSteps: "Set `retentionInDays` (config `logRetentionDays`).",
+  check: (props) => typeof props.retentionInDays === "number" && props.retentionInDays > 0 ? [] : ["retentionInDays is not set"],
+});
+
+/**
+ * The metrics an alarm watches (metric math included), each with a reader for its LoadBalancer dimension:
+ * read only when needed, because during a preview the dimension (an ALB's ARN suffix) is unknown.
+ */
+function alarmMetrics(alarm: Props): Array<{ metricName: string; loadBalancer: () => string }> {
+  const direct = { metricName: text(alarm.metricName), loadBalancer: () => text(alarm.dimensions?.LoadBalancer) };
+  const queried = items(alarm.metricQueries).map((q) => ({ metricName: text(q.metric?.metricName), loadBalancer: () => text(q.metric?.dimensions?.LoadBalancer) }));
+  return [direct, ...queried].filter((m) => m.metricName !== "");
+}
+
+const ALARM_KINDS = [
+  { kind: "5xx", matches: (metric: string) => /5XX/i.test(metric) },
+  { kind: "latency", matches: (metric: string) => metric === "TargetResponseTime" },
+];
+
+export const albAlarms = stackRule({
+  name: "alb-5xx-and-latency-alarms",
+  area: "monitoring",
+  severity: "high",
+  environments: ["production"],
+  description: "In production every internet-facing ALB has a 5xx alarm and a latency alarm on its LoadBalancer dimension.",
+  why: "Users notice errors and slowness first when nothing alarms; the canary rollout also reads these alarms.",
+  remediationSteps: "Create CloudWatch alarms on HTTPCode_Target_5XX_Count/HTTPCode_ELB_5XX_Count and TargetResponseTime with `dimensions: { LoadBalancer: alb.arnSuffix }` (the monitoring component does).",
+  check: (resources) => {
+    // "<load balancer URN or LoadBalancer dimension>|<kind>" for every alarm: one pass, so large stacks stay linear.
+    // An alarm that depends on a load balancer watches it; only other alarms need their dimension read.
+    const albs = ofTypes(resources, T.loadBalancer);
+    const albUrns = new Set(albs.map((lb) => lb.urn));
+    const watched = new Set(ofTypes(resources, T.metricAlarm).flatMap((alarm) => {
+      const watchedAlbs = alarm.dependencies.filter((d) => albUrns.has(d.urn)).map((d) => d.urn);
+      return alarmMetrics(alarm.props).flatMap((m) => ALARM_KINDS.filter(({ matches }) => matches(m.metricName))
+        .flatMap(({ kind }) => (watchedAlbs.length > 0 ? watchedAlbs : [m.loadBalancer()]).map((key) => `${key}|${kind}`)));
+    }));
+    return albs.filter((lb: PolicyResource) => isInternetFacingAlb(lb.props)).flatMap((lb) =>
+      ALARM_KINDS.filter(({ kind }) => !watched.has(`${lb.urn}|${kind}`) && !watched.has(`${text(lb.props.arnSuffix)}|${kind}`))
+        .map(({ kind }) => ({ message: `load balancer ${lb.name} has no ${kind} alarm`, urn: lb.urn })));
+  },
+});

@@ -1,0 +1,198 @@
+import type {
+  EnforcementLevel, PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationArgs,
+  ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+} from "@pulumi/policy";
+import { exemptionFor, type Exemption } from "./exemption.ts";
+
+export type Severity = "low" | "medium" | "high" | "critical";
+export const ENVIRONMENTS = ["dev", "staging", "production"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+export type Area =
+  | "network" | "load-balancing" | "waf" | "ecs" | "database" | "cache" | "lambda" | "secrets" | "storage"
+  | "monitoring" | "backups" | "iam" | "exemptions";
+
+/** Resource inputs as the policy host hands them over: plain JSON, possibly behind the unknown-checking proxy. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Props = Record<string, any>;
+
+/** What every rule reads from its pack config (`policies/config/<env>.json`). */
+export interface RuleConfig {
+  readonly environment: Environment;
+  /** Resource name -> `"<reason> expires=YYYY-MM-DD"`, for resources that cannot carry tags. */
+  readonly exemptions: Readonly<Record<string, string>>;
+}
+
+export const DOCS_BASE = "https://github.com/readiness-platform/readiness/blob/main/docs/policies.md";
+
+/**
+ * Every rule shares this schema. `environment` defaults to production so a pack run without config
+ * is as strict as it gets; the CLI fills schema defaults in, and `readRuleConfig` repeats them for hosts that do not.
+ */
+export const ruleConfigSchema: PolicyConfigSchema = {
+  properties: {
+    environment: { type: "string", enum: [...ENVIRONMENTS], default: "production", description: "The stack's environment" },
+    exemptions: {
+      type: "object",
+      additionalProperties: { type: "string" },
+      default: {},
+      description: "Resource name -> \"<reason, 10+ characters> expires=YYYY-MM-DD\" for resources without tags",
+    },
+  },
+};
+
+export function readRuleConfig(raw: Partial<RuleConfig>): RuleConfig {
+  return {
+    environment: ENVIRONMENTS.includes(raw.environment as Environment) ? raw.environment as Environment : "production",
+    exemptions: raw.exemptions ?? {},
+  };
+}
+
+/** Metadata shared by resource and stack rules; it feeds the pack, docs/policies.md and every report. */
+export interface RuleMetadata {
+  readonly name: string;
+  readonly area: Area;
+  readonly description: string;
+  /** Why the rule exists (the incident or attack it prevents). */
+  readonly why: string;
+  readonly severity: Severity;
+  readonly remediationSteps: string;
+  /** Environments the rule applies in; other environments get `notApplicable`. */
+  readonly environments?: readonly Environment[];
+}
+
+export interface CheckContext {
+  readonly environment: Environment;
+  readonly type: string;
+  readonly name: string;
+}
+
+export interface ResourceRuleSpec extends RuleMetadata {
+  /** Every type token the rule inspects, aliases included (`aws:lb/...` and `aws:alb/...`); `*` for all. */
+  readonly types: readonly string[] | "*";
+  /** Returns one message per problem; empty when compliant. */
+  check(props: Props, ctx: CheckContext): string[];
+}
+
+export interface StackViolation { readonly message: string; readonly urn?: string }
+
+export interface StackRuleSpec extends RuleMetadata {
+  check(resources: readonly PolicyResource[], ctx: { environment: Environment }): StackViolation[];
+}
+
+export type ReadinessResourceRule = ResourceValidationPolicy & RuleMetadata & { readonly kind: "resource"; readonly types: readonly string[] | "*" };
+export type ReadinessStackRule = StackValidationPolicy & RuleMetadata & { readonly kind: "stack" };
+export type ReadinessRule = ReadinessResourceRule | ReadinessStackRule;
+
+/**
+ * The enforcement a rule gets when no pack config names it: mandatory for critical/high, so the pack
+ * fails closed. The per-environment config files relax them where the environment allows.
+ */
+export function defaultEnforcement(severity: Severity): EnforcementLevel {
+  return severity === "critical" || severity === "high" ? "mandatory" : "advisory";
+}
+
+function policyFields(spec: RuleMetadata) {
+  return {
+    name: spec.name,
+    description: spec.description,
+    severity: spec.severity,
+    remediationSteps: spec.remediationSteps,
+    url: `${DOCS_BASE}#${spec.name}`,
+    enforcementLevel: defaultEnforcement(spec.severity),
+    configSchema: ruleConfigSchema,
+  };
+}
+
+function appliesIn(spec: RuleMetadata, environment: Environment): boolean {
+  return spec.environments === undefined || spec.environments.includes(environment);
+}
+
+export function resourceRule(spec: ResourceRuleSpec): ReadinessResourceRule {
+  const types = spec.types === "*" ? undefined : new Set(spec.types);
+  // An exemption from the exemption rules would let a tag vouch for itself.
+  const exemptable = spec.area !== "exemptions";
+  const { check, ...metadata } = spec;
+  return {
+    ...metadata,
+    ...policyFields(spec),
+    kind: "resource",
+    validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+      if (types !== undefined && !types.has(args.type)) args.notApplicable(`applies to ${[...types].join(", ")}`);
+      const config = readRuleConfig(args.getConfig<Partial<RuleConfig>>());
+      if (!appliesIn(spec, config.environment)) args.notApplicable(`applies in ${spec.environments?.join(", ")} only`);
+      const configured = exemptable ? config.exemptions[args.name] : undefined;
+      const exemption = exemptable ? exemptionFor(spec.name, args.props.tags, configured) : undefined;
+      if (configured !== undefined && exemption && !exemption.valid) {
+        reportViolation(`the pack-config exemption for ${args.name} is invalid: ${exemption.problem}`);
+      }
+      const messages = check(args.props, { environment: config.environment, type: args.type, name: args.name });
+      reportUnlessExempt(messages, exemption, reportViolation);
+    },
+  };
+}
+
+export function stackRule(spec: StackRuleSpec): ReadinessStackRule {
+  const { check, ...metadata } = spec;
+  return {
+    ...metadata,
+    ...policyFields(spec),
+    kind: "stack",
+    validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+      const config = readRuleConfig(args.getConfig<Partial<RuleConfig>>());
+      if (!appliesIn(spec, config.environment)) args.notApplicable(`applies in ${spec.environments?.join(", ")} only`);
+      const byUrn = new Map(args.resources.map((r) => [r.urn, r]));
+      for (const violation of check(args.resources, { environment: config.environment })) {
+        const resource = violation.urn === undefined ? undefined : byUrn.get(violation.urn);
+        const exemption = resource && exemptionFor(spec.name, resource.props.tags, config.exemptions[resource.name]);
+        reportUnlessExempt([violation.message], exemption, (message) => reportViolation(message, violation.urn));
+      }
+    },
+  };
+}
+
+function reportUnlessExempt(messages: string[], exemption: Exemption | undefined, report: (message: string) => void): void {
+  if (messages.length === 0 || exemption?.valid) return;
+  const note = exemption ? ` (exemption ignored: ${exemption.problem})` : "";
+  for (const message of messages) report(`${message}${note}`);
+}
+
+/** Inputs are whatever the program passed: read them defensively, a rule must never throw on a shape. */
+export function text(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+/** A number input (providers accept numeric strings too); NaN for anything else. */
+export function num(value: unknown): number {
+  return typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
+}
+
+export function items(value: unknown): Props[] {
+  return Array.isArray(value) ? value.filter((v) => v !== null && typeof v === "object") : [];
+}
+
+/**
+ * Whether `resource` takes an input from `target`. Stack rules relate resources by dependency first:
+ * during a preview of a new stack the ARNs/ids they would compare are still unknown, the dependencies are not.
+ */
+export function dependsOn(resource: PolicyResource, target: PolicyResource): boolean {
+  return resource.dependencies.some((d) => d.urn === target.urn);
+}
+
+/**
+ * The targets no companion refers to: by dependency first, then (lazily, since ARNs and names may be
+ * unknown during a preview) by comparing the companion's reference with the target's keys.
+ */
+export function unreferenced(
+  targets: readonly PolicyResource[], companions: readonly PolicyResource[],
+  reference: (companion: PolicyResource) => unknown, keys: (target: PolicyResource) => unknown[],
+): PolicyResource[] {
+  const byDependency = new Set(companions.flatMap((c) => c.dependencies.map((d) => d.urn)));
+  let references: Set<unknown> | undefined;
+  const byReference = () => (references ??= new Set(companions.map(reference)));
+  return targets.filter((t) => !byDependency.has(t.urn) && !keys(t).some((k) => byReference().has(k)));
+}
+
+/** Resources of any of `types` from a stack, for rules that relate resources to each other. */
+export function ofTypes(resources: readonly PolicyResource[], types: readonly string[]): PolicyResource[] {
+  return resources.filter((r) => types.includes(r.type));
+}

@@ -1,0 +1,349 @@
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import * as policyProxy from "@pulumi/policy/proxy.js";
+import { readinessRules } from "../policies/rules/catalog.ts";
+import { parseExemption } from "../policies/rules/exemption.ts";
+import type { Environment, ReadinessRule } from "../policies/rules/rule.ts";
+import { PACK_CONFIG_DIR } from "../gate/pack-config.ts";
+import { runPolicies, type AnalyzedResource, type PackConfig } from "../gate/policy-harness.ts";
+
+/** The sentinel the host's deserializer puts where a preview value is unknown (marked @internal in the typings). */
+const { unknownStringValue } = policyProxy as unknown as { unknownStringValue: string };
+
+let seq = 0;
+function res(type: string, name: string, inputs: Record<string, unknown>, state: Record<string, unknown> = {}): AnalyzedResource {
+  return { urn: `urn:pulumi:test::p::${type}::${name}#${++seq}`, type, name, inputs, outputs: { ...inputs, ...state } };
+}
+const rule = (name: string): ReadinessRule => {
+  const found = readinessRules.find((r) => r.name === name);
+  assert.ok(found, `rule ${name} exists`);
+  return found;
+};
+const envConfig = (name: string, environment: Environment, extra: Record<string, unknown> = {}): PackConfig =>
+  ({ [name]: { enforcementLevel: "mandatory", environment, ...extra } });
+
+async function violationsOf(name: string, resources: AnalyzedResource[], environment: Environment = "production", extra: Record<string, unknown> = {}) {
+  const { findings } = await runPolicies([rule(name)], resources, { config: envConfig(name, environment, extra) });
+  return findings;
+}
+
+const DIGEST = `sha256:${"a".repeat(64)}`;
+type Env = Array<{ name: string; value: string }>;
+const djangoEnv = (overrides: Record<string, string> = {}): Env => Object.entries({
+  DJANGO_SETTINGS_MODULE: "config.settings.production", DEBUG: "False", ALLOWED_HOSTS: "app.example.com",
+  CORS_ALLOWED_ORIGINS: "https://app.example.com", RATE_LIMIT_ENABLED: "true", DATABASE_HOST: "db", ...overrides,
+}).map(([name, value]) => ({ name, value }));
+const task = (environment: Env, image = `repo@${DIGEST}`) => res("aws:ecs/taskDefinition:TaskDefinition", "task", {
+  containerDefinitions: JSON.stringify([{ name: "web", image, environment, secrets: [{ name: "SECRET_KEY", valueFrom: "arn:aws:secretsmanager:us-east-1:1:secret:k" }] }]),
+});
+const alb = (inputs: Record<string, unknown> = {}) => res("aws:lb/loadBalancer:LoadBalancer", "alb", {
+  loadBalancerType: "application", internal: false, dropInvalidHeaderFields: true, accessLogs: { bucket: "logs", enabled: true }, ...inputs,
+}, { arn: "arn:lb/app/alb/1", arnSuffix: "app/alb/1" });
+const wafRule = (name: string, statement: Record<string, unknown>, action: Record<string, unknown> = { action: { block: {} } }) => ({ name, statement, ...action });
+const goodWaf = () => [
+  wafRule("admin", { andStatement: { statements: [
+    { byteMatchStatement: { searchString: "/admin", fieldToMatch: { uriPath: {} } } },
+    { notStatement: { statement: { ipSetReferenceStatement: { arn: "arn:ipset" } } } },
+  ] } }),
+  wafRule("common", { managedRuleGroupStatement: { vendorName: "AWS", name: "AWSManagedRulesCommonRuleSet" } }, { overrideAction: { none: {} } }),
+  wafRule("rate", { rateBasedStatement: { limit: 1000, aggregateKeyType: "IP" } }),
+];
+const webAcl = (rules: unknown[]) => res("aws:wafv2/webAcl:WebAcl", "acl", { scope: "REGIONAL", rules });
+const alarm = (metricName: string, lb = "app/alb/1") => res("aws:cloudwatch/metricAlarm:MetricAlarm", `alarm-${metricName}`, { metricName, dimensions: { LoadBalancer: lb } });
+const subnet = (name: string, az: string) => res("aws:ec2/subnet:Subnet", name, { availabilityZone: az }, { id: `subnet-${name}` });
+const nat = (name: string, subnetName: string) => res("aws:ec2/natGateway:NatGateway", name, { subnetId: `subnet-${subnetName}` });
+const bucket = () => res("aws:s3/bucket:Bucket", "media", {}, { id: "media-bucket", bucket: "media-bucket" });
+const pab = (flags: Partial<Record<string, boolean>> = {}) => res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "media-pab", {
+  bucket: "media-bucket", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, ...flags,
+});
+const policyDoc = (statement: Record<string, unknown>) => JSON.stringify({ Version: "2012-10-17", Statement: [statement] });
+
+/** For every rule: resources that comply, and each way of violating it (with the environment it applies in). */
+const cases: Record<string, { environment?: Environment; compliant: () => AnalyzedResource[]; violations: Record<string, () => AnalyzedResource[]> }> = {
+  "security-group-no-world-ingress": {
+    compliant: () => [
+      res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "https", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }),
+      res("aws:ec2/securityGroup:SecurityGroup", "app", { ingress: [{ protocol: "tcp", fromPort: 8000, toPort: 8000, cidrBlocks: ["10.0.0.0/16"] }] }),
+    ],
+    violations: {
+      "ssh from anywhere (inline)": () => [res("aws:ec2/securityGroup:SecurityGroup", "sg", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] })],
+      "all protocols from ::/0 (rule resource)": () => [res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "r", { ipProtocol: "-1", cidrIpv6: "::/0" })],
+      "port range including 443 (legacy rule)": () => [res("aws:ec2/securityGroupRule:SecurityGroupRule", "r", { type: "ingress", protocol: "tcp", fromPort: 0, toPort: 1024, cidrBlocks: ["0.0.0.0/0"] })],
+    },
+  },
+  "nat-gateway-per-az": {
+    compliant: () => [subnet("a", "us-east-1a"), subnet("b", "us-east-1b"), nat("nat-a", "a"), nat("nat-b", "b"), res("awsx:ec2:Vpc", "vpc", { natGateways: { strategy: "OnePerAz" } })],
+    violations: {
+      "one NAT for two AZs": () => [subnet("a", "us-east-1a"), subnet("b", "us-east-1b"), nat("nat-a", "a")],
+      "awsx single NAT strategy": () => [res("awsx:ec2:Vpc", "vpc", { natGateways: { strategy: "Single" } })],
+    },
+  },
+  "alb-http-redirects-to-https": {
+    compliant: () => [res("aws:lb/listener:Listener", "http", { protocol: "HTTP", port: 80, defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443" } }] })],
+    violations: {
+      "forwards plain HTTP": () => [res("aws:alb/listener:Listener", "http", { protocol: "HTTP", port: 80, defaultActions: [{ type: "forward", targetGroupArn: "tg" }] })],
+      "redirects to HTTP": () => [res("aws:lb/listener:Listener", "http", { protocol: "HTTP", port: 80, defaultActions: [{ type: "redirect", redirect: { protocol: "HTTP" } }] })],
+    },
+  },
+  "alb-https-tls12": {
+    compliant: () => [res("aws:lb/listener:Listener", "https", { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" })],
+    violations: {
+      "default policy": () => [res("aws:lb/listener:Listener", "https", { protocol: "HTTPS" })],
+      "TLS 1.0 policy": () => [res("aws:alb/listener:Listener", "https", { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08" })],
+    },
+  },
+  "alb-access-logs-enabled": {
+    compliant: () => [alb()],
+    violations: { "no access logs": () => [alb({ accessLogs: undefined })], "disabled": () => [alb({ accessLogs: { bucket: "logs", enabled: false } })] },
+  },
+  "alb-drop-invalid-headers": {
+    compliant: () => [alb(), res("aws:alb/loadBalancer:LoadBalancer", "nlb", { loadBalancerType: "network" })],
+    violations: { "not dropped": () => [alb({ dropInvalidHeaderFields: false })], "alias type, unset": () => [res("aws:alb/loadBalancer:LoadBalancer", "a", {})] },
+  },
+  "alb-waf-associated": {
+    compliant: () => [alb(), res("aws:wafv2/webAclAssociation:WebAclAssociation", "assoc", { resourceArn: "arn:lb/app/alb/1", webAclArn: "acl" }), alb({ internal: true })],
+    violations: { "no association": () => [alb()], "association with another ALB": () => [alb(), res("aws:wafv2/webAclAssociation:WebAclAssociation", "a", { resourceArn: "arn:other" })] },
+  },
+  "waf-common-and-rate-rules": {
+    compliant: () => [webAcl(goodWaf())],
+    violations: {
+      "no common rule set": () => [webAcl(goodWaf().filter((r) => r.name !== "common"))],
+      "common rule set in count mode": () => [webAcl(goodWaf().map((r) => r.name === "common" ? { ...r, overrideAction: { count: {} } } : r))],
+      "no rate rule": () => [webAcl(goodWaf().filter((r) => r.name !== "rate"))],
+    },
+  },
+  "waf-admin-allow-list": {
+    compliant: () => [webAcl(goodWaf())],
+    violations: { "no admin rule": () => [webAcl(goodWaf().filter((r) => r.name !== "admin"))], "admin rule only counts": () => [webAcl(goodWaf().map((r) => r.name === "admin" ? { ...r, action: { count: {} } } : r))] },
+  },
+  "ecs-no-debug-in-production": {
+    compliant: () => [task(djangoEnv())],
+    violations: { "DEBUG=True": () => [task(djangoEnv({ DEBUG: "True" }))], "local settings": () => [task(djangoEnv({ DJANGO_SETTINGS_MODULE: "config.settings.local" }))] },
+  },
+  "no-literal-secret-env": {
+    compliant: () => [task(djangoEnv({ SECRET_KEY_ARN: "arn:x", AWS_S3_KEY_PREFIX: "media/" })), res("aws:lambda/function:Function", "fn", { environment: { variables: { QUEUE_URL: "https://q" } } })],
+    violations: {
+      "task SECRET_KEY literal": () => [task(djangoEnv({ SECRET_KEY: "abc" }))],
+      "task DATABASE_URL literal": () => [task(djangoEnv({ DATABASE_URL: "postgres://u:p@h/db" }))],
+      "lambda API_TOKEN literal": () => [res("aws:lambda/function:Function", "fn", { environment: { variables: { API_TOKEN: "t" } } })],
+      "lambda SENTRY_DSN literal": () => [res("aws:lambda/function:Function", "fn", { environment: { variables: { SENTRY_DSN: "https://k@s/1" } } })],
+      "task DB_PASSWORD literal": () => [task(djangoEnv({ DB_PASSWORD: "hunter2" }))],
+    },
+  },
+  "allowed-hosts-restricted": {
+    compliant: () => [task(djangoEnv())],
+    violations: { "wildcard": () => [task(djangoEnv({ ALLOWED_HOSTS: "app.example.com,*" }))], "missing": () => [task(djangoEnv({ ALLOWED_HOSTS: "" }))] },
+  },
+  "cors-not-wildcard": {
+    compliant: () => [task(djangoEnv()), res("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "cors", { corsRules: [{ allowedOrigins: ["https://app.example.com"] }] })],
+    violations: {
+      "S3 CORS *": () => [res("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "cors", { corsRules: [{ allowedOrigins: ["*"] }] })],
+      "container CORS_ALLOWED_ORIGINS *": () => [task(djangoEnv({ CORS_ALLOWED_ORIGINS: "*" }))],
+      "container CORS_ALLOW_ALL_ORIGINS": () => [task(djangoEnv({ CORS_ALLOW_ALL_ORIGINS: "True" }))],
+    },
+  },
+  "rate-limiting-enabled": {
+    compliant: () => [task(djangoEnv())],
+    violations: { "disabled": () => [task(djangoEnv({ RATE_LIMIT_ENABLED: "false" }))], "RATELIMIT_ENABLE off": () => [task(djangoEnv({ RATELIMIT_ENABLE: "0" }))] },
+  },
+  "image-pinned-by-digest": {
+    compliant: () => [task(djangoEnv())],
+    violations: { "tag": () => [task(djangoEnv(), "repo:latest")], "short digest": () => [task(djangoEnv(), "repo@sha256:abc")] },
+  },
+  "ecs-service-no-public-ip": {
+    compliant: () => [res("aws:ecs/service:Service", "svc", { networkConfiguration: { assignPublicIp: false } })],
+    violations: { "public ip": () => [res("aws:ecs/service:Service", "svc", { networkConfiguration: { assignPublicIp: true } })] },
+  },
+  "ecs-service-circuit-breaker-rollback": {
+    compliant: () => [res("aws:ecs/service:Service", "svc", { deploymentCircuitBreaker: { enable: true, rollback: true } }), res("aws:ecs/service:Service", "cd", { deploymentController: { type: "CODE_DEPLOY" } })],
+    violations: { "missing": () => [res("aws:ecs/service:Service", "svc", {})], "no rollback": () => [res("aws:ecs/service:Service", "svc", { deploymentCircuitBreaker: { enable: true, rollback: false } })] },
+  },
+  "aurora-encrypted": {
+    compliant: () => [res("aws:rds/cluster:Cluster", "db", { storageEncrypted: true })],
+    violations: { "unencrypted": () => [res("aws:rds/cluster:Cluster", "db", {})] },
+  },
+  "aurora-not-public": {
+    compliant: () => [res("aws:rds/clusterInstance:ClusterInstance", "db-1", { publiclyAccessible: false })],
+    violations: { "public": () => [res("aws:rds/clusterInstance:ClusterInstance", "db-1", { publiclyAccessible: true })] },
+  },
+  "aurora-deletion-protection": {
+    compliant: () => [res("aws:rds/cluster:Cluster", "db", { deletionProtection: true })],
+    violations: { "off": () => [res("aws:rds/cluster:Cluster", "db", { deletionProtection: false })] },
+  },
+  "aurora-backup-retention": {
+    compliant: () => [res("aws:rds/cluster:Cluster", "db", { backupRetentionPeriod: 14 })],
+    violations: { "7 days in production": () => [res("aws:rds/cluster:Cluster", "db", { backupRetentionPeriod: 7 })], "AWS default (1 day)": () => [res("aws:rds/cluster:Cluster", "db", {})] },
+  },
+  "elasticache-encrypted": {
+    compliant: () => [res("aws:elasticache/replicationGroup:ReplicationGroup", "c", { transitEncryptionEnabled: true, atRestEncryptionEnabled: true })],
+    violations: { "no transit": () => [res("aws:elasticache/replicationGroup:ReplicationGroup", "c", { atRestEncryptionEnabled: true })], "no at-rest": () => [res("aws:elasticache/replicationGroup:ReplicationGroup", "c", { transitEncryptionEnabled: true, atRestEncryptionEnabled: "false" })] },
+  },
+  "lambda-xray-active": {
+    compliant: () => [res("aws:lambda/function:Function", "fn", { tracingConfig: { mode: "Active" } })],
+    violations: { "pass-through": () => [res("aws:lambda/function:Function", "fn", { tracingConfig: { mode: "PassThrough" } })], "unset": () => [res("aws:lambda/function:Function", "fn", {})] },
+  },
+  "secret-uses-kms-key": {
+    compliant: () => [res("aws:secretsmanager/secret:Secret", "s", { kmsKeyId: "arn:aws:kms:us-east-1:1:key/k" })],
+    violations: { "aws-managed key": () => [res("aws:secretsmanager/secret:Secret", "s", {})] },
+  },
+  "s3-public-access-blocked": {
+    compliant: () => [bucket(), pab()],
+    violations: { "no block": () => [bucket()], "a flag off": () => [bucket(), pab({ restrictPublicBuckets: false })] },
+  },
+  "s3-encrypted": {
+    compliant: () => [bucket(), res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "sse", { bucket: "media-bucket", rules: [] })],
+    violations: { "no SSE configuration": () => [bucket()] },
+  },
+  "log-group-retention": {
+    compliant: () => [res("aws:cloudwatch/logGroup:LogGroup", "lg", { retentionInDays: 30 })],
+    violations: { "forever": () => [res("aws:cloudwatch/logGroup:LogGroup", "lg", {})] },
+  },
+  "alb-5xx-and-latency-alarms": {
+    compliant: () => [alb(), alarm("TargetResponseTime"), res("aws:cloudwatch/metricAlarm:MetricAlarm", "math", { metricQueries: [{ id: "e", metric: { metricName: "HTTPCode_ELB_5XX_Count", dimensions: { LoadBalancer: "app/alb/1" } } }] })],
+    violations: { "no 5xx alarm": () => [alb(), alarm("TargetResponseTime")], "latency alarm on another ALB": () => [alb(), alarm("HTTPCode_Target_5XX_Count"), alarm("TargetResponseTime", "app/other/2")] },
+  },
+  "iam-no-star-on-star": {
+    compliant: () => [res("aws:iam/rolePolicy:RolePolicy", "p", { policy: policyDoc({ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" }) }), res("aws:iam/policy:Policy", "deny", { policy: policyDoc({ Effect: "Deny", Action: "*", Resource: "*" }) })],
+    violations: { "admin role policy": () => [res("aws:iam/rolePolicy:RolePolicy", "p", { policy: policyDoc({ Effect: "Allow", Action: "*", Resource: "*" }) })], "admin managed policy (list form)": () => [res("aws:iam/policy:Policy", "p", { policy: policyDoc({ Effect: "Allow", Action: ["*"], Resource: ["*"] }) })] },
+  },
+  "exemption-valid": {
+    compliant: () => [res("aws:cloudwatch/logGroup:LogGroup", "lg", { tags: { "readiness:exempt:log-group-retention": "kept for the legal hold expires=2999-01-01" } })],
+    violations: {
+      "expired": () => [res("aws:cloudwatch/logGroup:LogGroup", "lg", { tags: { "readiness:exempt:log-group-retention": "kept for the legal hold expires=2001-01-01" } })],
+      "reason too short": () => [res("aws:cloudwatch/logGroup:LogGroup", "lg", { tags: { "readiness:exempt:log-group-retention": "legal expires=2999-01-01" } })],
+      "no expiry": () => [res("aws:cloudwatch/logGroup:LogGroup", "lg", { tags: { "readiness:exempt:log-group-retention": "kept for the legal hold" } })],
+      "unknown rule": () => [res("aws:cloudwatch/logGroup:LogGroup", "lg", { tags: { "readiness:exempt:no-such-rule": "kept for the legal hold expires=2999-01-01" } })],
+    },
+  },
+  "exemptions-listed": {
+    compliant: () => [res("aws:cloudwatch/logGroup:LogGroup", "lg", { retentionInDays: 30 })],
+    violations: { "a valid exemption is listed": () => [res("aws:cloudwatch/logGroup:LogGroup", "lg", { tags: { "readiness:exempt:log-group-retention": "kept for the legal hold expires=2999-01-01" } })] },
+  },
+};
+
+describe("readiness rules: compliant and violating cases", () => {
+  it("every rule has a compliant case and at least one violation case", () => {
+    const missing = readinessRules.map((r) => r.name).filter((n) => !cases[n] || Object.keys(cases[n].violations).length === 0);
+    assert.deepEqual(missing, []);
+  });
+  for (const [name, c] of Object.entries(cases)) {
+    describe(name, () => {
+      it("passes a compliant resource set", async () => {
+        assert.deepEqual((await violationsOf(name, c.compliant(), c.environment)).map((f) => f.message), []);
+      });
+      for (const [label, build] of Object.entries(c.violations)) {
+        it(`reports: ${label}`, async () => {
+          const found = await violationsOf(name, build(), c.environment);
+          assert.ok(found.length > 0, `${name} did not report "${label}"`);
+          assert.ok(found.every((f) => f.policyName === name && !f.unknownDuringPreview));
+        });
+      }
+    });
+  }
+});
+
+describe("readiness rules: metadata", () => {
+  it("has unique kebab-case names and complete metadata", () => {
+    const names = readinessRules.map((r) => r.name);
+    assert.equal(new Set(names).size, names.length);
+    for (const r of readinessRules) {
+      assert.match(r.name, /^[a-z0-9]+(-[a-z0-9]+)*$/);
+      assert.ok(r.description.length > 20 && r.remediationSteps.length > 10 && r.why.length > 20, r.name);
+      assert.ok(r.url?.endsWith(`#${r.name}`), r.name);
+      assert.ok(["low", "medium", "high", "critical"].includes(r.severity ?? ""), r.name);
+    }
+  });
+});
+
+describe("policy harness: faithful to the @pulumi/policy host", () => {
+  it("reports an unknown value as an advisory 'can't run during preview' finding instead of crashing", async () => {
+    const { findings } = await runPolicies([rule("alb-https-tls12")], [res("aws:lb/listener:Listener", "https", { protocol: "HTTPS", sslPolicy: unknownStringValue })], { config: envConfig("alb-https-tls12", "production") });
+    assert.equal(findings.length, 1);
+    assert.equal(findings[0].enforcementLevel, "advisory");
+    assert.equal(findings[0].unknownDuringPreview, true);
+    assert.match(findings[0].message, /can't be known during preview/);
+  });
+  it("relates resources by dependency, so stack rules still decide when ARNs and ids are unknown during preview", async () => {
+    const lb = { ...alb(), outputs: { loadBalancerType: "application", arn: unknownStringValue, arnSuffix: unknownStringValue } };
+    const b = { ...bucket(), outputs: { id: unknownStringValue, bucket: unknownStringValue } };
+    const dependent = (r: AnalyzedResource, on: AnalyzedResource) => ({ ...r, outputs: { ...r.outputs, [Object.keys(r.outputs ?? {})[0] ?? "x"]: unknownStringValue }, dependencies: [on.urn] });
+    const resources = [
+      lb, b,
+      dependent(res("aws:wafv2/webAclAssociation:WebAclAssociation", "assoc", { resourceArn: unknownStringValue }), lb),
+      dependent(res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab", { bucket: unknownStringValue, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }), b),
+      dependent(res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "sse", { bucket: unknownStringValue }), b),
+      { ...alarm("HTTPCode_Target_5XX_Count", unknownStringValue), dependencies: [lb.urn] },
+      { ...alarm("TargetResponseTime", unknownStringValue), dependencies: [lb.urn] },
+    ];
+    const names = ["alb-waf-associated", "s3-public-access-blocked", "s3-encrypted", "alb-5xx-and-latency-alarms"];
+    const { findings } = await runPolicies(names.map(rule), resources, { config: Object.assign({}, ...names.map((n) => envConfig(n, "production"))) });
+    assert.deepEqual(findings.map((f) => `${f.policyName}: ${f.message}`), []);
+    const { findings: unrelated } = await runPolicies([rule("alb-waf-associated")], [lb], { config: envConfig("alb-waf-associated", "production") });
+    assert.equal(unrelated.length, 1);
+    assert.equal(unrelated[0].unknownDuringPreview, true, "without a dependency the rule needs the ARN, which is unknown");
+  });
+  it("calls notApplicable for other types and for environments a rule does not cover", async () => {
+    const r = await runPolicies([rule("aurora-encrypted"), rule("image-pinned-by-digest")], [res("aws:s3/bucket:Bucket", "b", {}), task(djangoEnv(), "repo:latest")], {
+      config: { ...envConfig("aurora-encrypted", "dev"), ...envConfig("image-pinned-by-digest", "dev") },
+    });
+    assert.deepEqual(r.findings, []);
+    assert.deepEqual(r.notApplicable.map((n) => n.policyName).sort(), ["aurora-encrypted", "aurora-encrypted", "image-pinned-by-digest", "image-pinned-by-digest"]);
+  });
+  it("applies schema defaults: without config a rule behaves as in production", async () => {
+    const found = await runPolicies([rule("image-pinned-by-digest")], [task(djangoEnv(), "repo:latest")]);
+    assert.equal(found.findings.length, 1);
+    assert.equal(found.findings[0].enforcementLevel, "mandatory", "critical/high rules default to mandatory");
+  });
+  it("takes the enforcement level from the pack config, including `all` and `disabled`", async () => {
+    const resources = [res("aws:rds/cluster:Cluster", "db", {})];
+    const level = async (config: PackConfig) => (await runPolicies([rule("aurora-encrypted")], resources, { config })).findings.map((f) => f.enforcementLevel);
+    assert.deepEqual(await level({ "aurora-encrypted": "advisory" }), ["advisory"]);
+    assert.deepEqual(await level({ all: "advisory" }), ["advisory"]);
+    assert.deepEqual(await level({ all: "advisory", "aurora-encrypted": { enforcementLevel: "mandatory" } }), ["mandatory"]);
+    assert.deepEqual(await level({ "aurora-encrypted": "disabled" }), []);
+  });
+  it("applies the production minimum only in production (environment from pack config)", async () => {
+    const db = () => [res("aws:rds/cluster:Cluster", "db", { backupRetentionPeriod: 7 })];
+    assert.equal((await violationsOf("aurora-backup-retention", db(), "staging")).length, 0);
+    assert.equal((await violationsOf("aurora-backup-retention", db(), "production")).length, 1);
+  });
+});
+
+describe("exemptions", () => {
+  const exemptLogGroup = (value: string) => [res("aws:cloudwatch/logGroup:LogGroup", "lg", { tags: { "readiness:exempt:log-group-retention": value } })];
+  it("a valid tag exemption silences only the named rule", async () => {
+    assert.equal((await violationsOf("log-group-retention", exemptLogGroup("kept for the legal hold expires=2999-01-01"))).length, 0);
+  });
+  it("an expired or reasonless exemption does not silence the rule", async () => {
+    for (const value of ["kept for the legal hold expires=2001-01-01", "hold expires=2999-01-01"]) {
+      const found = await violationsOf("log-group-retention", exemptLogGroup(value));
+      assert.equal(found.length, 1);
+      assert.match(found[0].message, /exemption ignored/);
+    }
+  });
+  it("pack-config exemptions work for resources without tags, and invalid ones are violations", async () => {
+    const assoc = [res("aws:lb/listener:Listener", "http", { protocol: "HTTP", defaultActions: [{ type: "forward" }] })];
+    assert.equal((await violationsOf("alb-http-redirects-to-https", assoc, "production", { exemptions: { http: "internal health port only expires=2999-01-01" } })).length, 0);
+    const invalid = await violationsOf("alb-http-redirects-to-https", assoc, "production", { exemptions: { http: "short expires=2999-01-01" } });
+    assert.ok(invalid.some((f) => /pack-config exemption for http is invalid/.test(f.message)));
+  });
+  it("parses reason and expiry, and the expiry day itself is still valid", () => {
+    const e = parseExemption("r", "kept for the legal hold expires=2030-05-01", new Date("2030-05-01T23:00:00Z"));
+    assert.deepEqual([e.valid, e.reason, e.expires], [true, "kept for the legal hold", "2030-05-01"]);
+    assert.equal(parseExemption("r", "kept for the legal hold expires=2030-05-01", new Date("2030-05-02T00:00:00Z")).valid, false);
+  });
+});
+
+describe("policy pack config files", () => {
+  for (const env of ["dev", "staging", "production"] as const) {
+    it(`${env}.json names every rule with environment ${env}`, async () => {
+      const config = JSON.parse(await readFile(`${PACK_CONFIG_DIR}/${env}.json`, "utf8")) as Record<string, { enforcementLevel: string; environment: string }>;
+      assert.deepEqual(Object.keys(config).sort(), readinessRules.map((r) => r.name).sort());
+      for (const [name, entry] of Object.entries(config)) assert.equal(entry.environment, env, name);
+      if (env === "production") {
+        for (const r of readinessRules.filter((x) => x.severity === "critical" || x.severity === "high")) assert.equal(config[r.name].enforcementLevel, "mandatory", r.name);
+      }
+      for (const r of readinessRules.filter((x) => x.severity === "critical")) assert.equal(config[r.name].enforcementLevel, "mandatory", `${env} ${r.name}`);
+    });
+  }
+});
