@@ -8,7 +8,7 @@ import type { Environment } from "./environments.ts";
 export const PROFILES: Record<Environment, ProfileDefaults> = {
   dev: {
     network: { cidr: "10.10.0.0/16", azCount: 2, natGateways: "single", flowLogRetentionDays: 7 },
-    database: { engineVersion: "16.6", minCapacity: 0.5, maxCapacity: 2, instances: 1, backupRetentionDays: 1, deletionProtection: false, statementTimeoutMs: 30000 },
+    database: { engineVersion: "16.6", minCapacity: 0.5, maxCapacity: 2, instances: 1, backupRetentionDays: 7, deletionProtection: false, statementTimeoutMs: 30000 },
     cache: { engine: "valkey", engineVersion: "8.0", nodeType: "cache.t4g.micro", replicas: 0 },
     app: { settingsModule: "app.settings.production", debug: false, rateLimitEnabled: true, port: 8000 },
     web: { canaryWeight: 0, canaryDesiredCount: 0, cpu: 256, memory: 512, desiredCount: 1, maxCount: 2, idleTimeoutSeconds: 60 },
