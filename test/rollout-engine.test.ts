@@ -114,6 +114,17 @@ describe("rollout engine", () => {
     assert.ok(final.transitions.some((t) => t.to === "paused"));
   });
 
+  it("analyses again after a resume, even when the paused step's bake ran out meanwhile", async () => {
+    const h = harness({ verdicts: ["inconclusive"] });
+    const resumeAt = h.clock.now() + 600_000;
+    h.clock.at(resumeAt, () => void h.store.request("dev", { kind: "resume", at: h.clock.now(), by: "operator" }));
+    const final = await h.run(h.initial, { pauseMode: "wait" });
+    assert.equal(final.phase, "promoted");
+    const firstStep = final.analyses.filter((a) => a.step === 0);
+    assert.equal(firstStep[0]?.verdict, "inconclusive");
+    assert.ok(firstStep.some((a) => a.at >= resumeAt && a.verdict === "pass"), "no analysis of step 1 after the resume");
+  });
+
   it("ends in a verified rollback (aborted) when a signal arrives mid-bake", async () => {
     const h = harness();
     const controller = new AbortController();

@@ -354,13 +354,15 @@ class RolloutRun {
         ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
       this.checkSignal();
-      analysedThisRun = true;
-      if ((await this.judge(step, measurements, Math.max(0, bakeEnds - clock.now()))) === "promote") return "promote";
+      const outcome = await this.judge(step, measurements, Math.max(0, bakeEnds - clock.now()));
+      if (outcome === "promote") return "promote";
+      // A step never ends on the inconclusive analysis that paused it, even if its bake ran out meanwhile.
+      analysedThisRun = outcome !== "resumed";
     }
     return "done";
   }
 
-  private async judge(step: number, measurements: readonly Measurement[], bakeRemainingMs: number): Promise<"continue" | "promote"> {
+  private async judge(step: number, measurements: readonly Measurement[], bakeRemainingMs: number): Promise<"continue" | "promote" | "resumed"> {
     const verdict = verdictOf(measurements);
     const at = this.deps.clock.now();
     const record: AnalysisRecord = { at, step, canaryWeight: this.plan.steps[step] as number, verdict, measurements };
@@ -381,6 +383,8 @@ class RolloutRun {
       await this.enter("paused", `inconclusive analysis ${where}: ${summarise(measurements, "inconclusive")}`);
       const decision = await this.holdForOperator();
       if (decision === "promote") return "promote";
+      await this.enter("baking");
+      return "resumed";
     }
     await this.enter("baking");
     return "continue";
