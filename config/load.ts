@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeState from "@pulumi/pulumi/runtime/state.js";
-import { ConfigError, parsePlatformConfig, type PlatformConfig } from "./platform-config.ts";
+import { ConfigError, parseStackConfig, type PlatformConfig } from "./platform-config.ts";
 
 /**
  * Reads the running stack's config from the Pulumi runtime and validates it. Throws a ConfigError
@@ -8,20 +8,12 @@ import { ConfigError, parsePlatformConfig, type PlatformConfig } from "./platfor
  * This is the only place in the program that reads `pulumi.Config`.
  */
 export function loadPlatformConfig(): PlatformConfig {
-  const project = pulumi.getProject();
-  const stack = pulumi.getStack();
-  const prefix = `${project}:`;
-  const all = pulumi.runtime.allConfig();
-  const values: Record<string, string> = {};
-  const secret = new Set(configSecretKeys());
-  const secretKeys: string[] = [];
-  for (const [key, value] of Object.entries(all)) {
-    if (!key.startsWith(prefix)) continue;
-    const name = key.slice(prefix.length);
-    values[name] = value;
-    if (secret.has(key)) secretKeys.push(name);
-  }
-  const result = parsePlatformConfig({ project, stack, region: all["aws:region"], values, secretKeys });
+  const result = parseStackConfig({
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    config: pulumi.runtime.allConfig(),
+    secretKeys: configSecretKeys(),
+  });
   if (!result.ok) throw new ConfigError(result.issues);
   return result.config;
 }

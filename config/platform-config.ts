@@ -142,6 +142,27 @@ function withoutPath(obj: Record<string, unknown>, path: readonly string[]): Rec
   return { ...obj, [head]: withoutPath(child as Record<string, unknown>, rest) };
 }
 
+/**
+ * The same validation from a flat `<namespace>:<key>` map, as the Pulumi runtime (or a stack file read
+ * offline) hands config over: keys of other namespaces are ignored, `aws:region` gives the region.
+ */
+export function parseStackConfig(input: {
+  readonly project: string;
+  readonly stack: string;
+  readonly config: Readonly<Record<string, string>>;
+  readonly secretKeys: readonly string[];
+}): ConfigResult {
+  const prefix = `${input.project}:`;
+  const own = (key: string) => key.startsWith(prefix);
+  return parsePlatformConfig({
+    project: input.project,
+    stack: input.stack,
+    region: input.config["aws:region"],
+    values: Object.fromEntries(Object.entries(input.config).filter(([k]) => own(k)).map(([k, v]) => [k.slice(prefix.length), v])),
+    secretKeys: input.secretKeys.filter(own).map((k) => k.slice(prefix.length)),
+  });
+}
+
 function parseValue(value: string): unknown {
   try {
     return JSON.parse(value);

@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { awsMocks } from "../gate/mocks.ts";
 import { runProgramUnderMocks, type ProgramRun, type RegisteredResource } from "../gate/program-runner.ts";
-import { readProjectFile, readStackConfig } from "../gate/stack-config.ts";
+import { resourcesOfType, runStack } from "./support/stacks.ts";
 import { ENVIRONMENTS } from "../config/environments.ts";
 import { parsePlatformConfig, type PlatformConfig } from "../config/platform-config.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const ARN = {
   kms: "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-a444-555555555555",
   secretKey: "arn:aws:secretsmanager:us-east-1:123456789012:secret:readiness/t/DJANGO_SECRET_KEY-AbCdEf",
@@ -21,9 +18,8 @@ const ARN = {
 /** Names that must only ever reach a container through `secrets`. */
 const SECRET_NAME = /SECRET|KEY|TOKEN|PASSWORD|DSN|^DATABASE_URL$/;
 
-const ofType = (run: ProgramRun, type: string) => run.resources.filter((r) => r.type === type);
 const one = (run: ProgramRun, type: string, nameEnds = ""): RegisteredResource => {
-  const found = ofType(run, type).filter((r) => r.name.endsWith(nameEnds));
+  const found = resourcesOfType(run, type).filter((r) => r.name.endsWith(nameEnds));
   assert.equal(found.length, 1, `expected one ${type} named *${nameEnds}, found ${found.map((r) => r.name).join(", ") || "none"}`);
   return found[0];
 };
@@ -80,13 +76,13 @@ describe("application tier components (literal data-tier inputs)", () => {
   });
 
   it("the HTTP listener only redirects to HTTPS", () => {
-    const http = ofType(prod, "aws:lb/listener:Listener").find((l) => l.inputs.port === 80);
+    const http = resourcesOfType(prod, "aws:lb/listener:Listener").find((l) => l.inputs.port === 80);
     assert.ok(http);
     assert.deepEqual(http.inputs.defaultActions, [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]);
   });
 
   it("the HTTPS listener uses the certificate and TLS 1.3 policy and splits by the configured weight", () => {
-    const https = ofType(prod, "aws:lb/listener:Listener").find((l) => l.inputs.port === 443);
+    const https = resourcesOfType(prod, "aws:lb/listener:Listener").find((l) => l.inputs.port === 443);
     assert.ok(https);
     assert.equal(https.inputs.certificateArn, "arn:aws:acm:us-east-1:123456789012:certificate/abc-123");
     assert.equal(https.inputs.sslPolicy, "ELBSecurityPolicy-TLS13-1-2-2021-06");
@@ -116,7 +112,7 @@ describe("application tier components (literal data-tier inputs)", () => {
   });
 
   it("target groups check /health/ready", () => {
-    for (const tg of ofType(prod, "aws:lb/targetGroup:TargetGroup")) {
+    for (const tg of resourcesOfType(prod, "aws:lb/targetGroup:TargetGroup")) {
       assert.equal((tg.inputs.healthCheck as { path: string }).path, "/health/ready");
       assert.equal(tg.inputs.targetType, "ip");
     }
@@ -163,7 +159,7 @@ describe("application tier components (literal data-tier inputs)", () => {
   });
 
   it("no secret value or secret-named variable is in any container environment", () => {
-    const tasks = ofType(prod, "aws:ecs/taskDefinition:TaskDefinition");
+    const tasks = resourcesOfType(prod, "aws:ecs/taskDefinition:TaskDefinition");
     assert.equal(tasks.length, 3);
     for (const task of tasks) {
       for (const c of containers(task)) {
@@ -200,7 +196,7 @@ describe("application tier components (literal data-tier inputs)", () => {
   });
 
   it("services run in private subnets without public IPs, with circuit breaker rollback; production autoscales", () => {
-    const services = ofType(prod, "aws:ecs/service:Service");
+    const services = resourcesOfType(prod, "aws:ecs/service:Service");
     assert.equal(services.length, 3);
     for (const s of services) {
       assert.deepEqual(s.inputs.networkConfiguration, { subnets: ["subnet-prv1", "subnet-prv2"], securityGroups: ["sg-app"], assignPublicIp: false });
@@ -208,7 +204,7 @@ describe("application tier components (literal data-tier inputs)", () => {
     }
     assert.ok(Number(one(prod, "aws:ecs/service:Service", "-stable").inputs.desiredCount) >= 2);
     assert.equal(one(prod, "aws:ecs/service:Service", "-canary").inputs.desiredCount, 0);
-    const policies = ofType(prod, "aws:appautoscaling/policy:Policy").map((p) =>
+    const policies = resourcesOfType(prod, "aws:appautoscaling/policy:Policy").map((p) =>
       (p.inputs.targetTrackingScalingPolicyConfiguration as { predefinedMetricSpecification: { predefinedMetricType: string } }).predefinedMetricSpecification.predefinedMetricType);
     assert.ok(policies.includes("ECSServiceAverageCPUUtilization"));
     assert.ok(policies.includes("ALBRequestCountPerTarget"));
@@ -217,7 +213,7 @@ describe("application tier components (literal data-tier inputs)", () => {
   });
 
   it("no role allows every action on every resource; the execution role reads only the app's secrets", () => {
-    for (const policy of ofType(prod, "aws:iam/rolePolicy:RolePolicy")) {
+    for (const policy of resourcesOfType(prod, "aws:iam/rolePolicy:RolePolicy")) {
       for (const s of statementsOf(policy.inputs.policy)) {
         const wildAction = asList(s.Action).some((a) => a === "*" || a.endsWith(":*"));
         assert.ok(!wildAction, `${policy.name}: ${JSON.stringify(s.Action)}`);
@@ -231,7 +227,7 @@ describe("application tier components (literal data-tier inputs)", () => {
   });
 
   it("every Lambda is traced, has reserved concurrency and reports partial batch failures", () => {
-    const functions = ofType(prod, "aws:lambda/function:Function");
+    const functions = resourcesOfType(prod, "aws:lambda/function:Function");
     assert.ok(functions.length >= 1);
     for (const fn of functions) {
       assert.deepEqual(fn.inputs.tracingConfig, { mode: "Active" });
@@ -244,10 +240,10 @@ describe("application tier components (literal data-tier inputs)", () => {
   });
 
   it("buckets are private, encrypted (ALB logs with SSE-S3), versioned and TLS-only; CORS lists config origins", () => {
-    const buckets = ofType(prod, "aws:s3/bucket:Bucket");
+    const buckets = resourcesOfType(prod, "aws:s3/bucket:Bucket");
     assert.equal(buckets.length, 3);
     for (const bucket of buckets) {
-      const companion = (type: string) => ofType(prod, type).filter((r) => r.inputs.bucket === bucket.state.id);
+      const companion = (type: string) => resourcesOfType(prod, type).filter((r) => r.inputs.bucket === bucket.state.id);
       const [block] = companion("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
       assert.ok(block && ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => block.inputs[k] === true), bucket.name);
       const [encryption] = companion("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
@@ -263,13 +259,13 @@ describe("application tier components (literal data-tier inputs)", () => {
 
   it("alarms cover every failure named in the issue and all notify the alarm topic", () => {
     const topic = one(prod, "aws:sns/topic:Topic");
-    const alarms = ofType(prod, "aws:cloudwatch/metricAlarm:MetricAlarm");
+    const alarms = resourcesOfType(prod, "aws:cloudwatch/metricAlarm:MetricAlarm");
     for (const alarm of alarms) assert.deepEqual(alarm.inputs.alarmActions, [topic.state.arn], alarm.name);
     const metrics = alarms.map((a) => String(a.inputs.metricName ?? "math"));
     for (const m of ["math", "TargetResponseTime", "UnHealthyHostCount", "DatabaseConnections", "CPUUtilization", "FreeableMemory", "BlockedRequests", "Errors", "ApproximateNumberOfMessagesVisible"]) {
       assert.ok(metrics.includes(m), `an alarm on ${m}`);
     }
-    assert.equal(ofType(prod, "aws:cloudwatch/dashboard:Dashboard").length, 1);
+    assert.equal(resourcesOfType(prod, "aws:cloudwatch/dashboard:Dashboard").length, 1);
     assert.equal(one(prod, "aws:sns/topicSubscription:TopicSubscription").inputs.endpoint, "oncall@example.com");
   });
 
@@ -280,7 +276,7 @@ describe("application tier components (literal data-tier inputs)", () => {
     const plan = one(prod, "aws:backup/plan:Plan");
     assert.equal((plan.inputs.rules as { lifecycle: { deleteAfter: number } }[])[0].lifecycle.deleteAfter, 35);
     assert.equal(one(prod, "aws:backup/vault:Vault").inputs.kmsKeyArn, ARN.kms);
-    assert.equal(ofType(dev, "aws:backup/plan:Plan").length, 0);
+    assert.equal(resourcesOfType(dev, "aws:backup/plan:Plan").length, 0);
   });
 });
 
@@ -326,11 +322,7 @@ describe("ecrRepositoryArn", () => {
 describe("the whole platform per environment (real stack files)", () => {
   const runs = new Map<string, ProgramRun>();
   before(async () => {
-    const project = await readProjectFile(root);
-    for (const stack of ENVIRONMENTS) {
-      const config = await readStackConfig(root, stack, project.name);
-      runs.set(stack, await runProgramUnderMocks({ project: project.name, stack, config, mocks: awsMocks(), program: project.entry }));
-    }
+    for (const stack of ENVIRONMENTS) runs.set(stack, await runStack(stack));
   });
 
   for (const stack of ENVIRONMENTS) {
@@ -354,7 +346,7 @@ describe("the whole platform per environment (real stack files)", () => {
       for (const list of ["alarmNames", "taskSubnetIds", "taskSecurityGroupIds"]) {
         assert.ok(Array.isArray(o[list]) && (o[list] as unknown[]).length > 0 && (o[list] as unknown[]).every((v) => typeof v === "string"), list);
       }
-      const alarmNames = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.state.name);
+      const alarmNames = resourcesOfType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.state.name);
       assert.deepEqual([...(o.alarmNames as string[])].sort(), [...alarmNames].sort());
     });
 
@@ -362,22 +354,22 @@ describe("the whole platform per environment (real stack files)", () => {
       const run = runs.get(stack);
       assert.ok(run);
       assert.equal(one(run, "aws:wafv2/webAclAssociation:WebAclAssociation").inputs.resourceArn, one(run, "aws:lb/loadBalancer:LoadBalancer").state.arn);
-      for (const task of ofType(run, "aws:ecs/taskDefinition:TaskDefinition")) {
+      for (const task of resourcesOfType(run, "aws:ecs/taskDefinition:TaskDefinition")) {
         for (const c of containers(task)) assert.deepEqual(c.environment.filter((e) => SECRET_NAME.test(e.name)), []);
       }
-      for (const fn of ofType(run, "aws:lambda/function:Function")) assert.deepEqual(fn.inputs.tracingConfig, { mode: "Active" }, fn.name);
-      for (const listener of ofType(run, "aws:lb/listener:Listener").filter((l) => l.inputs.protocol === "HTTP")) {
+      for (const fn of resourcesOfType(run, "aws:lambda/function:Function")) assert.deepEqual(fn.inputs.tracingConfig, { mode: "Active" }, fn.name);
+      for (const listener of resourcesOfType(run, "aws:lb/listener:Listener").filter((l) => l.inputs.protocol === "HTTP")) {
         assert.deepEqual((listener.inputs.defaultActions as { type: string }[]).map((a) => a.type), ["redirect"]);
       }
-      const https = ofType(run, "aws:lb/listener:Listener").find((l) => l.inputs.protocol === "HTTPS");
+      const https = resourcesOfType(run, "aws:lb/listener:Listener").find((l) => l.inputs.protocol === "HTTPS");
       const [forward] = (https?.inputs.defaultActions ?? []) as { forward: { targetGroups: { arn: string; weight: number }[] } }[];
       assert.deepEqual(forward.forward.targetGroups.map((g) => g.weight), [100 - Number(run.outputs.canaryWeight), Number(run.outputs.canaryWeight)]);
       const rule = one(run, "aws:lb/listenerRule:ListenerRule");
       assert.equal(rule.inputs.listenerArn, https?.state.arn);
       assert.deepEqual(rule.inputs.actions, [{ type: "forward", targetGroupArn: run.outputs.canaryTargetGroupArn }]);
-      const cors = ofType(run, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").flatMap((c) => (c.inputs.corsRules as { allowedOrigins: string[] }[]).flatMap((r) => r.allowedOrigins));
+      const cors = resourcesOfType(run, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").flatMap((c) => (c.inputs.corsRules as { allowedOrigins: string[] }[]).flatMap((r) => r.allowedOrigins));
       if (stack === "production") assert.ok(cors.length > 0 && cors.every((o) => o.startsWith("https://")), JSON.stringify(cors));
-      assert.equal(ofType(run, "aws:backup/plan:Plan").length, stack === "production" ? 1 : 0);
+      assert.equal(resourcesOfType(run, "aws:backup/plan:Plan").length, stack === "production" ? 1 : 0);
     });
   }
 });

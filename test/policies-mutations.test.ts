@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import path from "node:path";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import { evaluateStack, type GateReport } from "../gate/evaluate.ts";
-import { awsMocks } from "../gate/mocks.ts";
 import { loadPackConfig } from "../gate/pack-config.ts";
 import type { PackConfig } from "../gate/policy-harness.ts";
-import { runProgramUnderMocks, type RegisteredResource } from "../gate/program-runner.ts";
-import { readProjectFile, readStackConfig } from "../gate/stack-config.ts";
+import type { RegisteredResource } from "../gate/program-runner.ts";
+import { runStack } from "./support/stacks.ts";
 
 type Resources = RegisteredResource[];
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -88,7 +86,6 @@ const mutations: Record<string, (r: Resources) => Resources> = {
 describe("mutation suite: every rule catches a change to the compliant production stack", function () {
   let baseline: Resources;
   let packConfig: PackConfig;
-  const root = path.resolve(import.meta.dirname, "..");
   const evaluate = (resources: Resources): Promise<GateReport> => evaluateStack(resources, {
     project: "readiness", stack: "production", environment: "production", programFile: "index.ts", stackFile: "Pulumi.production.yaml",
     rules: readinessRules, packConfig,
@@ -96,9 +93,7 @@ describe("mutation suite: every rule catches a change to the compliant productio
 
   before(async function () {
     this.timeout(120_000);
-    const project = await readProjectFile(root);
-    const config = await readStackConfig(root, "production", project.name);
-    baseline = [...(await runProgramUnderMocks({ project: project.name, stack: "production", config, mocks: awsMocks("us-east-1"), program: project.entry })).resources];
+    baseline = [...(await runStack("production")).resources];
     packConfig = await loadPackConfig("production", readinessRules.map((r) => r.name));
   });
 

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type * as pulumi from "@pulumi/pulumi";
-import { parsePlatformConfig, type PlatformConfig } from "../../config/platform-config.ts";
+import { parseStackConfig, type PlatformConfig } from "../../config/platform-config.ts";
 import { awsMocks } from "../../gate/mocks.ts";
 import { runProgramUnderMocks, type ProgramRun, type RegisteredResource } from "../../gate/program-runner.ts";
 import { readProjectFile, readStackConfig, type StackConfig } from "../../gate/stack-config.ts";
@@ -50,12 +50,7 @@ async function changedStackConfig(stack: string, change?: ConfigChange): Promise
 /** The validated config the program sees for a stack (the same pure parser index.ts uses). */
 export async function platformConfigOf(stack: string, change?: ConfigChange): Promise<PlatformConfig> {
   const { project, config } = await changedStackConfig(stack, change);
-  const prefix = `${project}:`;
-  const values = Object.fromEntries(Object.entries(config.config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-  const result = parsePlatformConfig({
-    project, stack, region: config.config["aws:region"], values,
-    secretKeys: config.secretKeys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)),
-  });
+  const result = parseStackConfig({ project, stack, ...config });
   if (!result.ok) throw new Error(`${stack}: ${JSON.stringify(result.issues)}`);
   return result.config;
 }
