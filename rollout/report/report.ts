@@ -16,12 +16,8 @@ export interface TimelineMarker {
   readonly label: string;
 }
 
-export interface RolloutReport {
-  readonly id: string;
-  readonly environment: string;
-  readonly target: string;
-  readonly image: string;
-  readonly stableImage?: string;
+/** What identifies the rollout is copied from its state as is. */
+export interface RolloutReport extends Pick<RolloutState, "id" | "environment" | "target" | "image" | "stableImage"> {
   readonly outcome: RolloutPhase;
   readonly reason?: string;
   readonly startedAt: string;
