@@ -1,14 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { z } from "zod";
+import { EnginePackConfigError, reconcilePackConfig, type PolicyInfoLike } from "./engine-protocol/pack-config.ts";
 import type { PackConfig } from "./policy-harness.ts";
 
 /** `policies/config/` of this repository: the files `pulumi preview --policy-pack-config` takes. */
 export const PACK_CONFIG_DIR = fileURLToPath(new URL("../policies/config/", import.meta.url));
-
-const level = z.enum(["advisory", "mandatory", "remediate", "disabled"]);
-const packConfigSchema = z.record(z.string(), z.union([level, z.looseObject({ enforcementLevel: level.optional() })]));
 
 export class PackConfigError extends Error {
   override readonly name = "PackConfigError";
@@ -18,8 +15,12 @@ export function packConfigPath(environment: string, dir = PACK_CONFIG_DIR): stri
   return path.join(dir, `${environment}.json`);
 }
 
-/** Reads and validates one environment's pack config; every problem is named at once. */
-export async function loadPackConfig(environment: string, knownPolicies: readonly string[], dir = PACK_CONFIG_DIR): Promise<PackConfig> {
+/**
+ * Reads one environment's pack config and validates it as the engine does before it configures the pack
+ * (engine-protocol/pack-config.ts): a value of the wrong type or outside its enum, or an entry for a policy the
+ * pack does not have, is an error naming the policy, the field and the value; every problem at once.
+ */
+export async function loadPackConfig(environment: string, policies: readonly PolicyInfoLike[], dir = PACK_CONFIG_DIR): Promise<PackConfig> {
   const file = packConfigPath(environment, dir);
   let text: string;
   try {
@@ -33,12 +34,13 @@ export async function loadPackConfig(environment: string, knownPolicies: readonl
   } catch (err) {
     throw new PackConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
   }
-  const parsed = packConfigSchema.safeParse(json);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-  const names = new Set([...knownPolicies, "all"]);
-  if (parsed.success) {
-    problems.push(...Object.keys(parsed.data).filter((k) => !names.has(k)).map((k) => `"${k}" is not a policy of this pack (known: ${knownPolicies.join(", ")})`));
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new PackConfigError(`${file} must hold a JSON object (policy name -> level or config)`);
+  try {
+    reconcilePackConfig(policies, json as Record<string, unknown>);
+  } catch (err) {
+    if (!(err instanceof EnginePackConfigError)) throw err;
+    const problems = err.problems;
+    throw new PackConfigError(`${file} would be rejected by the Pulumi engine ("validating policy config"): ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
-  if (problems.length > 0) throw new PackConfigError(`${file} has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-  return parsed.data as PackConfig;
+  return json as PackConfig;
 }

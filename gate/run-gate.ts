@@ -4,7 +4,8 @@ import type { ReadinessRule } from "../policies/rules/rule.ts";
 import { evaluateStack, type GateReport } from "./evaluate.ts";
 import { awsMocks } from "./mocks.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
-import { runProgramUnderMocks } from "./program-runner.ts";
+import type { PackConfig } from "./policy-harness.ts";
+import { runProgramUnderMocks, type RegisteredResource } from "./program-runner.ts";
 import { readProjectFile, readStackConfig } from "./stack-config.ts";
 
 export interface GateOptions {
@@ -23,30 +24,47 @@ export class GateLoadError extends Error {
   override readonly name = "GateLoadError";
 }
 
-/** Runs the program under mocks with its stack config and judges every resource; throws GateLoadError when it cannot. */
-export async function runGate(options: GateOptions): Promise<GateReport> {
+/** What the gate judges: the program's resources under mocks, with the pack config of its environment. */
+export interface GateInput {
+  readonly project: string;
+  readonly stack: string;
+  readonly environment: string;
+  readonly dir: string;
+  readonly entry: string;
+  readonly rules: readonly ReadinessRule[];
+  readonly packConfig: PackConfig;
+  readonly resources: readonly RegisteredResource[];
+}
+
+/** Loads the stack files and the pack config, then runs the program under mocks; throws GateLoadError when it cannot. */
+export async function loadGateInput(options: GateOptions): Promise<GateInput> {
   const rules = options.rules ?? readinessRules;
   const environment = options.environment ?? options.stack;
   const dir = path.resolve(options.dir);
   // The stack files and the pack config are independent: report what is wrong with both at once.
   const [stackFiles, packConfigResult] = await Promise.allSettled([
     readProjectFile(dir).then(async (project) => ({ project, config: await readStackConfig(dir, options.stack, project.name) })),
-    loadPackConfig(environment, rules.map((r) => r.name), options.packConfigDir ?? PACK_CONFIG_DIR),
+    loadPackConfig(environment, rules, options.packConfigDir ?? PACK_CONFIG_DIR),
   ]);
   const failures = [stackFiles, packConfigResult].filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (stackFiles.status === "rejected" || packConfigResult.status === "rejected") {
     throw new GateLoadError(failures.map((f) => describe(f.reason)).join("\n"), { cause: failures[0].reason });
   }
   const { project, config } = stackFiles.value;
-  const packConfig = packConfigResult.value;
   const region = config.config["aws:region"] ?? "us-east-1";
   const run = await load(() => runProgramUnderMocks({ project: project.name, stack: options.stack, config, mocks: awsMocks(region), program: project.entry }),
     (err) => `the program ${path.relative(process.cwd(), project.entry) || project.entry} failed for stack ${options.stack}: ${describe(err)}`);
-  return evaluateStack(run.resources, {
-    project: project.name, stack: options.stack, environment,
-    programFile: toPosix(path.relative(process.cwd(), project.entry)),
-    stackFile: toPosix(path.relative(process.cwd(), path.join(dir, `Pulumi.${options.stack}.yaml`))),
-    rules, packConfig, now: options.now,
+  return { project: project.name, stack: options.stack, environment, dir, entry: project.entry, rules, packConfig: packConfigResult.value, resources: run.resources };
+}
+
+/** Runs the program under mocks with its stack config and judges every resource; throws GateLoadError when it cannot. */
+export async function runGate(options: GateOptions): Promise<GateReport> {
+  const input = await loadGateInput(options);
+  return evaluateStack(input.resources, {
+    project: input.project, stack: input.stack, environment: input.environment,
+    programFile: toPosix(path.relative(process.cwd(), input.entry)),
+    stackFile: toPosix(path.relative(process.cwd(), path.join(input.dir, `Pulumi.${input.stack}.yaml`))),
+    rules: input.rules, packConfig: input.packConfig, now: options.now,
   });
 }
 

@@ -16,8 +16,7 @@ const { check } = new Command()
   .parse()
   .opts<{ check?: boolean }>();
 
-const names = readinessRules.map((r) => r.name);
-const configs = Object.fromEntries(await Promise.all(ENVIRONMENTS.map(async (env) => [env, await loadPackConfig(env, names)] as const))) as Record<Environment, PackConfig>;
+const configs = Object.fromEntries(await Promise.all(ENVIRONMENTS.map(async (env) => [env, await loadPackConfig(env, readinessRules)] as const))) as Record<Environment, PackConfig>;
 const expected = renderPolicyCatalog(readinessRules, configs);
 
 if (check) {

@@ -94,7 +94,7 @@ describe("mutation suite: every rule catches a change to the compliant productio
   before(async function () {
     this.timeout(120_000);
     baseline = [...(await runStack("production")).resources];
-    packConfig = await loadPackConfig("production", readinessRules.map((r) => r.name));
+    packConfig = await loadPackConfig("production", readinessRules);
   });
 
   it("every rule has a mutation", () => {

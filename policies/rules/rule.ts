@@ -26,7 +26,7 @@ export const DOCS_BASE = "https://github.com/readiness-platform/readiness/blob/m
 
 /**
  * Every rule shares this schema. `environment` defaults to production so a pack run without config
- * is as strict as it gets; the CLI fills schema defaults in, and `readRuleConfig` repeats them for hosts that do not.
+ * is as strict as it gets; the engine fills schema defaults in, and `readRuleConfig` repeats them for hosts that do not.
  */
 export const ruleConfigSchema: PolicyConfigSchema = {
   properties: {
@@ -40,11 +40,16 @@ export const ruleConfigSchema: PolicyConfigSchema = {
   },
 };
 
+/**
+ * The engine validates pack config against `ruleConfigSchema` before the pack sees it, and fills its defaults;
+ * a host that does neither still gets the defaults here, but never a silent reinterpretation of a bad value.
+ */
 export function readRuleConfig(raw: Partial<RuleConfig>): RuleConfig {
-  return {
-    environment: ENVIRONMENTS.includes(raw.environment as Environment) ? raw.environment as Environment : "production",
-    exemptions: raw.exemptions ?? {},
-  };
+  const environment = raw.environment ?? "production";
+  if (!ENVIRONMENTS.includes(environment)) {
+    throw new Error(`pack config: environment "${String(environment)}" is not one of ${ENVIRONMENTS.join(", ")}`);
+  }
+  return { environment, exemptions: raw.exemptions ?? {} };
 }
 
 /** Metadata shared by resource and stack rules; it feeds the pack, docs/policies.md and every report. */

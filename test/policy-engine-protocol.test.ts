@@ -1,0 +1,171 @@
+// The readiness pack as the Pulumi engine runs it: started exactly like the CLI's nodejs language host starts a
+// policy pack, spoken to over gRPC with the stubs @pulumi/pulumi ships, and held side by side with the offline
+// gate on the same resources. No Pulumi CLI is involved (none can be installed here).
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc.js";
+import { launchPack, startSession, type RunningPack } from "../gate/engine-protocol/client.ts";
+import { engineResources, type EngineDiagnostic, type EngineResource, type StackContext } from "../gate/engine-protocol/encode.ts";
+import { EnginePackConfigError } from "../gate/engine-protocol/pack-config.ts";
+import { analyzedResources } from "../gate/evaluate.ts";
+import { loadPackConfig, PACK_CONFIG_DIR } from "../gate/pack-config.ts";
+import { runPolicies, type AnalyzedResource, type PackConfig, type PolicyFinding } from "../gate/policy-harness.ts";
+import { GateLoadError, loadGateInput, runGate } from "../gate/run-gate.ts";
+import { readinessRules } from "../policies/rules/catalog.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const packDir = path.join(root, "policies");
+const insecureDir = path.join(root, "examples", "insecure");
+
+function stackContext(project: string, stack: string): StackContext {
+  return { organization: "readiness-org", project, stack, dryRun: true, config: { "aws:region": "us-east-1" } };
+}
+
+/** One comparable line per finding: policy, resource, level, message (without the server's description prefix). */
+function engineLines(ds: readonly EngineDiagnostic[]): string[] {
+  const byName = new Map(readinessRules.map((r) => [r.name, r]));
+  return ds.map((d) => {
+    const prefix = `${byName.get(d.policyName)?.description}\n`;
+    assert.ok(d.message.startsWith(prefix) || d.message.startsWith("can't run"), `the server prefixes ${d.policyName}'s message with its description: ${d.message}`);
+    const message = d.message.startsWith(prefix) ? d.message.slice(prefix.length) : d.message;
+    return `${d.policyName} | ${d.urn ?? "(stack)"} | ${d.enforcementLevel} | ${message}`;
+  }).sort();
+}
+
+function gateLines(findings: readonly PolicyFinding[]): string[] {
+  return findings.map((f) => `${f.policyName} | ${f.urn ?? "(stack)"} | ${f.enforcementLevel} | ${f.message}`).sort();
+}
+
+/** What the gate's harness says about resources, in the engine's wording for unknowns. */
+async function gateSays(resources: readonly AnalyzedResource[], config: PackConfig): Promise<string[]> {
+  const { findings } = await runPolicies([...readinessRules], resources, { config, recordNotApplicable: false });
+  return gateLines(findings.map((f) => f.unknownDuringPreview ? { ...f, message: f.message.replace(/^can't run policy '([^']+)'/, "can't run policy '$1' from policy pack 'readiness@v0.1.0'") } : f));
+}
+
+/** What the pack says under the engine protocol: Analyze per resource, then AnalyzeStack once. */
+async function engineSays(pack: RunningPack, ctx: StackContext, config: PackConfig, resources: readonly EngineResource[]): Promise<string[]> {
+  const session = await startSession(pack, ctx, config);
+  const perResource = [];
+  for (const r of resources) perResource.push(...await session.analyze(r));
+  return engineLines([...perResource, ...await session.analyzeStack(resources)]);
+}
+
+describe("policy pack under the engine protocol (started as the Pulumi CLI starts it)", function () {
+  this.timeout(120_000);
+  let pack: RunningPack | undefined;
+
+  before(async () => {
+    pack = await launchPack({ packDir, stack: stackContext("readiness", "production"), nodeArgs: ["--import", "tsx"] });
+  });
+  after(async () => {
+    await pack?.stop();
+  });
+
+  it("serves: port on stdout, GetAnalyzerInfo lists every rule with its schema, GetPluginInfo has a version", async () => {
+    const session = await startSession(pack!, stackContext("readiness", "production"), {});
+    assert.equal(session.info.getName(), "readiness");
+    assert.deepEqual(session.info.getPoliciesList().map((p) => p.getName()), readinessRules.map((r) => r.name));
+    assert.ok(session.info.getPoliciesList().every((p) => p.getConfigschema()?.getProperties()?.toJavaScript().environment !== undefined));
+    assert.match(session.pluginInfo.getVersion(), /^\d+\.\d+\.\d+/);
+  });
+
+  for (const environment of ["dev", "staging", "production"]) {
+    it(`examples/insecure under the ${environment} pack config: the engine's diagnostics equal the gate's findings`, async () => {
+      const input = await loadGateInput({ stack: "production", dir: insecureDir, environment });
+      const analyzed = analyzedResources(input.resources);
+      const expected = await gateSays(analyzed, input.packConfig);
+      const actual = await engineSays(pack!, stackContext(input.project, input.stack), input.packConfig, engineResources(input.resources, analyzed));
+      assert.ok(expected.some((l) => l.includes("| mandatory |")), "the insecure example has mandatory findings");
+      assert.deepEqual(actual, expected);
+    });
+  }
+
+  for (const stack of ["dev", "staging", "production"]) {
+    it(`the project's ${stack} stack: the engine's diagnostics equal the gate's findings`, async () => {
+      const input = await loadGateInput({ stack, dir: root });
+      const analyzed = analyzedResources(input.resources);
+      const expected = await gateSays(analyzed, input.packConfig);
+      const actual = await engineSays(pack!, stackContext(input.project, stack), input.packConfig, engineResources(input.resources, analyzed));
+      assert.ok(input.resources.length > 100);
+      assert.deepEqual(actual, expected);
+    });
+  }
+
+  describe("single resources", () => {
+    const cluster = (inputs: Record<string, unknown>, secretPaths: string[] = []): EngineResource & AnalyzedResource => ({
+      urn: "urn:pulumi:production::readiness::aws:rds/cluster:Cluster::db", type: "aws:rds/cluster:Cluster", name: "db",
+      inputs, outputs: inputs, secretPaths,
+    });
+    const base = { storageEncrypted: true, deletionProtection: true, backupRetentionPeriod: 14, masterPassword: "hunter22", tags: {} as Record<string, string> };
+    let config: PackConfig;
+    before(async () => {
+      config = await loadPackConfig("production", readinessRules);
+    });
+
+    it("an unknown value a rule reads is an advisory \"can't run during preview\", as in the gate", async () => {
+      const r = cluster({ ...base, storageEncrypted: unknownValue });
+      const actual = await engineSays(pack!, stackContext("readiness", "production"), config, [r]);
+      assert.deepEqual(actual, await gateSays([r], config));
+      assert.ok(actual.some((l) => l.startsWith("aurora-encrypted |") && l.includes("| advisory | can't run policy 'aurora-encrypted'")), actual.join("\n"));
+    });
+
+    it("a secret is decoded before the rules see it (a secret value still counts)", async () => {
+      const r = cluster({ ...base, deletionProtection: false }, ["deletionProtection", "masterPassword"]);
+      const actual = await engineSays(pack!, stackContext("readiness", "production"), config, [r]);
+      assert.deepEqual(actual, await gateSays([r], config));
+      assert.ok(actual.some((l) => l.startsWith("aurora-deletion-protection |") && l.includes("| mandatory |")));
+    });
+
+    it("a valid exemption tag silences its rule and is listed; an expired one does not", async () => {
+      const exempt = cluster({ ...base, deletionProtection: false, tags: { "readiness:exempt:aurora-deletion-protection": "restored nightly from prod backups expires=2099-01-01" } });
+      const expired = cluster({ ...base, deletionProtection: false, tags: { "readiness:exempt:aurora-deletion-protection": "restored nightly from prod backups expires=2020-01-01" } });
+      const ctx = stackContext("readiness", "production");
+      const exemptLines = await engineSays(pack!, ctx, config, [exempt]);
+      assert.deepEqual(exemptLines, await gateSays([exempt], config));
+      assert.ok(!exemptLines.some((l) => l.startsWith("aurora-deletion-protection |")));
+      assert.ok(exemptLines.some((l) => l.startsWith("exemptions-listed |")));
+      const expiredLines = await engineSays(pack!, ctx, config, [expired]);
+      assert.deepEqual(expiredLines, await gateSays([expired], config));
+      assert.ok(expiredLines.some((l) => l.startsWith("aurora-deletion-protection |") && l.includes("exemption ignored: expired on 2020-01-01")));
+    });
+  });
+
+  describe("bad pack configs are rejected as the engine rejects them, by the gate too", () => {
+    const cases: Array<{ title: string; config: Record<string, unknown>; problem: string }> = [
+      { title: "a value of the wrong type", config: { "aurora-encrypted": { environment: 3 } }, problem: "aurora-encrypted: environment: Invalid type. Expected: string, given: integer" },
+      { title: "a value outside its enum", config: { "aurora-encrypted": { environment: "prod" } }, problem: 'aurora-encrypted: environment: environment must be one of the following: "dev", "staging", "production"' },
+      { title: "an exemption of the wrong type", config: { "aurora-encrypted": { exemptions: { db: 42 } } }, problem: "aurora-encrypted: exemptions.db: Invalid type. Expected: string, given: integer" },
+      { title: "a bad enforcement level", config: { all: "strict" }, problem: 'enforcementLevel: enforcementLevel must be one of the following: "advisory", "mandatory", "remediate", "disabled"' },
+      { title: "a policy the pack does not have", config: { "aurora-encryption": "mandatory" }, problem: "aurora-encryption: no policy of this name in the pack" },
+    ];
+    for (const c of cases) {
+      it(c.title, async () => {
+        await assert.rejects(startSession(pack!, stackContext("readiness", "production"), c.config), (err: unknown) => {
+          assert.ok(err instanceof EnginePackConfigError);
+          assert.match(err.message, /^validating policy config: /);
+          assert.ok(err.problems.some((p) => p.includes(c.problem)), err.problems.join("\n"));
+          return true;
+        });
+        const dir = await mkdtemp(path.join(os.tmpdir(), "readiness-packconfig-"));
+        try {
+          await writeFile(path.join(dir, "production.json"), JSON.stringify(c.config));
+          await assert.rejects(runGate({ stack: "production", dir: insecureDir, packConfigDir: dir }), (err: unknown) => {
+            assert.ok(err instanceof GateLoadError);
+            assert.ok(err.message.includes(c.problem), err.message);
+            return true;
+          });
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      });
+    }
+
+    it("the shipped pack configs pass the engine's validation", async () => {
+      for (const environment of ["dev", "staging", "production"]) {
+        await startSession(pack!, stackContext("readiness", environment), await loadPackConfig(environment, readinessRules, PACK_CONFIG_DIR));
+      }
+    });
+  });
+});
