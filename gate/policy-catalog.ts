@@ -28,6 +28,11 @@ export function renderPolicyCatalog(rules: readonly ReadinessRule[], configs: Re
     "`<reason, at least 10 characters> expires=YYYY-MM-DD` (or, for resources without tags, the rule's",
     "`exemptions` entry in the pack config). See [ADR 0021](adr/0021-exemptions-by-tag-with-expiry.md).",
     "",
+    "In the first `pulumi preview` of a stack that does not exist yet, the engine does not know what providers",
+    "compute (ids, ARNs, generated names) nor inputs built from them. Stack rules relate resources by dependency",
+    "first, so they still judge; the rules marked \"In the first preview of a new stack\" below can then only",
+    "report an advisory \"can't run ... during preview\" (`npm run gate -- --preview-new-stack` shows which).",
+    "",
     `| rule | area | severity | ${ENVIRONMENTS.join(" | ")} |`,
     `|---|---|---|${ENVIRONMENTS.map(() => "---").join("|")}|`,
     ...rules.map((r) => `| [${r.name}](#${r.name}) | ${r.area} | ${r.severity} | ${ENVIRONMENTS.map((e) => levelIn(r, e, configs[e])).join(" | ")} |`),
@@ -46,6 +51,7 @@ export function renderPolicyCatalog(rules: readonly ReadinessRule[], configs: Re
       "",
       `**Fix:** ${cell(r.remediationSteps)}`,
       "",
+      ...(r.inPreview ? [`**In the first preview of a new stack:** advisory only. ${cell(r.inPreview)}`, ""] : []),
     );
   }
   return `${lines.join("\n").trimEnd()}\n`;

@@ -139,8 +139,14 @@ export async function runPolicies(policies: Policies, resources: readonly Analyz
       const validations = (Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource]) as Array<(a: ResourceValidationArgs, r: ReportViolation) => unknown>;
       let current = "";
       const report: ReportViolation = (message, urn) => findings.push({ policyName: policy.name, enforcementLevel, message, urn: urn ?? current });
+      // The server's fast path: a single validation tagged with one type skips every other type unseen.
+      const onlyType = validations.length === 1 ? (validations[0] as { __pulumiType?: unknown }).__pulumiType : undefined;
       for (const resource of resources) {
         current = resource.urn;
+        if (typeof onlyType === "string" && onlyType !== "" && resource.type !== onlyType) {
+          handleError(new NotApplicableSignal(`Policy only applies to resources of type '${onlyType}'`), resource.urn);
+          continue;
+        }
         for (const validate of validations) {
           const props = unknownCheckingProxy(resource.inputs) as Record<string, unknown>;
           const args = new ValidationArgs(resource.type, props, resource.urn, resource.name, resource.parent, stackTags, getConfig);

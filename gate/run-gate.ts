@@ -5,6 +5,7 @@ import { evaluateStack, type GateReport } from "./evaluate.ts";
 import { awsMocks } from "./mocks.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
 import type { PackConfig } from "./policy-harness.ts";
+import { previewOfNewStack } from "./preview.ts";
 import { runProgramUnderMocks, type RegisteredResource } from "./program-runner.ts";
 import { readProjectFile, readStackConfig } from "./stack-config.ts";
 
@@ -17,6 +18,12 @@ export interface GateOptions {
   readonly rules?: readonly ReadinessRule[];
   readonly packConfigDir?: string;
   readonly now?: Date;
+  /**
+   * Judge what the engine sees in the first preview of a new stack: provider-computed outputs (ids, ARNs,
+   * generated names) and inputs computed from them are unknown (gate/preview.ts). Off by default: the gate then
+   * judges every value, as `pulumi up` and later previews do.
+   */
+  readonly previewNewStack?: boolean;
 }
 
 /** The program or its config could not be loaded: the gate has nothing to judge (exit 2). */
@@ -54,7 +61,8 @@ export async function loadGateInput(options: GateOptions): Promise<GateInput> {
   const region = config.config["aws:region"] ?? "us-east-1";
   const run = await load(() => runProgramUnderMocks({ project: project.name, stack: options.stack, config, mocks: awsMocks(region), program: project.entry }),
     (err) => `the program ${path.relative(process.cwd(), project.entry) || project.entry} failed for stack ${options.stack}: ${describe(err)}`);
-  return { project: project.name, stack: options.stack, environment, dir, entry: project.entry, rules, packConfig: packConfigResult.value, resources: run.resources };
+  return { project: project.name, stack: options.stack, environment, dir, entry: project.entry, rules, packConfig: packConfigResult.value,
+    resources: options.previewNewStack ? previewOfNewStack(run.resources) : run.resources };
 }
 
 /** Runs the program under mocks with its stack config and judges every resource; throws GateLoadError when it cannot. */

@@ -12,13 +12,14 @@ const program = new Command()
   .option("--environment <env>", "policy config to apply (policies/config/<env>.json); defaults to the stack name")
   .addOption(new Option("--format <format>", "report format").choices(Object.keys(FORMATS)).default("text"))
   .option("--out <file>", "write the report to this file instead of stdout")
+  .option("--preview-new-stack", "judge what the engine sees in the first preview of a new stack (provider-computed outputs unknown)")
   .showHelpAfterError();
 
 program.parse();
-const opts = program.opts<{ stack: string; dir: string; environment?: string; format: Format; out?: string }>();
+const opts = program.opts<{ stack: string; dir: string; environment?: string; format: Format; out?: string; previewNewStack?: boolean }>();
 
 try {
-  const report = await runGate({ stack: opts.stack, dir: opts.dir, environment: opts.environment });
+  const report = await runGate({ stack: opts.stack, dir: opts.dir, environment: opts.environment, previewNewStack: opts.previewNewStack });
   const text = FORMATS[opts.format](report);
   if (opts.out) {
     await writeFile(opts.out, text);

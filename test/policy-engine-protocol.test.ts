@@ -93,6 +93,35 @@ describe("policy pack under the engine protocol (started as the Pulumi CLI start
     });
   }
 
+  describe("a preview of a new stack (provider-computed outputs unknown)", () => {
+    for (const [title, dir, stack] of [["examples/insecure", insecureDir, "production"], ["the project's production stack", root, "production"]] as const) {
+      it(`${title}: the engine's diagnostics equal the gate's; stack findings stay mandatory; only rules documented as preview-advisory give up`, async () => {
+        const full = await loadGateInput({ stack, dir });
+        const input = await loadGateInput({ stack, dir, previewNewStack: true });
+        const analyzed = analyzedResources(input.resources);
+        const expected = await gateSays(analyzed, input.packConfig);
+        const actual = await engineSays(pack!, stackContext(input.project, stack), input.packConfig, engineResources(input.resources, analyzed));
+        assert.deepEqual(actual, expected);
+        assert.ok(analyzed.some((r) => JSON.stringify(r.outputs).includes(unknownValue)), "provider-computed outputs are unknown");
+        const gaveUp = new Set(actual.filter((l) => l.includes("| advisory | can't run")).map((l) => l.split(" | ")[0]));
+        const undocumented = [...gaveUp].filter((name) => !readinessRules.find((r) => r.name === name)?.inPreview);
+        assert.deepEqual(undocumented, [], "every rule that cannot judge a preview says so in docs/policies.md (inPreview)");
+        const stackRules = new Set(readinessRules.filter((r) => r.kind === "stack").map((r) => r.name));
+        const mandatoryStack = (lines: string[]) => lines.filter((l) => stackRules.has(l.split(" | ")[0]) && l.includes("| mandatory |"));
+        const fullAnalyzed = analyzedResources(full.resources);
+        assert.deepEqual(mandatoryStack(actual), mandatoryStack(await gateSays(fullAnalyzed, full.packConfig)));
+      });
+    }
+  });
+
+  it("every rule over one type carries it as the server's fast-path tag; only alias and every-type rules do not", () => {
+    for (const rule of readinessRules) {
+      if (rule.kind !== "resource") continue;
+      const tag = (rule.validateResource as { __pulumiType?: string }).__pulumiType;
+      assert.equal(tag, rule.types !== "*" && rule.types.length === 1 ? rule.types[0] : undefined, rule.name);
+    }
+  });
+
   describe("single resources", () => {
     const cluster = (inputs: Record<string, unknown>, secretPaths: string[] = []): EngineResource & AnalyzedResource => ({
       urn: "urn:pulumi:production::readiness::aws:rds/cluster:Cluster::db", type: "aws:rds/cluster:Cluster", name: "db",

@@ -3,14 +3,18 @@ import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { EnforcementLevel, PolicyConfigSchema } from "@pulumi/policy";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb.js";
-import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb.js";
+import analyzerPb from "@pulumi/pulumi/proto/analyzer_pb.js";
+import type * as analyzer from "@pulumi/pulumi/proto/analyzer_pb.js";
 import type * as plugin from "@pulumi/pulumi/proto/plugin_pb.js";
-import { Empty } from "google-protobuf/google/protobuf/empty_pb.js";
+import empty_pb from "google-protobuf/google/protobuf/empty_pb.js";
 import {
   analyzeRequest, analyzeStackRequest, configureRequest, configureStackRequest, diagnostics, enforcementLevelName,
   type EngineDiagnostic, type EngineResource, type StackContext,
 } from "./encode.ts";
 import { reconcilePackConfig, type PolicyInfoLike } from "./pack-config.ts";
+
+// google-protobuf is CommonJS whose exports Node cannot always detect by name.
+const { Empty } = empty_pb;
 
 /**
  * Starts a Node.js policy pack exactly as the Pulumi CLI does (the nodejs language host's RunPlugin):
@@ -130,13 +134,13 @@ export interface EngineSession {
 export async function startSession(pack: RunningPack, stack: StackContext, packConfig: Record<string, unknown>): Promise<EngineSession> {
   const { client } = pack;
   try {
-    await call(client, client.handshake, new analyzer.AnalyzerHandshakeRequest().setEngineAddress("127.0.0.1:0").setRootDirectory(process.cwd()).setProgramDirectory(process.cwd()));
+    await call(client, client.handshake, new analyzerPb.AnalyzerHandshakeRequest().setEngineAddress("127.0.0.1:0").setRootDirectory(process.cwd()).setProgramDirectory(process.cwd()));
   } catch (err) {
     if ((err as grpc.ServiceError).code !== grpc.status.UNIMPLEMENTED) throw err;
   }
   await call(client, client.configureStack, configureStackRequest(stack));
-  const info = await call<Empty, analyzer.AnalyzerInfo>(client, client.getAnalyzerInfo, new Empty());
-  const pluginInfo = await call<Empty, plugin.PluginInfo>(client, client.getPluginInfo, new Empty());
+  const info = await call<InstanceType<typeof Empty>, analyzer.AnalyzerInfo>(client, client.getAnalyzerInfo, new Empty());
+  const pluginInfo = await call<InstanceType<typeof Empty>, plugin.PluginInfo>(client, client.getPluginInfo, new Empty());
   const reconciled = reconcilePackConfig(policiesOf(info), packConfig);
   await call(client, client.configure, configureRequest(reconciled));
   return {

@@ -1,10 +1,14 @@
 import type { EnforcementLevel } from "@pulumi/policy";
-import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb.js";
+import analyzerPb from "@pulumi/pulumi/proto/analyzer_pb.js";
+import type * as analyzer from "@pulumi/pulumi/proto/analyzer_pb.js";
 import { serializeProperties, specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc.js";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb.js";
+import struct_pb from "google-protobuf/google/protobuf/struct_pb.js";
 import type { AnalyzedResource } from "../policy-harness.ts";
 import type { RegisteredResource } from "../program-runner.ts";
 import type { ReconciledPolicyConfig } from "./pack-config.ts";
+
+// google-protobuf is CommonJS whose exports Node cannot always detect by name.
+const { Struct } = struct_pb;
 
 /**
  * The engine's side of the analyzer protocol, built with the stubs that ship in `@pulumi/pulumi/proto`.
@@ -60,34 +64,34 @@ function withSecrets(value: unknown, secretPaths: ReadonlySet<string>, at = ""):
 }
 
 /** A property bag as a protobuf Struct, encoded as the engine encodes it. */
-export async function engineStruct(props: Record<string, unknown>, secretPaths: readonly string[] = []): Promise<Struct> {
+export async function engineStruct(props: Record<string, unknown>, secretPaths: readonly string[] = []): Promise<InstanceType<typeof Struct>> {
   const wrapped = withSecrets(props, new Set(secretPaths)) as Record<string, unknown>;
   const serialized = await serializeProperties("engine-protocol", wrapped, { keepOutputValues: false });
   return Struct.fromJavaScript(serialized);
 }
 
 function resourceOptions(r: EngineResource): analyzer.AnalyzerResourceOptions {
-  const timeouts = new analyzer.AnalyzerResourceOptions.CustomTimeouts().setCreate(0).setUpdate(0).setDelete(0);
-  return new analyzer.AnalyzerResourceOptions()
+  const timeouts = new analyzerPb.AnalyzerResourceOptions.CustomTimeouts().setCreate(0).setUpdate(0).setDelete(0);
+  return new analyzerPb.AnalyzerResourceOptions()
     .setProtect(r.protect ?? false).setIgnorechangesList([]).setAliasesList([]).setAdditionalsecretoutputsList([])
     .setDeletebeforereplacedefined(false).setParent(r.parent ?? "").setCustomtimeouts(timeouts);
 }
 
 async function providerOf(r: EngineResource): Promise<analyzer.AnalyzerProviderResource | undefined> {
   if (!r.provider) return undefined;
-  return new analyzer.AnalyzerProviderResource()
+  return new analyzerPb.AnalyzerProviderResource()
     .setUrn(r.provider.urn).setType(r.provider.type).setName(r.provider.name).setProperties(await engineStruct(r.provider.properties));
 }
 
 export async function analyzeRequest(r: EngineResource): Promise<analyzer.AnalyzeRequest> {
-  const req = new analyzer.AnalyzeRequest()
+  const req = new analyzerPb.AnalyzeRequest()
     .setUrn(r.urn).setType(r.type).setName(r.name).setProperties(await engineStruct(r.inputs, r.secretPaths)).setOptions(resourceOptions(r));
   const provider = await providerOf(r);
   return provider ? req.setProvider(provider) : req;
 }
 
 export async function analyzerResource(r: EngineResource): Promise<analyzer.AnalyzerResource> {
-  const res = new analyzer.AnalyzerResource()
+  const res = new analyzerPb.AnalyzerResource()
     .setUrn(r.urn).setType(r.type).setName(r.name).setProperties(await engineStruct(r.outputs ?? r.inputs, r.secretPaths))
     .setOptions(resourceOptions(r)).setParent(r.parent ?? "").setDependenciesList([...(r.dependencies ?? [])]);
   const provider = await providerOf(r);
@@ -95,7 +99,7 @@ export async function analyzerResource(r: EngineResource): Promise<analyzer.Anal
 }
 
 export async function analyzeStackRequest(resources: readonly EngineResource[]): Promise<analyzer.AnalyzeStackRequest> {
-  return new analyzer.AnalyzeStackRequest().setResourcesList(await Promise.all(resources.map(analyzerResource)));
+  return new analyzerPb.AnalyzeStackRequest().setResourcesList(await Promise.all(resources.map(analyzerResource)));
 }
 
 export interface StackContext {
@@ -109,7 +113,7 @@ export interface StackContext {
 }
 
 export function configureStackRequest(ctx: StackContext): analyzer.AnalyzerStackConfigureRequest {
-  const req = new analyzer.AnalyzerStackConfigureRequest()
+  const req = new analyzerPb.AnalyzerStackConfigureRequest()
     .setStack(ctx.stack).setProject(ctx.project).setOrganization(ctx.organization).setDryRun(ctx.dryRun);
   for (const [k, v] of Object.entries(ctx.config ?? {})) req.getConfigMap().set(k, v);
   for (const [k, v] of Object.entries(ctx.tags ?? {})) req.getTagsMap().set(k, v);
@@ -117,10 +121,10 @@ export function configureStackRequest(ctx: StackContext): analyzer.AnalyzerStack
 }
 
 const LEVELS: Record<EnforcementLevel, analyzer.EnforcementLevel> = {
-  advisory: analyzer.EnforcementLevel.ADVISORY,
-  mandatory: analyzer.EnforcementLevel.MANDATORY,
-  disabled: analyzer.EnforcementLevel.DISABLED,
-  remediate: analyzer.EnforcementLevel.REMEDIATE,
+  advisory: analyzerPb.EnforcementLevel.ADVISORY,
+  mandatory: analyzerPb.EnforcementLevel.MANDATORY,
+  disabled: analyzerPb.EnforcementLevel.DISABLED,
+  remediate: analyzerPb.EnforcementLevel.REMEDIATE,
 };
 
 export function enforcementLevelName(level: analyzer.EnforcementLevel): EnforcementLevel {
@@ -130,9 +134,9 @@ export function enforcementLevelName(level: analyzer.EnforcementLevel): Enforcem
 }
 
 export function configureRequest(config: ReadonlyMap<string, ReconciledPolicyConfig>): analyzer.ConfigureAnalyzerRequest {
-  const req = new analyzer.ConfigureAnalyzerRequest();
+  const req = new analyzerPb.ConfigureAnalyzerRequest();
   for (const [name, c] of config) {
-    req.getPolicyconfigMap().set(name, new analyzer.PolicyConfig().setEnforcementlevel(LEVELS[c.enforcementLevel]).setProperties(Struct.fromJavaScript(c.properties as never)));
+    req.getPolicyconfigMap().set(name, new analyzerPb.PolicyConfig().setEnforcementlevel(LEVELS[c.enforcementLevel]).setProperties(Struct.fromJavaScript(c.properties as never)));
   }
   return req;
 }

@@ -1,4 +1,4 @@
-import { items, text, type Props } from "./rule.ts";
+import { isUnknownValueError, items, text, type Props } from "./rule.ts";
 
 /** One container's plain environment (name -> literal value) and the names it takes from secrets. */
 export interface ContainerEnv {
@@ -23,10 +23,23 @@ export function taskContainers(props: Props): ContainerEnv[] {
   }));
 }
 
+/**
+ * A Lambda function's environment. A value computed from another resource's output (unknown in a preview of
+ * a new stack) is no literal setting, so it reads as empty instead of stopping the rule.
+ */
 export function lambdaEnvironment(props: Props): ReadonlyMap<string, string> {
   const vars: unknown = props.environment?.variables;
   if (vars === null || typeof vars !== "object") return new Map();
-  return new Map(Object.entries(vars as Record<string, unknown>).map(([k, v]) => [k, scalar(v)]));
+  return new Map(Object.keys(vars).map((k) => [k, knownScalar(() => (vars as Record<string, unknown>)[k])]));
+}
+
+function knownScalar(read: () => unknown): string {
+  try {
+    return scalar(read());
+  } catch (err) {
+    if (isUnknownValueError(err)) return "";
+    throw err;
+  }
 }
 
 /** An environment value as the container sees it; structured values are not settings the rules read. */

@@ -5,8 +5,14 @@ import {
 import { items, resourceRule } from "./rule.ts";
 import { T } from "./types.ts";
 
+/** Why the task-definition rules cannot judge the first preview of a new stack (docs/policies.md). */
+const CONTAINER_DEFINITIONS_IN_PREVIEW = "`containerDefinitions` is one JSON string: when it names another resource's output (a secret's ARN, " +
+  "a log group's name) the whole string is unknown in the first preview of a new stack, so the rule reports an advisory " +
+  "\"can't run ... during preview\" for the task definition there. `pulumi up`, every later preview and the offline gate judge it.";
+
 export const noDebugInProduction = resourceRule({
   name: "ecs-no-debug-in-production",
+  inPreview: CONTAINER_DEFINITIONS_IN_PREVIEW,
   area: "ecs",
   severity: "critical",
   environments: ["production"],
@@ -25,6 +31,7 @@ export const noDebugInProduction = resourceRule({
 
 export const noLiteralSecretEnv = resourceRule({
   name: "no-literal-secret-env",
+  inPreview: CONTAINER_DEFINITIONS_IN_PREVIEW,
   area: "secrets",
   severity: "critical",
   types: [...T.taskDefinition, ...T.lambdaFunction],
@@ -43,6 +50,7 @@ export const noLiteralSecretEnv = resourceRule({
 
 export const allowedHostsRestricted = resourceRule({
   name: "allowed-hosts-restricted",
+  inPreview: CONTAINER_DEFINITIONS_IN_PREVIEW,
   area: "ecs",
   severity: "high",
   environments: ["production"],
@@ -62,6 +70,7 @@ const CORS_ALLOW_ALL_VARS = ["CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"];
 
 export const corsNotWildcard = resourceRule({
   name: "cors-not-wildcard",
+  inPreview: CONTAINER_DEFINITIONS_IN_PREVIEW,
   area: "storage",
   severity: "high",
   environments: ["production"],
@@ -84,6 +93,7 @@ const RATE_LIMIT_VARS = ["RATE_LIMIT_ENABLED", "RATELIMIT_ENABLE"];
 
 export const rateLimitingEnabled = resourceRule({
   name: "rate-limiting-enabled",
+  inPreview: CONTAINER_DEFINITIONS_IN_PREVIEW,
   area: "ecs",
   severity: "high",
   environments: ["production"],
@@ -97,6 +107,7 @@ export const rateLimitingEnabled = resourceRule({
 
 export const imagePinnedByDigest = resourceRule({
   name: "image-pinned-by-digest",
+  inPreview: CONTAINER_DEFINITIONS_IN_PREVIEW,
   area: "ecs",
   severity: "high",
   environments: ["production"],

@@ -16,6 +16,8 @@ function parsePolicy(policy: unknown): Props | undefined {
 
 export const iamNoStarOnStar = resourceRule({
   name: "iam-no-star-on-star",
+  inPreview: "`policy` is one JSON document: when it names another resource's ARN it is unknown in the first preview of a new stack, " +
+    "so the rule reports an advisory \"can't run ... during preview\" for that policy there. `pulumi up`, every later preview and the offline gate judge it.",
   area: "iam",
   severity: "critical",
   types: T.iamPolicy,

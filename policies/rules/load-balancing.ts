@@ -1,4 +1,4 @@
-import { items, num, resourceRule, text, type Props } from "./rule.ts";
+import { isSet, items, num, resourceRule, text, type Props } from "./rule.ts";
 import { T } from "./types.ts";
 
 export const httpListenerRedirects = resourceRule({
@@ -47,7 +47,7 @@ export const albAccessLogs = resourceRule({
   description: "Application load balancers write access logs to S3.",
   why: "Without access logs there is no record of who sent which request when investigating an incident or a 5xx spike.",
   remediationSteps: "Set `accessLogs: { bucket: <log bucket>, enabled: true }` (the bucket policy must allow the ELB log delivery service).",
-  check: (props) => props.loadBalancerType === "network" || (props.accessLogs?.enabled === true && typeof props.accessLogs?.bucket === "string" && props.accessLogs.bucket !== "")
+  check: (props) => props.loadBalancerType === "network" || (props.accessLogs?.enabled === true && isSet(() => props.accessLogs.bucket))
     ? [] : ["access logs are not enabled"],
 });
 

@@ -42,13 +42,17 @@ export const albAlarms = stackRule({
     // An alarm that depends on a load balancer watches it; only other alarms need their dimension read.
     const albs = ofTypes(resources, T.loadBalancer);
     const albUrns = new Set(albs.map((lb) => lb.urn));
+    let byDimension = false;
     const watched = new Set(ofTypes(resources, T.metricAlarm).flatMap((alarm) => {
       const watchedAlbs = alarm.dependencies.filter((d) => albUrns.has(d.urn)).map((d) => d.urn);
+      byDimension ||= watchedAlbs.length === 0;
       return alarmMetrics(alarm.props).flatMap((m) => ALARM_KINDS.filter(({ matches }) => matches(m.metricName))
         .flatMap(({ kind }) => (watchedAlbs.length > 0 ? watchedAlbs : [m.loadBalancer()]).map((key) => `${key}|${kind}`)));
     }));
+    // An ALB's arnSuffix is unknown in a preview of a new stack: read it only for alarms tied to no ALB by dependency.
+    const isWatched = (lb: PolicyResource, kind: string) => watched.has(`${lb.urn}|${kind}`) || (byDimension && watched.has(`${text(lb.props.arnSuffix)}|${kind}`));
     return albs.filter((lb: PolicyResource) => isInternetFacingAlb(lb.props)).flatMap((lb) =>
-      ALARM_KINDS.filter(({ kind }) => !watched.has(`${lb.urn}|${kind}`) && !watched.has(`${text(lb.props.arnSuffix)}|${kind}`))
+      ALARM_KINDS.filter(({ kind }) => !isWatched(lb, kind))
         .map(({ kind }) => ({ message: `load balancer ${lb.name} has no ${kind} alarm`, urn: lb.urn })));
   },
 });

@@ -52,15 +52,19 @@ export const securityGroupNoWorldIngress = resourceRule({
 
 function natGatewayAzProblems(resources: readonly PolicyResource[]): Array<{ message: string; urn?: string }> {
   const subnets = ofTypes(resources, T.subnet);
-  const azOf = new Map<string, string>();
+  const azOfUrn = new Map<string, string>();
   for (const s of subnets) {
     const az = s.props.availabilityZone ?? s.props.availabilityZoneId;
-    if (typeof az === "string") for (const key of [s.props.id, s.props.arn, s.urn]) if (typeof key === "string") azOf.set(key, az);
+    if (typeof az === "string") azOfUrn.set(s.urn, az);
   }
-  const allAzs = new Set(azOf.values());
+  const allAzs = new Set(azOfUrn.values());
   const nats = ofTypes(resources, T.natGateway).filter((n) => n.props.connectivityType !== "private");
   if (nats.length === 0 && subnets.length === 0) return [];
-  const natAzs = new Set(nats.map((n) => azOf.get(n.props.subnetId)).filter((az): az is string => az !== undefined));
+  // A NAT gateway's subnet by dependency first: its subnetId (and the subnets' ids) are unknown in a preview of a new stack.
+  let azOfId: Map<unknown, string> | undefined;
+  const byId = () => (azOfId ??= new Map(subnets.filter((s) => azOfUrn.has(s.urn)).flatMap((s) => [[s.props.id, azOfUrn.get(s.urn)!], [s.props.arn, azOfUrn.get(s.urn)!]])));
+  const natAz = (n: PolicyResource) => n.dependencies.map((d) => azOfUrn.get(d.urn)).find((az) => az !== undefined) ?? byId().get(n.props.subnetId);
+  const natAzs = new Set(nats.map(natAz).filter((az): az is string => az !== undefined));
   const missing = [...allAzs].filter((az) => !natAzs.has(az)).sort();
   if (missing.length === 0) return [];
   return [{ message: `availability zones ${missing.join(", ")} have subnets but no NAT gateway (${nats.length} NAT gateway(s) for ${allAzs.size} AZs)`, urn: nats[0]?.urn ?? subnets[0]?.urn }];

@@ -63,6 +63,11 @@ export interface RuleMetadata {
   readonly remediationSteps: string;
   /** Environments the rule applies in; other environments get `notApplicable`. */
   readonly environments?: readonly Environment[];
+  /**
+   * Why the rule can only report advisory "can't run ... during preview" in the first preview of a new stack
+   * (the input it reads is usually computed from other resources' outputs); absent when it always can judge.
+   */
+  readonly inPreview?: string;
 }
 
 export interface CheckContext {
@@ -117,23 +122,45 @@ export function resourceRule(spec: ResourceRuleSpec): ReadinessResourceRule {
   // An exemption from the exemption rules would let a tag vouch for itself.
   const exemptable = spec.area !== "exemptions";
   const { check, ...metadata } = spec;
-  return {
-    ...metadata,
-    ...policyFields(spec),
-    kind: "resource",
-    validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-      if (types !== undefined && !types.has(args.type)) args.notApplicable(`applies to ${[...types].join(", ")}`);
-      const config = readRuleConfig(args.getConfig<Partial<RuleConfig>>());
-      if (!appliesIn(spec, config.environment)) args.notApplicable(`applies in ${spec.environments?.join(", ")} only`);
-      const configured = exemptable ? config.exemptions[args.name] : undefined;
-      const exemption = exemptable ? exemptionFor(spec.name, args.props.tags, configured) : undefined;
-      if (configured !== undefined && exemption && !exemption.valid) {
-        reportViolation(`the pack-config exemption for ${args.name} is invalid: ${exemption.problem}`);
-      }
-      const messages = check(args.props, { environment: config.environment, type: args.type, name: args.name });
-      reportUnlessExempt(messages, exemption, reportViolation);
-    },
+  const validateResource = (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+    if (types !== undefined && !types.has(args.type)) notApplicableCheaply(args);
+    const config = readRuleConfig(args.getConfig<Partial<RuleConfig>>());
+    if (!appliesIn(spec, config.environment)) args.notApplicable(`applies in ${spec.environments?.join(", ")} only`);
+    const configured = exemptable ? config.exemptions[args.name] : undefined;
+    const exemption = exemptable ? exemptionFor(spec.name, args.props.tags, configured) : undefined;
+    if (configured !== undefined && exemption && !exemption.valid) {
+      reportViolation(`the pack-config exemption for ${args.name} is invalid: ${exemption.problem}`);
+    }
+    const messages = check(args.props, { environment: config.environment, type: args.type, name: args.name });
+    reportUnlessExempt(messages, exemption, reportViolation);
   };
+  return { ...metadata, ...policyFields(spec), kind: "resource", validateResource: tagSingleType(validateResource, spec.types) };
+}
+
+/**
+ * Untagged rules (type aliases) see every resource and answer "not applicable" to most. The host's
+ * NotApplicableError would capture a stack trace nobody reads, and a reason would be copied into every
+ * response; at 10,000 resources both cost more than the rule. The engine still gets "not applicable".
+ */
+function notApplicableCheaply(args: { notApplicable(reason?: string): never }): never {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return args.notApplicable();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
+ * A rule over one type carries that type the way `validateResourceOfType` tags its function: the analyzer
+ * server then skips every other resource before deserializing its properties (@pulumi/policy server.js,
+ * `getPulumiType(p.validateResource)`). A rule over aliases or every type cannot be tagged (the server
+ * compares one string); those are the only rules the server runs for every resource.
+ */
+function tagSingleType<F extends object>(validate: F, types: readonly string[] | "*"): F {
+  if (types !== "*" && types.length === 1) Object.defineProperty(validate, "__pulumiType", { value: types[0], enumerable: false });
+  return validate;
 }
 
 export function stackRule(spec: StackRuleSpec): ReadinessStackRule {
@@ -166,6 +193,29 @@ export function text(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
 
+/**
+ * Whether an input is set. During a preview of a new stack an input computed from another resource's output
+ * (a KMS key's ARN, a bucket's name) is unknown: it is set, just not known yet, so it does not make the rule
+ * give up ("can't run during preview").
+ */
+export function isSet(read: () => unknown): boolean {
+  try {
+    const value = read();
+    return value !== undefined && value !== null && value !== "";
+  } catch (err) {
+    if (isUnknownValueError(err)) return true;
+    throw err;
+  }
+}
+
+/**
+ * The host's "value unknown during preview" error. Matched by name, not `instanceof`: the gate runs these rules
+ * with the root's @pulumi/policy while they may resolve policies/node_modules' copy (same version, other class).
+ */
+export function isUnknownValueError(err: unknown): boolean {
+  return err instanceof Error && err.constructor.name === "UnknownValueError";
+}
+
 /** A number input (providers accept numeric strings too); NaN for anything else. */
 export function num(value: unknown): number {
   return typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
@@ -184,17 +234,20 @@ export function dependsOn(resource: PolicyResource, target: PolicyResource): boo
 }
 
 /**
- * The targets no companion refers to: by dependency first, then (lazily, since ARNs and names may be
- * unknown during a preview) by comparing the companion's reference with the target's keys.
+ * The targets no companion refers to: by dependency first; only companions that depend on no target at all
+ * (their reference may come from config or a lookup) are compared by value, lazily, because during a
+ * preview of a new stack the ARNs, ids and names they would compare are still unknown.
  */
 export function unreferenced(
   targets: readonly PolicyResource[], companions: readonly PolicyResource[],
   reference: (companion: PolicyResource) => unknown, keys: (target: PolicyResource) => unknown[],
 ): PolicyResource[] {
+  const targetUrns = new Set(targets.map((t) => t.urn));
   const byDependency = new Set(companions.flatMap((c) => c.dependencies.map((d) => d.urn)));
+  const loose = companions.filter((c) => !c.dependencies.some((d) => targetUrns.has(d.urn)));
   let references: Set<unknown> | undefined;
-  const byReference = () => (references ??= new Set(companions.map(reference)));
-  return targets.filter((t) => !byDependency.has(t.urn) && !keys(t).some((k) => byReference().has(k)));
+  const referencedByValue = (t: PolicyResource) => loose.length > 0 && keys(t).some((k) => (references ??= new Set(loose.map(reference))).has(k));
+  return targets.filter((t) => !byDependency.has(t.urn) && !referencedByValue(t));
 }
 
 /** Resources of any of `types` from a stack, for rules that relate resources to each other. */

@@ -1,4 +1,4 @@
-import { resourceRule } from "./rule.ts";
+import { isSet, resourceRule } from "./rule.ts";
 import { T } from "./types.ts";
 
 export const secretUsesKmsKey = resourceRule({
@@ -9,5 +9,5 @@ export const secretUsesKmsKey = resourceRule({
   description: "Secrets Manager secrets are encrypted with a customer-managed KMS key.",
   why: "With the AWS-managed key, anyone allowed `secretsmanager:GetSecretValue` can read; a customer key adds a second, auditable permission.",
   remediationSteps: "Set `kmsKeyId` to the platform's KMS key ARN.",
-  check: (props) => typeof props.kmsKeyId === "string" && props.kmsKeyId !== "" ? [] : ["kmsKeyId is not set"],
+  check: (props) => isSet(() => props.kmsKeyId) ? [] : ["kmsKeyId is not set"],
 });

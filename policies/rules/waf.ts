@@ -1,6 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { isInternetFacingAlb } from "./load-balancing.ts";
-import { items, ofTypes, resourceRule, stackRule, text, unreferenced, type Props } from "./rule.ts";
+import { isSet, items, ofTypes, resourceRule, stackRule, text, unreferenced, type Props } from "./rule.ts";
 import { T } from "./types.ts";
 
 /** Every nested statement of a WAF rule (and/or/not statements and rate-based scope-downs included). */
@@ -65,7 +65,7 @@ export const wafAdminAllowList = resourceRule({
     const guarded = webAclRules(props).some((rule) => {
       const all = statements(rule.statement);
       const matchesAdmin = all.some((s) => text(s.byteMatchStatement?.searchString).toLowerCase().includes("admin"));
-      const usesIpSet = all.some((s) => s.ipSetReferenceStatement?.arn !== undefined);
+      const usesIpSet = all.some((s) => isSet(() => s.ipSetReferenceStatement?.arn));
       return rule.action?.block !== undefined && matchesAdmin && usesIpSet;
     });
     return guarded ? [] : ["no blocking rule restricts the admin path to an IP set"];

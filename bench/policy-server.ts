@@ -1,0 +1,122 @@
+// What a user waits for: packs run by the real @pulumi/policy analyzer server, started as the Pulumi CLI starts
+// them and spoken to over gRPC like the engine (Analyze per resource, then AnalyzeStack once), at 1k/10k/50k
+// synthetic resources. Three packs in one run: a one-no-op-rule pack (the protocol's floor), @pulumi/awsguard
+// 0.3.1 (installed for this benchmark only, into .bench/), and the readiness pack. Prints the pack process's
+// CPU and the wall time per size, the ratio (readiness - floor) / (awsguard - floor) at 10k (target <= 1.0)
+// and readiness's 10k/1k CPU ratio (target <= 12).
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { promisify } from "node:util";
+import { call, launchPack, startSession, type RunningPack } from "../gate/engine-protocol/client.ts";
+import { analyzeRequest, analyzeStackRequest, type StackContext } from "../gate/engine-protocol/encode.ts";
+import { loadPackConfig } from "../gate/pack-config.ts";
+import { readinessRules } from "../policies/rules/catalog.ts";
+import type { AnalyzeRequest, AnalyzeResponse, AnalyzeStackRequest } from "@pulumi/pulumi/proto/analyzer_pb.js";
+import { syntheticStack } from "./synthetic-stack.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const work = path.join(root, ".bench");
+/** `npm run bench:policy-server -- 10000` measures one size (the 10k ratio needs 10000). */
+const SIZES = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [1_000, 10_000, 50_000];
+/** Requests in flight at once, as the engine analyzes resources of independent steps concurrently. */
+const IN_FLIGHT = 8;
+const CLOCK_TICKS_PER_SECOND = 100;
+const ctx: StackContext = { organization: "bench", project: "bench", stack: "production", dryRun: true, config: {} };
+
+interface Pack { readonly name: string; readonly dir: string; readonly config: Record<string, unknown> }
+
+/** A pack with one rule that does nothing: what the protocol costs before any rule runs. */
+async function floorPack(): Promise<Pack> {
+  const dir = path.join(work, "floor");
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "floor", version: "0.0.1", private: true, main: "index.js" }));
+  await writeFile(path.join(dir, "index.js"), [
+    `const { PolicyPack } = require("@pulumi/policy");`,
+    `new PolicyPack("floor", { policies: [{ name: "no-op", description: "Does nothing.", enforcementLevel: "advisory", validateResource: () => {} }] });`,
+  ].join("\n"));
+  // The same @pulumi/policy and @pulumi/pulumi as the readiness pack.
+  if (!existsSync(path.join(dir, "node_modules"))) await symlink(path.join(root, "policies", "node_modules"), path.join(dir, "node_modules"), "dir");
+  return { name: "floor (1 no-op rule)", dir, config: {} };
+}
+
+/** @pulumi/awsguard 0.3.1 with every rule on, installed with npm the first time. */
+async function awsguardPack(): Promise<Pack> {
+  const dir = path.join(work, "awsguard");
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, "package.json"), JSON.stringify({
+    name: "awsguard-bench", version: "0.0.1", private: true, main: "index.js",
+    dependencies: { "@pulumi/awsguard": "0.3.1", "@pulumi/policy": "1.21.0", "@pulumi/pulumi": "3.270.0" },
+  }, null, 2));
+  await writeFile(path.join(dir, "index.js"), `const { AwsGuard } = require("@pulumi/awsguard");\nnew AwsGuard({ all: "advisory" });\n`);
+  if (!existsSync(path.join(dir, "node_modules", "@pulumi", "awsguard"))) {
+    console.log(`installing @pulumi/awsguard 0.3.1 into ${path.relative(root, dir)} (once) ...`);
+    await promisify(execFile)("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts"], { cwd: dir, timeout: 600_000 });
+  }
+  return { name: "@pulumi/awsguard 0.3.1", dir, config: {} };
+}
+
+/** User + system CPU seconds of a process so far (all its threads: gRPC, GC, the rules). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+interface Measurement { readonly cpu: number; readonly wall: number; readonly diagnostics: number; readonly rules: number }
+
+async function measure(pack: Pack, size: number): Promise<Measurement> {
+  const resources = syntheticStack(size);
+  // Encode first: the engine's marshalling is not the pack's cost.
+  const requests = await Promise.all(resources.map((r) => analyzeRequest(r)));
+  const stackRequest = await analyzeStackRequest(resources);
+  let running: RunningPack | undefined;
+  try {
+    running = await launchPack({ packDir: pack.dir, stack: ctx });
+    const session = await startSession(running, ctx, pack.config);
+    const { client } = running;
+    const cpuBefore = await cpuSeconds(running.process.pid!);
+    const start = performance.now();
+    let diagnostics = 0;
+    let next = 0;
+    await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < requests.length) {
+        const req = requests[next++];
+        diagnostics += (await call<AnalyzeRequest, AnalyzeResponse>(client, client.analyze, req)).getDiagnosticsList().length;
+      }
+    }));
+    diagnostics += (await call<AnalyzeStackRequest, AnalyzeResponse>(client, client.analyzeStack, stackRequest)).getDiagnosticsList().length;
+    const wall = (performance.now() - start) / 1000;
+    const cpu = (await cpuSeconds(running.process.pid!)) - cpuBefore;
+    return { cpu, wall, diagnostics, rules: session.info.getPoliciesList().length };
+  } finally {
+    await running?.stop();
+  }
+}
+
+await mkdir(work, { recursive: true });
+const readiness: Pack = { name: "readiness", dir: path.join(root, "policies"), config: await loadPackConfig("production", readinessRules) };
+const packs = [await floorPack(), await awsguardPack(), readiness];
+const results = new Map<string, Map<number, Measurement>>();
+for (const size of SIZES) {
+  for (const pack of packs) {
+    const m = await measure(pack, size);
+    if (!results.has(pack.name)) results.set(pack.name, new Map());
+    results.get(pack.name)!.set(size, m);
+    console.log(`${String(size).padStart(6)} resources  ${pack.name.padEnd(24)} ${String(m.rules).padStart(3)} rules  pack CPU ${m.cpu.toFixed(2).padStart(6)} s  wall ${m.wall.toFixed(2).padStart(6)} s  ${m.diagnostics} diagnostics`);
+  }
+}
+const at = (pack: Pack, size: number) => results.get(pack.name)?.get(size)?.cpu ?? Number.NaN;
+const [floor, awsguard] = packs;
+for (const size of SIZES) {
+  const ratio = (at(readiness, size) - at(floor, size)) / (at(awsguard, size) - at(floor, size));
+  console.log(`at ${size}: (readiness - floor) / (awsguard - floor) pack CPU = ${ratio.toFixed(2)}${size === 10_000 ? " (target <= 1.0)" : ""}`);
+  if (size === 10_000 && !(ratio <= 1)) process.exitCode = 1;
+}
+if (SIZES.includes(1_000) && SIZES.includes(10_000)) {
+  const growth = at(readiness, 10_000) / at(readiness, 1_000);
+  console.log(`readiness 10k/1k pack CPU ratio: ${growth.toFixed(2)} (target <= 12)`);
+  if (growth > 12) process.exitCode = 1;
+}
