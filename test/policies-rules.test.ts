@@ -278,9 +278,13 @@ describe("policy harness: faithful to the @pulumi/policy host", () => {
     const names = ["alb-waf-associated", "s3-public-access-blocked", "s3-encrypted", "alb-5xx-and-latency-alarms"];
     const { findings } = await runPolicies(names.map(rule), resources, { config: Object.assign({}, ...names.map((n) => envConfig(n, "production"))) });
     assert.deepEqual(findings.map((f) => `${f.policyName}: ${f.message}`), []);
-    const { findings: unrelated } = await runPolicies([rule("alb-waf-associated")], [lb], { config: envConfig("alb-waf-associated", "production") });
+    const wafConfig = envConfig("alb-waf-associated", "production");
+    const { findings: alone } = await runPolicies([rule("alb-waf-associated")], [lb], { config: wafConfig });
+    assert.deepEqual(alone.map((f) => [f.enforcementLevel, f.unknownDuringPreview ?? false]), [["mandatory", false]], "no association at all: nothing to compare, a finding");
+    const loose = res("aws:wafv2/webAclAssociation:WebAclAssociation", "loose", { resourceArn: unknownStringValue });
+    const { findings: unrelated } = await runPolicies([rule("alb-waf-associated")], [lb, loose], { config: wafConfig });
     assert.equal(unrelated.length, 1);
-    assert.equal(unrelated[0].unknownDuringPreview, true, "without a dependency the rule needs the ARN, which is unknown");
+    assert.equal(unrelated[0].unknownDuringPreview, true, "an association tied to no ALB by dependency must be compared by ARN, which is unknown");
   });
   it("calls notApplicable for other types and for environments a rule does not cover", async () => {
     const r = await runPolicies([rule("aurora-encrypted"), rule("image-pinned-by-digest")], [res("aws:s3/bucket:Bucket", "b", {}), task(djangoEnv(), "repo:latest")], {

@@ -2,9 +2,11 @@
 // policy pack, spoken to over gRPC with the stubs @pulumi/pulumi ships, and held side by side with the offline
 // gate on the same resources. No Pulumi CLI is involved (none can be installed here).
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc.js";
 import { launchPack, startSession, type RunningPack } from "../gate/engine-protocol/client.ts";
 import { engineResources, type EngineDiagnostic, type EngineResource, type StackContext } from "../gate/engine-protocol/encode.ts";
@@ -18,6 +20,7 @@ import { readinessRules } from "../policies/rules/catalog.ts";
 const root = path.resolve(import.meta.dirname, "..");
 const packDir = path.join(root, "policies");
 const insecureDir = path.join(root, "examples", "insecure");
+const run = promisify(execFile);
 
 function stackContext(project: string, stack: string): StackContext {
   return { organization: "readiness-org", project, stack, dryRun: true, config: { "aws:region": "us-east-1" } };
@@ -69,6 +72,24 @@ describe("policy pack under the engine protocol (started as the Pulumi CLI start
     assert.deepEqual(session.info.getPoliciesList().map((p) => p.getName()), readinessRules.map((r) => r.name));
     assert.ok(session.info.getPoliciesList().every((p) => p.getConfigschema()?.getProperties()?.toJavaScript().environment !== undefined));
     assert.match(session.pluginInfo.getVersion(), /^\d+\.\d+\.\d+/);
+  });
+
+  it("what `pulumi policy publish` uploads (`npm pack` of policies/) holds everything the pack needs to start", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "readiness-pack-"));
+    let packed: RunningPack | undefined;
+    try {
+      const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", dir], { cwd: packDir, timeout: 60_000 });
+      const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>;
+      await run("tar", ["-xzf", path.join(dir, filename), "-C", dir], { timeout: 60_000 });
+      // The service installs the pack's dependencies; the lockfile's install in policies/ stands in for that.
+      await symlink(path.join(packDir, "node_modules"), path.join(dir, "package", "node_modules"), "dir");
+      packed = await launchPack({ packDir: path.join(dir, "package"), stack: stackContext("readiness", "production"), nodeArgs: ["--import", "tsx"] });
+      const session = await startSession(packed, stackContext("readiness", "production"), {});
+      assert.equal(session.info.getPoliciesList().length, readinessRules.length);
+    } finally {
+      await packed?.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   for (const environment of ["dev", "staging", "production"]) {
