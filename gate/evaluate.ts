@@ -1,6 +1,8 @@
 import type { EnforcementLevel } from "@pulumi/policy";
 import { parseExemption, taggedExemptions } from "../policies/rules/exemption.ts";
+import { PACK_NAME } from "../policies/rules/catalog.ts";
 import type { ReadinessRule, Severity } from "../policies/rules/rule.ts";
+import packageJson from "../policies/package.json" with { type: "json" };
 import { inventoryOf, type InventoryEntry } from "./inventory.ts";
 import { enforcementFor, runPolicies, type AnalyzedResource, type PackConfig } from "./policy-harness.ts";
 import type { RegisteredResource } from "./program-runner.ts";
@@ -61,6 +63,9 @@ export interface EvaluateOptions {
   readonly now?: Date;
 }
 
+/** How the analyzer server names this pack in its messages, so gate reports read as the engine's. */
+export const READINESS_PACK = { name: PACK_NAME, version: packageJson.version };
+
 /** The engine gives stack policies outputs, which include the inputs; the mocks' state adds ids and ARNs. */
 export function analyzedResources(resources: readonly RegisteredResource[]): AnalyzedResource[] {
   return resources.map((r, i) => ({
@@ -84,7 +89,7 @@ export function collectExemptions(resources: readonly AnalyzedResource[], packCo
 /** Runs every rule over a program's resources (pure: no files, no program). */
 export async function evaluateStack(resources: readonly RegisteredResource[], options: EvaluateOptions): Promise<GateReport> {
   const analyzed = analyzedResources(resources);
-  const { findings } = await runPolicies([...options.rules], analyzed, { config: options.packConfig, recordNotApplicable: false });
+  const { findings } = await runPolicies([...options.rules], analyzed, { config: options.packConfig, recordNotApplicable: false, pack: READINESS_PACK });
   const byName = new Map(options.rules.map((r) => [r.name, r]));
   const byUrn = new Map(analyzed.map((r) => [r.urn, r]));
   const violations = findings.map((f): Violation => {

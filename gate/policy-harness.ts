@@ -42,6 +42,8 @@ export interface HarnessOptions {
   readonly stackTags?: ReadonlyMap<string, string>;
   /** Record not-applicable results (off for benchmarks: one per rule per resource). */
   readonly recordNotApplicable?: boolean;
+  /** The pack as the server names it in "can't run ... during preview" messages (`name@vversion`). */
+  readonly pack?: { readonly name: string; readonly version: string };
 }
 
 /**
@@ -113,6 +115,7 @@ export async function runPolicies(policies: Policies, resources: readonly Analyz
   const config = options.config ?? {};
   const packLevel = options.packEnforcementLevel ?? "advisory";
   const stackTags = options.stackTags ?? new Map<string, string>();
+  const fromPack = options.pack ? ` from policy pack '${options.pack.name}@v${options.pack.version}'` : "";
   const findings: PolicyFinding[] = [];
   const notApplicable: NotApplicable[] = [];
 
@@ -129,7 +132,7 @@ export async function runPolicies(policies: Policies, resources: readonly Analyz
       if (err instanceof NotApplicableSignal) {
         if (options.recordNotApplicable !== false) notApplicable.push({ policyName: policy.name, urn, reason: err.reason });
       } else if (err instanceof UnknownValueError) {
-        findings.push({ policyName: policy.name, enforcementLevel: "advisory", urn, unknownDuringPreview: true, message: `can't run policy '${policy.name}' during preview: ${(err as Error).message}` });
+        findings.push({ policyName: policy.name, enforcementLevel: "advisory", urn, unknownDuringPreview: true, message: `can't run policy '${policy.name}'${fromPack} during preview: ${(err as Error).message}` });
       } else {
         throw new Error(`policy ${policy.name} failed${urn ? ` on ${urn}` : ""}: ${(err as Error).message}`, { cause: err });
       }

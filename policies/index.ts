@@ -1,7 +1,7 @@
 import { PolicyPack } from "@pulumi/policy";
-import { readinessRules } from "./rules/catalog.ts";
+import { PACK_NAME, readinessRules } from "./rules/catalog.ts";
 
-new PolicyPack("readiness", {
+new PolicyPack(PACK_NAME, {
   description: "Production-readiness rules for the readiness platform (see docs/policies.md).",
   policies: [...readinessRules],
 });

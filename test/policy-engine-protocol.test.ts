@@ -11,16 +11,24 @@ import { unknownValue } from "@pulumi/pulumi/runtime/rpc.js";
 import { launchPack, startSession, type RunningPack } from "../gate/engine-protocol/client.ts";
 import { engineResources, type EngineDiagnostic, type EngineResource, type StackContext } from "../gate/engine-protocol/encode.ts";
 import { EnginePackConfigError } from "../gate/engine-protocol/pack-config.ts";
-import { analyzedResources } from "../gate/evaluate.ts";
+import { analyzedResources, READINESS_PACK } from "../gate/evaluate.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "../gate/pack-config.ts";
 import { runPolicies, type AnalyzedResource, type PackConfig, type PolicyFinding } from "../gate/policy-harness.ts";
-import { GateLoadError, loadGateInput, runGate } from "../gate/run-gate.ts";
+import { GateLoadError, loadGateInput, runGate, type GateInput, type GateOptions } from "../gate/run-gate.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const packDir = path.join(root, "policies");
 const insecureDir = path.join(root, "examples", "insecure");
 const run = promisify(execFile);
+
+/** Each program runs once under mocks per options (runs are sequential and take seconds). */
+const inputs = new Map<string, Promise<GateInput>>();
+function gateInput(options: GateOptions): Promise<GateInput> {
+  const key = JSON.stringify({ ...options, environment: options.environment ?? options.stack });
+  if (!inputs.has(key)) inputs.set(key, loadGateInput(options));
+  return inputs.get(key)!;
+}
 
 function stackContext(project: string, stack: string): StackContext {
   return { organization: "readiness-org", project, stack, dryRun: true, config: { "aws:region": "us-east-1" } };
@@ -41,10 +49,10 @@ function gateLines(findings: readonly PolicyFinding[]): string[] {
   return findings.map((f) => `${f.policyName} | ${f.urn ?? "(stack)"} | ${f.enforcementLevel} | ${f.message}`).sort();
 }
 
-/** What the gate's harness says about resources, in the engine's wording for unknowns. */
+/** What the gate's harness says about resources. */
 async function gateSays(resources: readonly AnalyzedResource[], config: PackConfig): Promise<string[]> {
-  const { findings } = await runPolicies([...readinessRules], resources, { config, recordNotApplicable: false });
-  return gateLines(findings.map((f) => f.unknownDuringPreview ? { ...f, message: f.message.replace(/^can't run policy '([^']+)'/, "can't run policy '$1' from policy pack 'readiness@v0.1.0'") } : f));
+  const { findings } = await runPolicies([...readinessRules], resources, { config, recordNotApplicable: false, pack: READINESS_PACK });
+  return gateLines(findings);
 }
 
 /** What the pack says under the engine protocol: Analyze per resource, then AnalyzeStack once. */
@@ -94,7 +102,7 @@ describe("policy pack under the engine protocol (started as the Pulumi CLI start
 
   for (const environment of ["dev", "staging", "production"]) {
     it(`examples/insecure under the ${environment} pack config: the engine's diagnostics equal the gate's findings`, async () => {
-      const input = await loadGateInput({ stack: "production", dir: insecureDir, environment });
+      const input = await gateInput({ stack: "production", dir: insecureDir, environment });
       const analyzed = analyzedResources(input.resources);
       const expected = await gateSays(analyzed, input.packConfig);
       const actual = await engineSays(pack!, stackContext(input.project, input.stack), input.packConfig, engineResources(input.resources, analyzed));
@@ -105,7 +113,7 @@ describe("policy pack under the engine protocol (started as the Pulumi CLI start
 
   for (const stack of ["dev", "staging", "production"]) {
     it(`the project's ${stack} stack: the engine's diagnostics equal the gate's findings`, async () => {
-      const input = await loadGateInput({ stack, dir: root });
+      const input = await gateInput({ stack, dir: root });
       const analyzed = analyzedResources(input.resources);
       const expected = await gateSays(analyzed, input.packConfig);
       const actual = await engineSays(pack!, stackContext(input.project, stack), input.packConfig, engineResources(input.resources, analyzed));
@@ -117,8 +125,8 @@ describe("policy pack under the engine protocol (started as the Pulumi CLI start
   describe("a preview of a new stack (provider-computed outputs unknown)", () => {
     for (const [title, dir, stack] of [["examples/insecure", insecureDir, "production"], ["the project's production stack", root, "production"]] as const) {
       it(`${title}: the engine's diagnostics equal the gate's; stack findings stay mandatory; only rules documented as preview-advisory give up`, async () => {
-        const full = await loadGateInput({ stack, dir });
-        const input = await loadGateInput({ stack, dir, previewNewStack: true });
+        const full = await gateInput({ stack, dir });
+        const input = await gateInput({ stack, dir, previewNewStack: true });
         const analyzed = analyzedResources(input.resources);
         const expected = await gateSays(analyzed, input.packConfig);
         const actual = await engineSays(pack!, stackContext(input.project, stack), input.packConfig, engineResources(input.resources, analyzed));

@@ -31,6 +31,9 @@ const checks: readonly ReadinessRule[] = [
   iamNoStarOnStar,
 ];
 
+/** The pack's name (`new PolicyPack(PACK_NAME, ...)`); its version is policies/package.json's. */
+export const PACK_NAME = "readiness";
+
 /** Every rule of the readiness pack, in catalog order. */
 export const readinessRules: readonly ReadinessRule[] = [
   ...checks,
