@@ -143,6 +143,16 @@ describe("policy pack under the engine protocol (started as the Pulumi CLI start
     }
   });
 
+  it("the gate CLI's --preview-new-stack: advisory \"can't run\" findings, the stack findings still mandatory, exit 1", async () => {
+    const gate = path.join(root, "scripts", "gate.ts");
+    const result = await run(process.execPath, ["--import", "tsx", gate, "--stack", "production", "--dir", insecureDir, "--format", "json", "--preview-new-stack"], { cwd: root, timeout: 90_000 })
+      .then(({ stdout }) => ({ code: 0, stdout }), (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }));
+    assert.equal(result.code, 1);
+    const report = JSON.parse(result.stdout) as { violations: Array<{ rule: string; enforcementLevel: string; unknownDuringPreview: boolean; message: string }> };
+    assert.ok(report.violations.some((v) => v.unknownDuringPreview && v.enforcementLevel === "advisory" && v.message.includes("from policy pack 'readiness@v")));
+    assert.ok(report.violations.some((v) => v.rule === "alb-waf-associated" && v.enforcementLevel === "mandatory"));
+  });
+
   it("every rule over one type carries it as the server's fast-path tag; only alias and every-type rules do not", () => {
     for (const rule of readinessRules) {
       if (rule.kind !== "resource") continue;
