@@ -1,16 +1,16 @@
 // What a user waits for: packs run by the real @pulumi/policy analyzer server, started as the Pulumi CLI starts
-// them and spoken to over gRPC like the engine (Analyze per resource, then AnalyzeStack once), at 1k/10k/50k
-// synthetic resources. Three packs in one run: a one-no-op-rule pack (the protocol's floor), @pulumi/awsguard
-// 0.3.1 (installed for this benchmark only, into .bench/), and the readiness pack. Prints the pack process's
-// CPU and the wall time per size, the ratio (readiness - floor) / (awsguard - floor) at 10k (target <= 1.0)
-// and readiness's 10k/1k CPU ratio (target <= 12).
+// them and spoken to over gRPC like the engine (Remediate and Analyze per resource, then AnalyzeStack once), at
+// 1k/10k/50k synthetic resources. Three packs in one run: a one-no-op-rule pack (the protocol's floor),
+// @pulumi/awsguard 0.3.1 (installed for this benchmark only, into .bench/), and the readiness pack. Prints the
+// pack process's CPU and the wall time per size, the ratio (readiness - floor) / (awsguard - floor) per size
+// (target <= 1.0 at 10k) and readiness's 10k/1k CPU ratio (target <= 12).
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
-import { call, launchPack, startSession, type RunningPack } from "../gate/engine-protocol/client.ts";
+import { call, launchPack, remediateThenAnalyze, startSession, type RunningPack } from "../gate/engine-protocol/client.ts";
 import { analyzeRequest, analyzeStackRequest, type StackContext } from "../gate/engine-protocol/encode.ts";
 import { loadPackConfig } from "../gate/pack-config.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
@@ -24,6 +24,8 @@ const SIZES = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [1_0
 /** Requests in flight at once, as the engine analyzes resources of independent steps concurrently. */
 const IN_FLIGHT = 8;
 const CLOCK_TICKS_PER_SECOND = 100;
+/** Runs per pack at 1k and 10k (50k runs once: it is long and varies less). */
+const REPEATS = 3;
 const ctx: StackContext = { organization: "bench", project: "bench", stack: "production", dryRun: true, config: {} };
 
 interface Pack { readonly name: string; readonly dir: string; readonly config: Record<string, unknown> }
@@ -84,6 +86,7 @@ async function measure(pack: Pack, size: number): Promise<Measurement> {
     await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
       while (next < requests.length) {
         const req = requests[next++];
+        await remediateThenAnalyze(client, req);
         diagnostics += (await call<AnalyzeRequest, AnalyzeResponse>(client, client.analyze, req)).getDiagnosticsList().length;
       }
     }));
@@ -101,11 +104,19 @@ const readiness: Pack = { name: "readiness", dir: path.join(root, "policies"), c
 const packs = [await floorPack(), await awsguardPack(), readiness];
 const results = new Map<string, Map<number, Measurement>>();
 for (const size of SIZES) {
+  // On a shared machine one run's CPU time varies by a fifth: the packs take turns, and each keeps its best run.
+  const repeats = size <= 10_000 ? REPEATS : 1;
+  for (let round = 0; round < repeats; round++) {
+    for (const pack of packs) {
+      const m = await measure(pack, size);
+      if (!results.has(pack.name)) results.set(pack.name, new Map());
+      const best = results.get(pack.name)!.get(size);
+      if (best === undefined || m.cpu < best.cpu) results.get(pack.name)!.set(size, m);
+    }
+  }
   for (const pack of packs) {
-    const m = await measure(pack, size);
-    if (!results.has(pack.name)) results.set(pack.name, new Map());
-    results.get(pack.name)!.set(size, m);
-    console.log(`${String(size).padStart(6)} resources  ${pack.name.padEnd(24)} ${String(m.rules).padStart(3)} rules  pack CPU ${m.cpu.toFixed(2).padStart(6)} s  wall ${m.wall.toFixed(2).padStart(6)} s  ${m.diagnostics} diagnostics`);
+    const m = results.get(pack.name)!.get(size)!;
+    console.log(`${String(size).padStart(6)} resources  ${pack.name.padEnd(24)} ${String(m.rules).padStart(3)} rules  pack CPU ${m.cpu.toFixed(2).padStart(6)} s  wall ${m.wall.toFixed(2).padStart(6)} s  ${m.diagnostics} diagnostics${repeats > 1 ? ` (best of ${repeats})` : ""}`);
   }
 }
 const at = (pack: Pack, size: number) => results.get(pack.name)?.get(size)?.cpu ?? Number.NaN;

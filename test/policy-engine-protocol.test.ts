@@ -68,7 +68,8 @@ describe("policy pack under the engine protocol (started as the Pulumi CLI start
   let pack: RunningPack | undefined;
 
   before(async () => {
-    pack = await launchPack({ packDir, stack: stackContext("readiness", "production"), nodeArgs: ["--import", "tsx"] });
+    // PulumiPolicy.yaml declares no nodeargs, so the CLI passes none.
+    pack = await launchPack({ packDir, stack: stackContext("readiness", "production") });
   });
   after(async () => {
     await pack?.stop();
@@ -91,7 +92,7 @@ describe("policy pack under the engine protocol (started as the Pulumi CLI start
       await run("tar", ["-xzf", path.join(dir, filename), "-C", dir], { timeout: 60_000 });
       // The service installs the pack's dependencies; the lockfile's install in policies/ stands in for that.
       await symlink(path.join(packDir, "node_modules"), path.join(dir, "package", "node_modules"), "dir");
-      packed = await launchPack({ packDir: path.join(dir, "package"), stack: stackContext("readiness", "production"), nodeArgs: ["--import", "tsx"] });
+      packed = await launchPack({ packDir: path.join(dir, "package"), stack: stackContext("readiness", "production") });
       const session = await startSession(packed, stackContext("readiness", "production"), {});
       assert.equal(session.info.getPoliciesList().length, readinessRules.length);
     } finally {

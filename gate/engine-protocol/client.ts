@@ -126,10 +126,21 @@ export interface EngineSession {
 }
 
 /**
+ * The engine asks for remediations before it analyzes a resource, and analyzes the remediated properties.
+ * No readiness rule remediates; a pack that does is refused rather than analyzed with the wrong properties.
+ */
+export async function remediateThenAnalyze(client: AnalyzerClient, req: analyzer.AnalyzeRequest): Promise<void> {
+  const remediations = (await call<analyzer.AnalyzeRequest, analyzer.RemediateResponse>(client, client.remediate, req)).getRemediationsList();
+  const changed = remediations.filter((r) => r.getProperties() !== undefined);
+  if (changed.length > 0) throw new Error(`policy ${changed[0].getPolicyname()} remediated ${req.getUrn()}: remediations are not modelled here`);
+}
+
+/**
  * What the engine does with a freshly started pack before the first resource: Handshake (a pack that does not
  * implement it answers UNIMPLEMENTED, which the engine accepts), ConfigureStack, GetAnalyzerInfo,
  * GetPluginInfo, then Configure with the pack config reconciled and validated against the pack's own schemas
- * (throws EnginePackConfigError, and configures nothing, where the engine would stop).
+ * (throws EnginePackConfigError, and configures nothing, where the engine would stop). Per resource: Remediate,
+ * then Analyze; AnalyzeStack once at the end.
  */
 export async function startSession(pack: RunningPack, stack: StackContext, packConfig: Record<string, unknown>): Promise<EngineSession> {
   const { client } = pack;
@@ -145,7 +156,11 @@ export async function startSession(pack: RunningPack, stack: StackContext, packC
   await call(client, client.configure, configureRequest(reconciled));
   return {
     info, pluginInfo,
-    analyze: async (r) => diagnostics(await call(client, client.analyze, await analyzeRequest(r)), r.urn),
+    analyze: async (r) => {
+      const req = await analyzeRequest(r);
+      await remediateThenAnalyze(client, req);
+      return diagnostics(await call(client, client.analyze, req), r.urn);
+    },
     analyzeStack: async (rs) => diagnostics(await call(client, client.analyzeStack, await analyzeStackRequest(rs))),
   };
 }
