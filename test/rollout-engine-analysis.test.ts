@@ -23,13 +23,17 @@ describe("rollout analysis evaluators", () => {
     assert.equal(statusOf(judge({ requests: 1_000, errors5xx: 11, p95Ms: 120, unhealthyTargets: 0, healthyTargets: 2 }), "5xx-rate"), "inconclusive");
     const failing = judge({ requests: 1_000, errors5xx: 30, p95Ms: 120, unhealthyTargets: 0, healthyTargets: 2 });
     assert.equal(statusOf(failing, "5xx-rate"), "fail");
-    assert.match(failing[0]?.message ?? "", /3\.00% \(30\/1000, this window; 95% bounds 2\.2\d%\.\.4\.0\d%\): lower bound above the limit 1\.00%/);
+    assert.match(failing[0]?.message ?? "", /3\.00% \(30\/1000, this window; 99% lower bound 1\.98%, 95% upper bound 4\.02%\): lower bound above the limit 1\.00% with 30 >= 5 failed requests/);
   });
 
-  it("judges p95 latency (default 500 ms) and unhealthy targets", () => {
-    const slow = judge({ requests: 100, errors5xx: 0, p95Ms: 501, unhealthyTargets: 1, healthyTargets: 1 });
+  it("judges p95 latency (default 500 ms) once a second window confirms it, and unhealthy targets at once", () => {
+    const once = judge({ requests: 100, errors5xx: 0, p95Ms: 501, unhealthyTargets: 1, healthyTargets: 1 });
+    assert.equal(statusOf(once, "p95-ms"), "inconclusive");
+    assert.match(once.find((m) => m.metric === "p95-ms")?.message ?? "", /in this window only.*fails if the next window confirms it/);
+    assert.equal(statusOf(once, "unhealthy-targets"), "fail");
+    const history = [{ at: 0, step: 0, canaryWeight: 10, verdict: "inconclusive" as const, measurements: once }];
+    const slow = evaluateMetrics({ canary: { requests: 100, errors5xx: 0, p95Ms: 620, unhealthyTargets: 0, healthyTargets: 1 }, history, thresholds: DEFAULT_THRESHOLDS, baseline: false });
     assert.equal(statusOf(slow, "p95-ms"), "fail");
-    assert.equal(statusOf(slow, "unhealthy-targets"), "fail");
     const noneHealthy = judge({ requests: 100, errors5xx: 0, p95Ms: 20, unhealthyTargets: 0, healthyTargets: 0 });
     assert.equal(statusOf(noneHealthy, "unhealthy-targets"), "fail");
   });

@@ -19,6 +19,7 @@ export interface MetricsInput {
 interface Settings {
   readonly limit: number;
   readonly confidence: number;
+  readonly failConfidence: number;
   readonly minFailures: number;
   readonly minRequests: number;
   readonly margin: number;
@@ -29,6 +30,7 @@ function settingsOf(metric: MetricDeclaration, thresholds: AnalysisThresholds): 
   return {
     limit: settingValue(thresholds, metric.limit.key),
     confidence: settingValue(thresholds, "confidence"),
+    failConfidence: settingValue(thresholds, "failConfidence"),
     minFailures: settingValue(thresholds, "minFailures"),
     minRequests: settingValue(thresholds, "minRequests"),
     margin: settingValue(thresholds, "baselineMargin"),
@@ -84,9 +86,13 @@ function accumulate(metricId: string, history: readonly AnalysisRecord[], curren
   return { canary, ...(withStable ? { stable } : {}), windows };
 }
 
-function rateEvidence(counts: Counts, confidence: number): VersionEvidence {
-  const bounds = wilsonBounds(counts, confidence);
-  return { ...counts, ...(counts.trials > 0 ? { value: counts.failures / counts.trials } : {}), lower: bounds.lower, upper: bounds.upper };
+/** Bounds of a rate: the lower one at the (stricter) fail confidence, the upper one at the pass confidence. */
+function rateBounds(counts: Counts, settings: Settings): { lower: number; upper: number } {
+  return { lower: wilsonBounds(counts, settings.failConfidence).lower, upper: wilsonBounds(counts, settings.confidence).upper };
+}
+
+function rateEvidence(counts: Counts, settings: Settings): VersionEvidence {
+  return { ...counts, ...(counts.trials > 0 ? { value: counts.failures / counts.trials } : {}), ...rateBounds(counts, settings) };
 }
 
 function readRate(metric: MetricDeclaration, sample: VersionMetricsSample | undefined): Counts | undefined {
@@ -96,16 +102,16 @@ function readRate(metric: MetricDeclaration, sample: VersionMetricsSample | unde
 
 function evaluateRate(metric: MetricDeclaration, input: MetricsInput): Measurement {
   const settings = settingsOf(metric, input.thresholds);
-  const { limit, confidence, minFailures, margin } = settings;
+  const { limit, failConfidence, minFailures, margin } = settings;
   const canaryWindow = readRate(metric, input.canary) ?? { failures: 0, trials: 0 };
   const stableWindow = readRate(metric, input.stable);
   const accumulated = accumulate(metric.id, input.history, { canary: canaryWindow, ...(stableWindow ? { stable: stableWindow } : {}), ...(input.canary.covers ? { covers: input.canary.covers } : {}) });
   const pairs = [{ canary: canaryWindow, stable: stableWindow, scope: "this window" }, { canary: accumulated.canary, stable: accumulated.stable, scope: `${accumulated.windows} window(s) so far` }];
   // "Shows above": enough failed requests to count, and the lower bound above the limit.
-  const above = (counts: Counts | undefined) => counts !== undefined && counts.failures >= minFailures && wilsonBounds(counts, confidence).lower > limit;
+  const above = (counts: Counts | undefined) => counts !== undefined && counts.failures >= minFailures && wilsonBounds(counts, failConfidence).lower > limit;
   const allowed = (stable: Counts) => Math.max(margin * (stable.trials > 0 ? stable.failures / stable.trials : 0), settings.delta ?? 0);
   const worse = (pair: (typeof pairs)[number]) =>
-    input.baseline && pair.stable !== undefined && pair.stable.trials > 0 && pair.canary.failures >= minFailures && differenceBounds(pair.canary, pair.stable, confidence).lower > allowed(pair.stable);
+    input.baseline && pair.stable !== undefined && pair.stable.trials > 0 && pair.canary.failures >= minFailures && differenceBounds(pair.canary, pair.stable, failConfidence).lower > allowed(pair.stable);
   const canaryAbove = pairs.find((pair) => above(pair.canary));
   const stableAbove = pairs.find((pair) => above(pair.stable));
   const worseThanStable = pairs.find(worse);
@@ -113,21 +119,21 @@ function evaluateRate(metric: MetricDeclaration, input: MetricsInput): Measureme
   const comparedPair = worseThanStable ?? pairs[1];
   const accumulatedStable = accumulated.stable;
   const evidence: MetricEvidence = {
-    canary: rateEvidence(canaryWindow, confidence),
-    ...(stableWindow ? { stable: rateEvidence(stableWindow, confidence) } : {}),
-    accumulated: { canary: rateEvidence(accumulated.canary, confidence), ...(accumulatedStable ? { stable: rateEvidence(accumulatedStable, confidence) } : {}), windows: accumulated.windows },
+    canary: rateEvidence(canaryWindow, settings),
+    ...(stableWindow ? { stable: rateEvidence(stableWindow, settings) } : {}),
+    accumulated: { canary: rateEvidence(accumulated.canary, settings), ...(accumulatedStable ? { stable: rateEvidence(accumulatedStable, settings) } : {}), windows: accumulated.windows },
     ...(input.canary.covers ? { covers: input.canary.covers } : {}),
     limit,
-    confidence,
+    confidence: { pass: settings.confidence, fail: failConfidence },
     ...(input.baseline && comparedPair?.stable && comparedPair.stable.trials > 0
-      ? { baselineLimit: (comparedPair.stable.failures / comparedPair.stable.trials) + allowed(comparedPair.stable), difference: differenceBounds(comparedPair.canary, comparedPair.stable, confidence) }
+      ? { baselineLimit: (comparedPair.stable.failures / comparedPair.stable.trials) + allowed(comparedPair.stable), difference: differenceBounds(comparedPair.canary, comparedPair.stable, failConfidence) }
       : {}),
     rule: "too-little-data",
   };
-  const conf = `${round(confidence * 100)}%`;
+  const conf = `${round(failConfidence * 100)}%`;
   const describe = (counts: Counts, scope: string) => {
-    const bounds = wilsonBounds(counts, confidence);
-    return `${metric.format(counts.trials > 0 ? counts.failures / counts.trials : 0)} (${counts.failures}/${counts.trials}, ${scope}; ${conf} bounds ${metric.format(bounds.lower)}..${metric.format(bounds.upper)})`;
+    const bounds = rateBounds(counts, settings);
+    return `${metric.format(counts.trials > 0 ? counts.failures / counts.trials : 0)} (${counts.failures}/${counts.trials}, ${scope}; ${conf} lower bound ${metric.format(bounds.lower)}, ${round(settings.confidence * 100)}% upper bound ${metric.format(bounds.upper)})`;
   };
   const stableText = stableWindow ? `; stable ${describe(accumulatedStable ?? stableWindow, "same windows")}` : input.baseline ? "; stable not measured" : "";
   const base = { analyser: "metrics", version: "canary" as const, metric: metric.id, threshold: limit, ...(accumulated.canary.trials > 0 ? { value: accumulated.canary.failures / accumulated.canary.trials } : {}) };
@@ -140,13 +146,13 @@ function evaluateRate(metric: MetricDeclaration, input: MetricsInput): Measureme
   }
   if (worseThanStable) {
     const stable = worseThanStable.stable as Counts;
-    const difference = differenceBounds(worseThanStable.canary, stable, confidence);
+    const difference = differenceBounds(worseThanStable.canary, stable, failConfidence);
     return { ...base, status: "fail", attribution: "canary", evidence: { ...evidence, rule: "worse-than-stable" }, message: `canary ${metric.title} ${describe(worseThanStable.canary, worseThanStable.scope)} is worse than stable ${describe(stable, "same windows")}: the difference's ${conf} lower bound ${metric.format(difference.lower)} exceeds the allowed ${metric.format(allowed(stable))} (margin ${round(margin * 100)}% of stable, at least ${metric.format(settings.delta ?? 0)})` };
   }
   if (accumulated.canary.trials === 0) {
     return { ...base, status: "inconclusive", evidence: { ...evidence, rule: "no-data" }, message: `canary served no request yet: no evidence about its ${metric.title}` };
   }
-  if (wilsonBounds(accumulated.canary, confidence).upper <= limit) {
+  if (wilsonBounds(accumulated.canary, settings.confidence).upper <= limit) {
     return { ...base, status: "pass", evidence: { ...evidence, rule: "below-limit" }, message: `canary ${metric.title} ${describe(accumulated.canary, `${accumulated.windows} window(s) so far`)}: upper bound at or below the limit ${metric.format(limit)}${stableText}` };
   }
   return { ...base, status: "inconclusive", evidence, message: `canary ${metric.title} ${describe(accumulated.canary, `${accumulated.windows} window(s) so far`)}: too little evidence to tell it from the limit ${metric.format(limit)} yet${stableText}` };
@@ -179,6 +185,10 @@ function evaluateLevel(metric: MetricDeclaration, input: MetricsInput): Measurem
     return { ...base, status: "inconclusive", evidence: { ...evidence, rule: "no-data" }, message: `canary ${metric.title} unknown (${input.canary.requests} request(s))` };
   }
   const worse = baselineLimit !== undefined && enough(input.canary) && canary > baselineLimit;
+  const failing = canary > limit || extra !== undefined || worse;
+  if (failing && metric.confirm && !confirmedBy(input.history.at(-1), metric.id)) {
+    return { ...base, status: "inconclusive", evidence: { ...evidence, rule: "unconfirmed" }, message: `canary ${metric.title} ${metric.format(canary)} over ${metric.format(worse && canary <= limit ? (baselineLimit as number) : limit)} in this window only${stableText}; fails if the next window confirms it` };
+  }
   if (canary > limit || extra !== undefined) {
     // Stable over the same limit too: a shared cause (a dependency, the load), unless the canary is clearly worse still.
     if (stable !== undefined && stable > limit && stableCounts && !worse && extra === undefined) {
@@ -193,6 +203,12 @@ function evaluateLevel(metric: MetricDeclaration, input: MetricsInput): Measurem
     return { ...base, status: "inconclusive", evidence, message: `canary ${metric.title} ${metric.format(canary)} on ${input.canary.requests} request(s), fewer than ${settings.minRequests}: no evidence either way` };
   }
   return { ...base, status: "pass", evidence: { ...evidence, rule: "below-limit" }, message: `canary ${metric.title} ${metric.format(canary)} <= ${metric.format(limit)}${baselineLimit === undefined ? "" : ` and <= ${metric.format(baselineLimit)} (stable-relative)`}${stableText}` };
+}
+
+/** Did the previous analysis see this metric over a limit (confirmed or not yet)? */
+function confirmedBy(previous: AnalysisRecord | undefined, metricId: string): boolean {
+  const rule = previous?.measurements.find((measurement) => measurement.metric === metricId && measurement.version === "canary")?.evidence?.rule;
+  return rule === "unconfirmed" || rule === "above-limit" || rule === "worse-than-stable" || rule === "both-failing";
 }
 
 function round(value: number): number {

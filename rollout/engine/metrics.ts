@@ -45,6 +45,11 @@ export interface MetricDeclaration {
    * at least this absolute amount (both: a relative margin alone would fail 2 ms against 1 ms).
    */
   readonly baselineDelta?: SettingDeclaration;
+  /**
+   * Level metrics: a limit crossed in one window only counts once the next window confirms it. A percentile
+   * of one window is noisy (a freshly started process, a burst of requests) and has no bound to test.
+   */
+  readonly confirm?: boolean;
   /** A failure no limit expresses (e.g. no healthy target at all); returns the reason. */
   readonly alsoFails?: (sample: VersionMetricsSample) => string | undefined;
   /** How the report and messages print a value of this metric. */
@@ -79,13 +84,16 @@ export const METRICS: readonly MetricDeclaration[] = [
     title: "p95 latency",
     kind: "level",
     read: (sample) => sample.p95Ms,
+    confirm: true,
     limit: { key: "maxP95Ms", flag: "--max-p95", argument: "<ms>", help: "maximum canary p95 latency in ms", default: 500, scale: 1, range: { min: 1 } },
     baselineDelta: {
       key: "baselineP95DeltaMs",
       flag: "--baseline-p95-delta",
       argument: "<ms>",
       help: "milliseconds the canary's p95 may exceed stable's before it fails against stable",
-      default: 100,
+      // A freshly started version is slower for its first requests (JIT, connection pools): 100 ms rolled back
+      // healthy canaries on a busy machine in the bench; 200 ms still catches +300 ms.
+      default: 200,
       scale: 1,
       range: { min: 0 },
     },
@@ -104,7 +112,16 @@ export const METRICS: readonly MetricDeclaration[] = [
 
 /** Settings of the analysis itself, shared by every metric. */
 export const ANALYSIS_SETTINGS: readonly SettingDeclaration[] = [
-  { key: "confidence", flag: "--confidence", argument: "<percent>", help: "one-sided confidence of the rate bounds in percent", default: 0.95, scale: 0.01, range: { min: 50, max: 99.99, exclusiveMin: true } },
+  { key: "confidence", flag: "--confidence", argument: "<percent>", help: "one-sided confidence (percent) a rate needs to pass: its upper bound under the limit", default: 0.95, scale: 0.01, range: { min: 50, max: 99.99, exclusiveMin: true } },
+  {
+    key: "failConfidence",
+    flag: "--fail-confidence",
+    argument: "<percent>",
+    help: "one-sided confidence (percent) a rate needs to fail: its lower bound over the limit (higher: every window looks again)",
+    default: 0.99,
+    scale: 0.01,
+    range: { min: 50, max: 99.99, exclusiveMin: true },
+  },
   { key: "minFailures", flag: "--min-failures", argument: "<n>", help: "failed requests a rate needs before it can fail", default: 5, scale: 1, range: { min: 1, integer: true } },
   { key: "minRequests", flag: "--min-requests", argument: "<n>", help: "requests a window needs for its latency to count as evidence", default: 5, scale: 1, range: { min: 1, integer: true } },
   { key: "baselineMargin", flag: "--baseline-margin", argument: "<percent>", help: "how much worse than stable (relative, percent) the canary may be", default: 1, scale: 0.01, range: { min: 0 } },

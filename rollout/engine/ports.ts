@@ -78,7 +78,7 @@ export interface VersionEvidence {
   readonly value?: number;
   readonly failures?: number;
   readonly trials?: number;
-  /** One-sided bounds at the plan's confidence (rates only). */
+  /** Rates only: lower bound at the fail confidence, upper bound at the pass confidence. */
   readonly lower?: number;
   readonly upper?: number;
 }
@@ -97,10 +97,10 @@ export interface MetricEvidence {
   readonly baselineLimit?: number;
   /** Bounds of canary minus stable (rates, baseline comparison). */
   readonly difference?: { readonly lower: number; readonly upper: number };
-  /** One-sided confidence of the bounds. */
-  readonly confidence?: number;
+  /** One-sided confidence of the upper bounds (pass) and of the lower bounds (fail). */
+  readonly confidence?: { readonly pass: number; readonly fail: number };
   /** Why the status: the rule that decided it. */
-  readonly rule: "above-limit" | "worse-than-stable" | "both-failing" | "below-limit" | "too-little-data" | "no-data";
+  readonly rule: "above-limit" | "worse-than-stable" | "both-failing" | "below-limit" | "too-little-data" | "no-data" | "unconfirmed";
 }
 
 export interface AnalysisContext {
@@ -245,8 +245,10 @@ export interface AnalysisThresholds {
   readonly maxUnhealthyTargets: number;
   /** Fewer requests than this in a window is `inconclusive` for latency (no evidence either way). */
   readonly minRequests: number;
-  /** One-sided confidence of the rate bounds (0.95: a rate is "above" when its 95 % lower bound is). */
+  /** One-sided confidence a rate needs to pass (0.95: its 95 % upper bound is under the limit). */
   readonly confidence?: number;
+  /** One-sided confidence a rate needs to fail (its lower bound over the limit, or over stable's plus the margin). */
+  readonly failConfidence?: number;
   /** Failed requests (5xx) a rate needs before it can fail at all. */
   readonly minFailures?: number;
   /** Relative margin over stable (0.5 = canary may be 50 % worse) before the baseline comparison fails. */

@@ -71,11 +71,13 @@ export async function startLocalRolloutBench(options: {
   ratePerSecond: number;
   maxDurationS: number;
   cwd?: string;
+  /** Load connections (default 4); a slow version needs more to keep the rate. */
+  connections?: number;
 }): Promise<LocalRolloutBench> {
   const dir = localEnvironmentDir(options.cwd ?? PROJECT_ROOT, options.environmentName);
   fs.rmSync(dir, { recursive: true, force: true });
   const environment = await startLocalEnvironment({ dir, stableImage: options.stableImage });
-  const load = startLoad({ url: `http://127.0.0.1:${environment.trafficPort}/`, ratePerSecond: options.ratePerSecond, maxDurationS: options.maxDurationS });
+  const load = startLoad({ url: `http://127.0.0.1:${environment.trafficPort}/`, ratePerSecond: options.ratePerSecond, maxDurationS: options.maxDurationS, ...(options.connections ? { connections: options.connections } : {}) });
   let summary: LoadSummary | undefined;
   return {
     environmentName: options.environmentName,
