@@ -4,7 +4,7 @@ import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import type { RunOptions } from "../rollout/engine/engine.ts";
 import { exitCodeFor, IllegalTransitionError, transition } from "../rollout/engine/machine.ts";
 import { buildPlan, DEFAULT_PLAN } from "../rollout/engine/plan.ts";
-import type { HookOutcome, MeasurementStatus, RolloutPlan, RolloutState } from "../rollout/engine/ports.ts";
+import type { AnalysisContext, HookOutcome, MeasurementStatus, MetricsSource, RolloutPlan, RolloutState, VersionMetricsSample } from "../rollout/engine/ports.ts";
 import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, RecordingReporter, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
 import type { FakeRouterOptions } from "./support/rollout-fakes.ts";
 
@@ -18,6 +18,8 @@ interface HarnessOptions {
   readonly router?: FakeRouterOptions;
   readonly deployFailures?: ConstructorParameters<typeof FakeDeployer>[1];
   readonly hookOutcomes?: Readonly<Record<string, HookOutcome>>;
+  /** Judge real metrics (through the standard analysers) instead of scripted verdicts. */
+  readonly metrics?: MetricsSource;
 }
 
 function harness(options: HarnessOptions = {}) {
@@ -30,7 +32,8 @@ function harness(options: HarnessOptions = {}) {
   const analyser = new ScriptedAnalyser(options.verdicts ?? [], options.after ?? "pass");
   const plan: RolloutPlan = { ...DEFAULT_PLAN, bakeMs: 30_000, maxBakeMs: 60_000, intervalMs: 10_000, verifyTimeoutMs: 5_000, ...options.plan };
   const initial = newRolloutState({ id: "r1", environment: "dev", target: "fake", image: NEW, stableImage: OLD, plan, holder: TEST_HOLDER, now: clock.now() });
-  const deps = { router, deployer, hooks, store, analysers: [analyser], clock, reporter };
+  const analysers = options.metrics ? analysersFor({ metrics: options.metrics }, plan.thresholds, [], plan.baseline) : [analyser];
+  const deps = { router, deployer, hooks, store, analysers, clock, reporter };
   const run = async (state: RolloutState = initial, runOptions: Partial<RunOptions> = {}) => {
     assert.ok((await store.acquireLock("dev", TEST_HOLDER)).ok);
     return runRollout(deps, state, { pauseMode: "exit", ...runOptions });
@@ -280,6 +283,66 @@ describe("rollout engine", () => {
     assert.equal(metrics?.find((m) => m.metric === "5xx-rate")?.status, "fail");
     assert.deepEqual(probes?.map((m) => m.status), ["error"]);
     assert.match(probes?.[0]?.message ?? "", /refused \/health/);
+  });
+});
+
+/** Traffic per analysis window: 4,000 requests split by the canary's weight, failures at the given rates. */
+function traffic(rates: (context: AnalysisContext, window: number) => { canary: number; stable: number; canaryP95?: number }): MetricsSource {
+  let window = 0;
+  return {
+    name: "traffic",
+    async sample(context): Promise<VersionMetricsSample> {
+      if (context.version === "canary") window += 1;
+      const share = context.version === "canary" ? context.canaryWeight / 100 : 1 - context.canaryWeight / 100;
+      const requests = Math.round(4_000 * share);
+      const rate = rates(context, window);
+      return { requests, errors5xx: Math.round(requests * rate[context.version]), p95Ms: context.version === "canary" ? (rate.canaryP95 ?? 20) : 20, unhealthyTargets: 0, healthyTargets: 1 };
+    },
+  };
+}
+
+describe("rollout engine with statistical analysis (standard analysers over raw traffic)", () => {
+  it("promotes a canary at 0.5 % against a 1 % limit once the evidence shows it below", async () => {
+    const h = harness({ metrics: traffic(() => ({ canary: 0.005, stable: 0 })) });
+    const final = await h.run();
+    assert.equal(final.phase, "promoted", final.reason);
+    const first = final.analyses.filter((a) => a.step === 0);
+    // 400 requests per window at 10 %: the first windows cannot show 0.5 % < 1 %; the step bakes on until they can.
+    assert.deepEqual(first.slice(0, 2).map((a) => a.verdict), ["inconclusive", "inconclusive"]);
+    assert.equal(first.at(-1)?.verdict, "pass");
+  });
+
+  it("pauses, and does not roll the canary back, when stable fails as well (even non-interactive)", async () => {
+    const h = harness({ plan: { inconclusivePolicy: "fail" }, metrics: traffic(() => ({ canary: 0.05, stable: 0.05 })) });
+    const final = await h.run();
+    assert.equal(final.phase, "paused");
+    assert.equal(exitCodeFor(final.phase), 3);
+    assert.match(final.reason ?? "", /stable fails as well at step 1 .* both versions fail the 5xx rate limit/);
+    assert.equal(final.totalFailures, 0, "not counted as a canary failure");
+    assert.deepEqual(h.router.weights, { stable: 90, canary: 10 });
+  });
+
+  it("rolls back a canary clearly slower than stable although under the absolute p95 limit", async () => {
+    const h = harness({ metrics: traffic(() => ({ canary: 0, stable: 0, canaryP95: 320 })) });
+    const final = await h.run();
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /p95 latency 320 ms is worse than stable 20 ms/);
+    // The first window only raises it; the second confirms it.
+    assert.equal(final.analyses.length, 2);
+  });
+
+  it("never promotes a flapping canary (100 % 5xx every other window), even with --failure-limit 2 per step", async () => {
+    const h = harness({ plan: { failureLimit: 2, rolloutFailureLimit: 2, consecutiveFailureLimit: 2 }, metrics: traffic((_context, window) => ({ canary: window % 2 === 0 ? 1 : 0, stable: 0 })) });
+    const final = await h.run();
+    assert.notEqual(final.phase, "promoted");
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /in the rollout, limit 2|in this step, limit 2/);
+  });
+
+  it("never promotes a flapping canary with a large failure budget either: a step only ends on evidence below the limit", async () => {
+    const h = harness({ plan: { failureLimit: 50, rolloutFailureLimit: 50, consecutiveFailureLimit: 50 }, metrics: traffic((_context, window) => ({ canary: window % 2 === 0 ? 1 : 0, stable: 0 })) });
+    const final = await h.run();
+    assert.notEqual(final.phase, "promoted");
   });
 });
 
