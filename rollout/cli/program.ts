@@ -8,7 +8,7 @@ import { allSettings, METRICS, settingValue } from "../engine/metrics.ts";
 import { systemClock } from "../engine/clock.ts";
 import { newRolloutState, runRollout } from "../engine/engine.ts";
 import { exitCodeFor, isTerminal } from "../engine/machine.ts";
-import { buildPlan, DEFAULT_PLAN, estimatedDurationMs, formatDuration, formatIssues } from "../engine/plan.ts";
+import { buildPlan, DEFAULT_PLAN, estimatedDurationMs, withPlanDefaults, formatDuration, formatIssues } from "../engine/plan.ts";
 import type { PlanInput, PlanIssue } from "../engine/plan.ts";
 import type { LockHolder, LockInfo, OperatorRequestKind, RolloutPlan, RolloutState, Target, TargetOptions } from "../engine/ports.ts";
 import { writeReports } from "../report/write.ts";
@@ -225,7 +225,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     let final: RolloutState;
     try {
       final = await runRollout(
-        { router: target.router, deployer: target.deployer, hooks: target.hooks, store: target.store, analysers: analysersFor(target, state.plan.thresholds, state.plan.probePaths, state.plan.baseline), clock: target.clock ?? systemClock, reporter },
+        { router: target.router, deployer: target.deployer, hooks: target.hooks, store: target.store, analysers: analysersFor(target, state.plan.thresholds, state.plan.probePaths, withPlanDefaults(state.plan).baseline), clock: target.clock ?? systemClock, reporter },
         state,
         { signal: controller.signal, pauseMode: io.interactive ? "wait" : "exit", approved: options.approved },
       );
