@@ -183,7 +183,7 @@ function formatStatus(state: RolloutState, lock: LockInfo | undefined): string {
   return [
     `rollout ${state.id}: ${state.phase.toUpperCase()}`,
     `  environment ${state.environment} (${state.target}), image ${state.image}${state.stableImage ? `, stable ${state.stableImage}` : ""}`,
-    `  step ${step}, weights stable ${state.weights.stable} / canary ${state.weights.canary}, failures ${state.failures}, consecutive errors ${state.consecutiveErrors}`,
+    `  step ${step}, weights stable ${state.weights.stable} / canary ${state.weights.canary}, failures ${state.failures} in this step / ${state.totalFailures ?? state.failures} in the rollout, consecutive errors ${state.consecutiveErrors}`,
     `  started ${new Date(state.startedAt).toISOString()}, updated ${new Date(state.updatedAt).toISOString()}`,
     ...(state.reason ? [`  reason: ${state.reason}`] : []),
     `  lock: ${lock ? describeHolder(lock.holder, lock.stale) : "free"}`,
