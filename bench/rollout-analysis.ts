@@ -68,9 +68,24 @@ interface RunResult {
 
 const store = new FileStateStore({ root: path.resolve(".readiness", "rollouts") });
 
+/**
+ * A fresh environment; retried because the free ports it picks may be taken by another process before
+ * HAProxy binds them (a busy shared machine), which says nothing about the analysis.
+ */
+async function startEnvironment(stableImage: string, attempts = 3): ReturnType<typeof startLocalRolloutBench> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startLocalRolloutBench({ environmentName: ENVIRONMENT, stableImage, ratePerSecond: RATE, maxDurationS: 300, connections: 64 });
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      console.log(`  (environment did not start, attempt ${attempt}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}; retrying)`);
+    }
+  }
+}
+
 async function runOnce(row: Row, seed: number): Promise<RunResult> {
   fs.rmSync(path.resolve(".readiness", "rollouts", ENVIRONMENT), { recursive: true, force: true });
-  const bench = await startLocalRolloutBench({ environmentName: ENVIRONMENT, stableImage: row.stable?.(seed) ?? "sample-app:1.0.0", ratePerSecond: RATE, maxDurationS: 300, connections: 64 });
+  const bench = await startEnvironment(row.stable?.(seed) ?? "sample-app:1.0.0");
   try {
     const before = bench.load.snapshot();
     const run = await spawnRolloutCli(["start", "--target", "local", "--env", ENVIRONMENT, "--image", row.canary(seed), ...PLAN_FLAGS], { timeoutMs: 120_000 }).done;
