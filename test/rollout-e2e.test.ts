@@ -121,7 +121,7 @@ describe("rollout end to end on loopback (real HAProxy, real processes, CLI as a
     // The burst is over after 0.8 s, but the failed requests stay in the rollout's evidence.
     assert.match(state.reason ?? "", /5xx rate .* window\(s\) so far.*lower bound above the limit/);
     assert.equal(run.code, 1);
-    await assertTrafficOnStableOnly(run, image);
+    await assertTrafficOnStableOnly(run, STABLE);
   });
 
   it("rolls back when the metrics source is down for more than the consecutive-error limit", async () => {
