@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { evaluateAlarms, evaluateMetrics, evaluateProbe, verdictOf } from "../rollout/engine/evaluate.ts";
-import { buildPlan, DEFAULT_THRESHOLDS, estimatedDurationMs, parseDuration } from "../rollout/engine/plan.ts";
-import type { HttpResponseSample, Measurement, VersionMetricsSample } from "../rollout/engine/ports.ts";
+import { settingValue } from "../rollout/engine/metrics.ts";
+import { buildPlan, DEFAULT_THRESHOLDS, estimatedDurationMs, parseDuration, withPlanDefaults } from "../rollout/engine/plan.ts";
+import type { HttpResponseSample, Measurement, RolloutPlan, VersionMetricsSample } from "../rollout/engine/ports.ts";
 
 const statusOf = (measurements: readonly Measurement[], metric: string) => measurements.find((m) => m.metric === metric)?.status;
 
@@ -110,6 +111,15 @@ describe("rollout plan", () => {
     assert.equal(parseDuration("500ms"), 500);
     assert.equal(parseDuration("1.5s"), 1_500);
     assert.equal(parseDuration("soon"), undefined);
+  });
+
+  it("gives a plan stored before the statistical analysis its old meaning (no baseline, bake = max bake)", () => {
+    const result = buildPlan({ failureLimit: "2", bake: "30s" });
+    assert.ok(result.ok);
+    const { rolloutFailureLimit: _r, consecutiveFailureLimit: _c, maxBakeMs: _m, baseline: _b, ...stored } = result.plan;
+    const resumed = withPlanDefaults(stored as RolloutPlan);
+    assert.deepEqual([resumed.rolloutFailureLimit, resumed.consecutiveFailureLimit, resumed.maxBakeMs, resumed.baseline], [2, 2, 30_000, false]);
+    assert.equal(settingValue({ max5xxRate: 0.01, maxP95Ms: 500, maxUnhealthyTargets: 0, minRequests: 5 }, "failConfidence"), 0.99);
   });
 
   it("reports every bad field at once with the value and the fix", () => {
