@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { analysersFor } from "../rollout/engine/analysers.ts";
 import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import type { RunOptions } from "../rollout/engine/engine.ts";
@@ -337,6 +338,17 @@ describe("rollout engine with statistical analysis (standard analysers over raw 
     assert.notEqual(final.phase, "promoted");
     assert.equal(final.phase, "rolled-back");
     assert.match(final.reason ?? "", /in the rollout, limit 2|in this step, limit 2/);
+  });
+
+  it("never promotes a flapping canary, whatever the limits and the flapping period (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 1, max: 4 }), async (step, rollout, inARow, period) => {
+        const h = harness({ plan: { failureLimit: step, rolloutFailureLimit: rollout, consecutiveFailureLimit: inARow }, metrics: traffic((_context, window) => ({ canary: Math.floor((window - 1) / period) % 2 === 0 ? 1 : 0, stable: 0 })) });
+        const final = await h.run();
+        return final.phase !== "promoted";
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it("never promotes a flapping canary with a large failure budget either: a step only ends on evidence below the limit", async () => {
