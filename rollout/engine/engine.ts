@@ -1,6 +1,7 @@
 import { analyse } from "./analysers.ts";
 import { verdictOf } from "./evaluate.ts";
 import { isTerminal, transition } from "./machine.ts";
+import { takenOver } from "./takeover.ts";
 import type {
   AnalysisRecord,
   Analyser,
@@ -83,6 +84,13 @@ class RollbackRequired extends Error {
 /** Thrown to leave the run while paused (pauseMode `exit`). */
 class PausedExit extends Error {}
 
+/** Thrown when the stored state shows the rollout taken over (by the watchdog): leave without touching traffic. */
+class TakenOver extends Error {
+  constructor(readonly stored: RolloutState) {
+    super(stored.reason ?? stored.phase);
+  }
+}
+
 const STABLE_ONLY: Weights = { stable: 100, canary: 0 };
 const LOCK_RENEW_MS = 5_000;
 
@@ -142,6 +150,7 @@ class RolloutRun {
       await this.advance();
     } catch (error) {
       if (error instanceof PausedExit) return this.state;
+      if (error instanceof TakenOver) return this.yieldTo(error.stored);
       const rollback = error instanceof RollbackRequired ? error : new RollbackRequired(`${this.state.phase} failed: ${errorMessage(error)}`, "rolled-back");
       await this.rollBack(rollback.reason, rollback.outcome);
     }
@@ -175,6 +184,27 @@ class RolloutRun {
     if (record) this.emit({ type: "phase", at, transition: record });
   }
 
+  /** Stops this run (throws TakenOver) when another party ended the rollout in the store. */
+  private async checkTakenOver(): Promise<void> {
+    const stored = takenOver(this.state, await this.deps.store.load(this.state.environment).catch(() => undefined));
+    if (stored) throw new TakenOver(stored);
+  }
+
+  /** Waits (bounded) for the party that took the rollout over to finish it, and returns what it recorded. */
+  private async yieldTo(stored: RolloutState): Promise<RolloutState> {
+    this.log("warn", `rollout taken over, not touching traffic any more: ${stored.reason ?? stored.phase}`);
+    const deadline = this.deps.clock.now() + this.plan.verifyTimeoutMs + 5_000;
+    let latest = stored;
+    while (!isTerminal(latest.phase) && this.deps.clock.now() < deadline) {
+      await this.deps.clock.sleep(this.pollMs);
+      latest = (await this.deps.store.load(this.state.environment).catch(() => undefined)) ?? latest;
+    }
+    this.state = latest;
+    const record = latest.transitions.at(-1);
+    if (record) this.emit({ type: "phase", at: this.deps.clock.now(), transition: record });
+    return latest;
+  }
+
   private checkSignal(): void {
     const signal = this.options.signal;
     if (signal?.aborted) throw new RollbackRequired(`interrupted: ${typeof signal.reason === "string" ? signal.reason : "signal received"}`, "aborted");
@@ -195,6 +225,7 @@ class RolloutRun {
     const until = this.deps.clock.now() + ms;
     for (;;) {
       this.checkSignal();
+      await this.checkTakenOver();
       const requested = await this.readRequests(accept);
       if (requested) return requested;
       await this.renewLockIfDue();
@@ -272,6 +303,7 @@ class RolloutRun {
   }
 
   private async shiftTo(canary: number): Promise<void> {
+    await this.checkTakenOver();
     const result = await this.shiftVerified({ stable: 100 - canary, canary }, this.options.signal);
     this.checkSignal();
     if (!result.verified) throw new RollbackRequired(`shift to canary ${canary}% not verified within ${this.plan.verifyTimeoutMs} ms: ${result.detail}`, "rolled-back");
