@@ -172,6 +172,8 @@ class RolloutRun {
   }
 
   private async commit(next: RolloutState): Promise<void> {
+    // Never overwrite a rollout someone else (the watchdog) has taken over: its record is the truth.
+    await this.checkTakenOver();
     this.state = { ...next, updatedAt: this.deps.clock.now() };
     await this.deps.store.save(this.state);
   }
@@ -190,9 +192,19 @@ class RolloutRun {
     if (stored) throw new TakenOver(stored);
   }
 
-  /** Waits (bounded) for the party that took the rollout over to finish it, and returns what it recorded. */
+  /**
+   * Leaves the rollout to the party that took it over, and returns what it recorded (waiting, bounded, for it to
+   * finish). A takeover is always a rollback, so putting traffic on stable here can only help it: it undoes a
+   * shift of ours that raced with the takeover, and never writes the state.
+   */
   private async yieldTo(stored: RolloutState): Promise<RolloutState> {
-    this.log("warn", `rollout taken over, not touching traffic any more: ${stored.reason ?? stored.phase}`);
+    this.log("warn", `rollout taken over, no further steps: ${stored.reason ?? stored.phase}`);
+    const seen = await this.deps.router.readWeights().catch(() => undefined);
+    if (seen === undefined || !sameWeights(seen, STABLE_ONLY)) {
+      const own = this.state;
+      await this.shiftVerified(STABLE_ONLY, undefined);
+      this.state = own;
+    }
     const deadline = this.deps.clock.now() + this.plan.verifyTimeoutMs + 5_000;
     let latest = stored;
     while (!isTerminal(latest.phase) && this.deps.clock.now() < deadline) {
@@ -298,6 +310,7 @@ class RolloutRun {
       await this.commit(next);
     } catch (error) {
       this.state = next;
+      if (error instanceof TakenOver) return;
       this.log("error", `could not save rollout state to ${this.deps.store.describe()}: ${errorMessage(error)}`);
     }
   }
@@ -455,6 +468,10 @@ class RolloutRun {
       try {
         await this.enter("rolling-back", reason, { rollbackOutcome: outcome });
       } catch (error) {
+        if (error instanceof TakenOver) {
+          this.state = await this.yieldTo(error.stored);
+          return;
+        }
         this.state = transition({ ...this.state, rollbackOutcome: outcome }, "rolling-back", this.deps.clock.now(), reason);
         this.log("error", `could not save rollout state: ${errorMessage(error)}`);
       }
