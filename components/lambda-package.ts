@@ -12,6 +12,17 @@ function providedByRuntime(specifier: string): boolean {
   return specifier.startsWith("@aws-sdk/") || specifier.startsWith("node:");
 }
 
+/**
+ * One TypeScript file as the ES module Lambda runs: type annotations removed (nothing bundled or minified),
+ * an inline source map, and relative `.ts` imports rewritten to `.js`.
+ */
+export function transpileForLambda(sourceFile: string): string {
+  return ts.transpileModule(readFileSync(sourceFile, "utf8"), {
+    fileName: sourceFile,
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, inlineSourceMap: true, verbatimModuleSyntax: false, rewriteRelativeImportExtensions: true },
+  }).outputText;
+}
+
 export interface LambdaModule {
   /** Path in the archive (repository-relative, `.js`). */
   readonly archivePath: string;
@@ -37,14 +48,9 @@ export function lambdaModules(entryFile: string): LambdaModule[] {
       problems.push(`${file} is outside the repository`);
       continue;
     }
-    const output = ts.transpileModule(readFileSync(file, "utf8"), {
-      fileName: file,
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, inlineSourceMap: true, verbatimModuleSyntax: false, rewriteRelativeImportExtensions: true,
-      },
-    });
-    modules.set(archivePath, { archivePath, code: output.outputText });
-    for (const { fileName: specifier } of ts.preProcessFile(output.outputText, true, true).importedFiles) {
+    const code = transpileForLambda(file);
+    modules.set(archivePath, { archivePath, code });
+    for (const { fileName: specifier } of ts.preProcessFile(code, true, true).importedFiles) {
       if (specifier.startsWith(".")) pending.push(path.resolve(path.dirname(file), specifier.replace(/\.js$/, ".ts")));
       else if (!providedByRuntime(specifier)) problems.push(`${path.relative(ROOT, file)} imports ${specifier}, which the Lambda runtime does not provide`);
     }

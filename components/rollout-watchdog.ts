@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, serviceTrustPolicy } from "./iam.ts";
+import { denyInsecureTransport, policyDocument, serviceTrustPolicy } from "./iam.ts";
 import { lambdaModuleArchive } from "./lambda-package.ts";
 import { ALARM_THRESHOLDS } from "./monitoring.ts";
 
@@ -101,10 +101,7 @@ export class RolloutWatchdog extends pulumi.ComponentResource {
     }, parent);
     new aws.sqs.QueuePolicy(`${name}-dlq-tls-only`, {
       queueUrl: dlq.url,
-      policy: policyDocument([{
-        Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: dlq.arn,
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      }]),
+      policy: policyDocument([denyInsecureTransport("sqs:*", dlq.arn)]),
     }, parent);
     this.deadLetterQueueArn = dlq.arn;
 

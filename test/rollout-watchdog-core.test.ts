@@ -69,6 +69,7 @@ describe("rollout watchdog: decisions (shared by the Lambda and the local watchd
   });
 
   it("defers to a live orchestrator, then acts when it has not rolled back a failing canary within its grace", () => {
+    assert.equal(decide(observe(stateIn("baking"), lockBeating(10 * 60_000, true), HEALTHY), SETTINGS).action, "none", "a live pid on this host is alive whatever its heartbeat");
     const grace = liveGraceMs(stateIn("baking"));
     assert.equal(grace, (1 + 2) * 10_000 + 30_000);
     const early = decide(observe(stateIn("baking"), lockBeating(5_000, true), { ...FAILING, failingSince: NOW - grace }), SETTINGS);

@@ -23,7 +23,7 @@ const WAITING_FOR_A_PERSON: readonly RolloutPhase[] = ["paused", "awaiting-appro
 export interface WatchdogSettings {
   /**
    * A holder whose heartbeat is older than this is gone. Where the holder's pid can be checked (same host)
-   * a dead pid is gone at once.
+   * the pid decides instead: dead is gone at once, alive is alive.
    */
   readonly heartbeatStaleAfterMs: number;
   /**
@@ -72,6 +72,8 @@ export function orchestratorOf(observation: Observation, state: RolloutState, se
   if (lock === undefined) return { status: "gone", since: state.updatedAt, why: "no process holds the rollout's lock" };
   const heartbeat = lock.holder.heartbeatAt ?? lock.holder.startedAt;
   if (lock.pidAlive === false) return { status: "gone", holder: lock.holder, since: heartbeat, why: `its process (pid ${lock.holder.pid} on ${lock.holder.host}) is dead` };
+  // A live pid on this host is definitive: a local orchestrator renews its heartbeat only between steps.
+  if (lock.pidAlive === true) return { status: "alive", holder: lock.holder };
   if (now - heartbeat > settings.heartbeatStaleAfterMs) {
     return { status: "gone", holder: lock.holder, since: heartbeat, why: `its heartbeat is ${seconds(now - heartbeat)} old (stale after ${seconds(settings.heartbeatStaleAfterMs)})` };
   }
