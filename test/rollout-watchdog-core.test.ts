@@ -6,6 +6,7 @@ import { transition } from "../rollout/engine/machine.ts";
 import { DEFAULT_PLAN, DEFAULT_THRESHOLDS } from "../rollout/engine/plan.ts";
 import type { Analyser, AnalysisContext, Measurement, RolloutPhase, RolloutState } from "../rollout/engine/ports.ts";
 import { takenOver } from "../rollout/engine/takeover.ts";
+import { CanaryHealthTracker } from "../rollout/watchdog/local.ts";
 import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, RecordingReporter, TEST_HOLDER } from "./support/rollout-fakes.ts";
 
 const NOW = 1_700_000_600_000;
@@ -203,5 +204,29 @@ describe("rollout watchdog and orchestrator agree through the state", () => {
     assert.equal(takenOver(stateIn("rolling-back"), stateIn("rolled-back")), undefined, "finishing its own rollback is not a takeover");
     assert.equal(takenOver(baking, stateIn("rolling-back"))?.phase, "rolling-back");
     assert.equal(takenOver(baking, stateIn("rolled-back"))?.phase, "rolled-back");
+  });
+});
+
+describe("local watchdog: the canary's health from HAProxy windows", () => {
+  const window = (overrides: Partial<{ requests: number; status5xx: number; healthy: boolean; status: string }> = {}) => ({
+    canary: { requests: 20, status5xx: 0, errorRate: 0, p95Ms: 12, averageResponseMs: 10, status: "UP", healthy: true, ...overrides },
+    stable: { requests: 180, status5xx: 0, errorRate: 0, p95Ms: 12, averageResponseMs: 10, status: "UP", healthy: true },
+  });
+
+  it("marks when failing began, keeps it while windows keep failing, clears it on a passing window", async () => {
+    const readings: (ReturnType<typeof window> | Error)[] = [window(), window({ status5xx: 10 }), window({ healthy: false, status: "DOWN", requests: 0 }), new Error("stats page down"), window()];
+    const tracker = new CanaryHealthTracker({
+      read: async () => {
+        const next = readings.shift();
+        if (next === undefined || next instanceof Error) throw next ?? new Error("no reading");
+        return next;
+      },
+    });
+    const state = stateIn("baking");
+    assert.deepEqual(await tracker.observe(state, 1_000), { failing: [] });
+    assert.deepEqual(await tracker.observe(state, 2_000), { failing: ["5xx rate 50.0% > 1% over 20 requests"], failingSince: 2_000 });
+    assert.deepEqual(await tracker.observe(state, 3_000), { failing: ["canary fails the router's health check"], failingSince: 2_000 });
+    assert.deepEqual(await tracker.observe(state, 4_000), { failing: [] }, "a reading that cannot be taken is no evidence");
+    assert.deepEqual(await tracker.observe(state, 5_000), { failing: [] });
   });
 });
