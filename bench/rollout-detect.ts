@@ -71,10 +71,11 @@ interface FaultRow {
 
 /**
  * Fault row "SIGKILL mid-bake with failing canary": the rollout process is killed with SIGKILL while the canary
- * bakes at 10 %; the canary crashes a few seconds later. Nothing but the environment's watchdog is left to act
- * (its default settings). Runs in its own environment so that its figures are its own.
+ * bakes at 10 %; the canary starts failing a few seconds later (`how`: 5xx answers, or a crash). Nothing but the
+ * environment's watchdog is left to act (its default settings). Runs in its own environment so that its
+ * figures are its own.
  */
-async function sigkillMidBakeRow(runs: number): Promise<FaultRow> {
+async function sigkillMidBakeRow(runs: number, how: { readonly label: string; readonly image: string }): Promise<FaultRow> {
   const environment = `${ENVIRONMENT}-sigkill`;
   const own = await startLocalRolloutBench({ environmentName: environment, stableImage: "sample-app:1.0.0", ratePerSecond: RATE, maxDurationS: 900 });
   const deadlineMs = LOCAL_WATCHDOG_DEFAULTS.abandonedAfterMs;
@@ -84,16 +85,15 @@ async function sigkillMidBakeRow(runs: number): Promise<FaultRow> {
   try {
     for (let run = 1; run <= runs; run++) {
       const before = own.load.snapshot();
-      const args = ["start", "--target", "local", "--env", environment, "--image", "sample-app:3.0.0?crash-after-s=4", "--steps", "10,50,100", "--bake", "60s", "--interval", `${INTERVAL_MS}ms`, "--non-interactive"];
+      const args = ["start", "--target", "local", "--env", environment, "--image", how.image, "--steps", "10,50,100", "--bake", "60s", "--interval", `${INTERVAL_MS}ms`, "--non-interactive"];
       const cli = spawnRolloutCli(args, { timeoutMs: 120_000 });
       await waitFor("the canary to bake", 60_000, async () => ((await store.load(environment))?.phase === "baking" ? true : undefined), 20);
       cli.child.kill("SIGKILL");
       const killedAt = Date.now();
       await cli.done;
-      // When the canary started failing, as the router saw it: its health check no longer passes.
-      let crashedAt: number | undefined;
+      let downAt: number | undefined;
       const state = await waitFor("the watchdog's verified rollback", deadlineMs + 30_000, async () => {
-        if (crashedAt === undefined && !isServerUp((await serverStat(own.environment.adminSocketPath, "canary")).status)) crashedAt = Date.now();
+        if (downAt === undefined && !isServerUp((await serverStat(own.environment.adminSocketPath, "canary")).status)) downAt = Date.now();
         const current = await store.load(environment);
         return current?.phase === "rolled-back" || current?.phase === "rollback-failed" ? current : undefined;
       }, 20);
@@ -103,12 +103,14 @@ async function sigkillMidBakeRow(runs: number): Promise<FaultRow> {
       // Let the last in-flight requests finish before counting.
       await new Promise((resolve) => setTimeout(resolve, 500));
       const after = own.load.snapshot();
+      // The canary started failing when a user first saw it (a 5xx) or when HAProxy's health check saw it, whichever came first.
+      const failingAt = Math.min(after.failureTimes[before.failed] ?? Infinity, downAt ?? Infinity);
       toVerifiedMs.push(verified.at - killedAt);
       failed += after.failed - before.failed;
       requests += after.requests - before.requests;
       console.log(
-        `SIGKILL mid-bake ${run}/${runs}: kill -> verified 100/0 in ${verified.at - killedAt} ms` +
-          `${crashedAt === undefined ? "" : ` (the canary failed HAProxy's health check ${crashedAt - killedAt} ms after the kill; verified ${verified.at - crashedAt} ms after that)`}; ` +
+        `SIGKILL mid-bake (${how.label}) ${run}/${runs}: kill -> verified 100/0 in ${verified.at - killedAt} ms` +
+          `${Number.isFinite(failingAt) ? ` (the canary started failing ${failingAt - killedAt} ms after the kill; verified ${verified.at - failingAt} ms after that)` : ""}; ` +
           `failed requests ${after.failed - before.failed}/${after.requests - before.requests}; ${state.reason}`,
       );
     }
@@ -116,7 +118,7 @@ async function sigkillMidBakeRow(runs: number): Promise<FaultRow> {
     await own.stop();
   }
   const target = `kill -> verified stable within the local watchdog deadline (${deadlineMs / 1000} s)`;
-  return { fault: "SIGKILL mid-bake with failing canary", toVerifiedMs, failed, requests, target, met: toVerifiedMs.every((ms) => ms <= deadlineMs) };
+  return { fault: `SIGKILL mid-bake with failing canary (${how.label})`, toVerifiedMs, failed, requests, target, met: toVerifiedMs.every((ms) => ms <= deadlineMs) };
 }
 
 function printFaultRow(row: FaultRow): void {
@@ -158,6 +160,11 @@ try {
 }
 
 console.log("\nfault table (local target):");
-const sigkill = await sigkillMidBakeRow(RUNS);
-printFaultRow(sigkill);
-if (!sigkill.met) process.exitCode = 1;
+for (const how of [
+  { label: "answers 5xx from 4 s after its first request", image: "sample-app:3.0.0?error-rate=0.5&error-after-s=4" },
+  { label: "crashes 4 s after it starts", image: "sample-app:3.0.0?crash-after-s=4" },
+]) {
+  const row = await sigkillMidBakeRow(RUNS, how);
+  printFaultRow(row);
+  if (!row.met) process.exitCode = 1;
+}

@@ -84,7 +84,7 @@ class RollbackRequired extends Error {
 /** Thrown to leave the run while paused (pauseMode `exit`). */
 class PausedExit extends Error {}
 
-/** Thrown when the stored state shows the rollout taken over (by the watchdog): leave without touching traffic. */
+/** Thrown when the stored state shows the rollout taken over (by the watchdog): leave it to the watchdog, no further step. */
 class TakenOver extends Error {
   constructor(readonly stored: RolloutState) {
     super(stored.reason ?? stored.phase);
