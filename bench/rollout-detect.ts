@@ -75,7 +75,7 @@ interface FaultRow {
  * environment's watchdog is left to act (its default settings). Runs in its own environment so that its
  * figures are its own.
  */
-async function sigkillMidBakeRow(runs: number, how: { readonly label: string; readonly image: string }): Promise<FaultRow> {
+async function sigkillMidBakeRow(runs: number, how: { readonly label: string; readonly image: (run: number) => string }): Promise<FaultRow> {
   const environment = `${ENVIRONMENT}-sigkill`;
   const own = await startLocalRolloutBench({ environmentName: environment, stableImage: "sample-app:1.0.0", ratePerSecond: RATE, maxDurationS: 900 });
   const deadlineMs = LOCAL_WATCHDOG_DEFAULTS.abandonedAfterMs;
@@ -85,7 +85,7 @@ async function sigkillMidBakeRow(runs: number, how: { readonly label: string; re
   try {
     for (let run = 1; run <= runs; run++) {
       const before = own.load.snapshot();
-      const args = ["start", "--target", "local", "--env", environment, "--image", how.image, "--steps", "10,50,100", "--bake", "60s", "--interval", `${INTERVAL_MS}ms`, "--non-interactive"];
+      const args = ["start", "--target", "local", "--env", environment, "--image", how.image(run), "--steps", "10,50,100", "--bake", "60s", "--interval", `${INTERVAL_MS}ms`, "--non-interactive"];
       const cli = spawnRolloutCli(args, { timeoutMs: 120_000 });
       await waitFor("the canary to bake", 60_000, async () => ((await store.load(environment))?.phase === "baking" ? true : undefined), 20);
       cli.child.kill("SIGKILL");
@@ -161,8 +161,9 @@ try {
 
 console.log("\nfault table (local target):");
 for (const how of [
-  { label: "answers 5xx from 4 s after its first request", image: "sample-app:3.0.0?error-rate=0.5&error-after-s=4" },
-  { label: "crashes 4 s after it starts", image: "sample-app:3.0.0?crash-after-s=4" },
+  // A new version each run: the watchdog leaves the rolled-back canary running, and the same image would be reused.
+  { label: "answers 5xx from 4 s after its first request", image: (run: number) => `sample-app:3.0.${run}?error-rate=0.5&error-after-s=4` },
+  { label: "crashes 4 s after it starts", image: (run: number) => `sample-app:3.0.${run}?crash-after-s=4` },
 ]) {
   const row = await sigkillMidBakeRow(RUNS, how);
   printFaultRow(row);

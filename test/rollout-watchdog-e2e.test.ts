@@ -56,38 +56,45 @@ describe("rollout watchdog end to end (kill -9 of the rollout process, real HAPr
     }, 100);
   }
 
-  it("moves traffic back to stable, verified, when the canary starts failing after the rollout process was killed", async () => {
-    // The canary passes its start and readiness checks, then crashes 4 s after it started listening.
-    const { current, killedAt } = await killMidBake("sample-app:3.0.0?crash-after-s=4", LONG_ABANDON_MS);
-    const killedState = await store.load(environment);
-    assert.equal(killedState?.phase, "baking", "killed mid-bake, before the canary failed");
-    assert.deepEqual(await new LocalTrafficRouter(current.environment.adminSocketPath).readWeights(), { stable: 90, canary: 10 }, "the split outlived the killed process");
+  // Both canaries pass their start, readiness and first analyses, then fail once the rollout process is gone.
+  const failingLater = [
+    { how: "answers 5xx", image: "sample-app:3.0.0?error-rate=0.5&error-after-s=3", seen: /5xx rate [\d.]+% > 1% over \d+ requests/ },
+    { how: "crashes", image: "sample-app:3.0.0?crash-after-s=4", seen: /canary fails the router's health check/ },
+  ];
+  for (const { how, image, seen } of failingLater) {
+    it(`moves traffic back to stable, verified, when the canary ${how} after the rollout process was killed`, async () => {
+      const { current, killedAt } = await killMidBake(image, LONG_ABANDON_MS);
+      const killedState = await store.load(environment);
+      assert.equal(killedState?.phase, "baking", "killed mid-bake, before the canary failed");
+      assert.deepEqual(await new LocalTrafficRouter(current.environment.adminSocketPath).readWeights(), { stable: 90, canary: 10 }, "the split outlived the killed process");
 
-    const state = await rolledBackByWatchdog(30_000);
-    assert.match(state.reason ?? "", /rolled back by the rollout watchdog: the canary is failing \(.+\) and the orchestrator is gone: its process \(pid \d+ .*\) is dead/);
-    assert.match(state.reason ?? "", /verified stable 100 \/ canary 0/);
-    const verified = state.weightHistory.at(-1);
-    assert.deepEqual(verified && { weights: verified.weights, verified: verified.verified }, { weights: { stable: 100, canary: 0 }, verified: true });
-    assert.ok((verified?.at ?? 0) > killedAt);
-    assert.deepEqual(state.transitions.slice(-2).map((t) => t.to), ["rolling-back", "rolled-back"]);
-    assert.deepEqual(await new LocalTrafficRouter(current.environment.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
-    assert.equal(await store.readLock(environment), undefined, "the dead process's lock was released, so the next start needs no --take-over-stale");
-    const answer = (await (await fetch(`http://127.0.0.1:${current.environment.trafficPort}/`)).json()) as { version: string };
-    assert.equal(answer.version, "1.0.0");
+      const state = await rolledBackByWatchdog(30_000);
+      assert.match(state.reason ?? "", /rolled back by the rollout watchdog: the canary is failing \(.+\) and the orchestrator is gone: its process \(pid \d+ .*\) is dead/);
+      assert.match(state.reason ?? "", seen);
+      assert.match(state.reason ?? "", /verified stable 100 \/ canary 0/);
+      const verified = state.weightHistory.at(-1);
+      assert.deepEqual(verified && { weights: verified.weights, verified: verified.verified }, { weights: { stable: 100, canary: 0 }, verified: true });
+      assert.ok((verified?.at ?? 0) > killedAt);
+      assert.deepEqual(state.transitions.slice(-2).map((t) => t.to), ["rolling-back", "rolled-back"]);
+      assert.deepEqual(await new LocalTrafficRouter(current.environment.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
+      assert.equal(await store.readLock(environment), undefined, "the dead process's lock was released, so the next start needs no --take-over-stale");
+      const answer = (await (await fetch(`http://127.0.0.1:${current.environment.trafficPort}/`)).json()) as { version: string };
+      assert.equal(answer.version, "1.0.0");
 
-    // Visible in `status` from any shell, and the next rollout can start without human clean-up.
-    const status = await spawnRolloutCli(["status", "--target", "local", "--env", environment], { timeoutMs: 30_000 }).done;
-    assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /ROLLED-BACK/);
-    assert.match(status.stdout, /reason: rolled back by the rollout watchdog/);
-    assert.match(status.stdout, /lock: free/);
+      // Visible in `status` from any shell, and the next rollout can start without human clean-up.
+      const status = await spawnRolloutCli(["status", "--target", "local", "--env", environment], { timeoutMs: 30_000 }).done;
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /ROLLED-BACK/);
+      assert.match(status.stdout, /reason: rolled back by the rollout watchdog/);
+      assert.match(status.stdout, /lock: free/);
 
-    const watchdogPid = current.environment.watchdogPid;
-    assert.ok(watchdogPid !== undefined && isProcessAlive(watchdogPid), "the watchdog runs with the environment");
-    await current.stop();
-    bench = undefined;
-    assert.equal(isProcessAlive(watchdogPid), false, "stopping the environment stops its watchdog");
-  });
+      const watchdogPid = current.environment.watchdogPid;
+      assert.ok(watchdogPid !== undefined && isProcessAlive(watchdogPid), "the watchdog runs with the environment");
+      await current.stop();
+      bench = undefined;
+      assert.equal(isProcessAlive(watchdogPid), false, "stopping the environment stops its watchdog");
+    });
+  }
 
   it("rolls back a healthy canary left unattended once the abandon deadline passes, and does nothing more afterwards", async () => {
     const { current, lastHeartbeat } = await killMidBake("sample-app:2.0.0", SHORT_ABANDON_MS);
