@@ -115,6 +115,9 @@ export class RolloutWatchdog extends pulumi.ComponentResource {
         { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
         // Only this environment's state and lock: read, conditional write, and deleting a dead holder's lock.
         { Sid: "RolloutState", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: stateObjects },
+        // Without it S3 answers a missing state.json with 403 instead of 404, and "no rollout yet" would be an error.
+        // The bucket holds nothing but rollout state.
+        { Sid: "MissingStateIs404", Effect: "Allow", Action: ["s3:ListBucket"], Resource: args.stateBucketArn },
         { Sid: "StateKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.kmsKeyArn },
         { Sid: "MoveTraffic", Effect: "Allow", Action: ["elasticloadbalancing:ModifyListener"], Resource: args.listenerArn },
         // elasticloadbalancing:Describe* actions have no resource-level permissions: `*` is the only form.

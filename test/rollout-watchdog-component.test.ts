@@ -87,6 +87,7 @@ describe("RolloutWatchdog component (under mocks)", function () {
     assert.deepEqual(allowed("elasticloadbalancing:ModifyListener"), [ARN.listener]);
     assert.deepEqual(allowed("s3:PutObject"), [`${ARN.bucket}/rollouts/production/*`]);
     assert.deepEqual(allowed("s3:DeleteObject"), [`${ARN.bucket}/rollouts/production/*`]);
+    assert.deepEqual(allowed("s3:ListBucket"), [ARN.bucket], "so that a missing state.json reads as 404, not 403");
     assert.deepEqual(allowed("sns:Publish"), [ARN.topic]);
     assert.deepEqual(allowed("kms:GenerateDataKey").sort(), [ARN.kms, ARN.topicKey].sort());
     const alarmArns = resourcesOfType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => /canary/.test(a.name)).map((a) => a.state.arn).sort();
@@ -95,7 +96,7 @@ describe("RolloutWatchdog component (under mocks)", function () {
     const starred = statements.filter((s) => asList(s.Resource).includes("*")).flatMap((s) => asList(s.Action)).sort();
     assert.deepEqual(starred, ["elasticloadbalancing:DescribeListeners", "xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
     assert.ok(statements.every((s) => asList(s.Action).every((a) => !a.includes("*"))));
-    assert.ok(statements.every((s) => !asList(s.Action).some((a) => /^(iam|ecs|s3:List|elasticloadbalancing:(Create|Delete))/.test(a))), "nothing beyond the rollback");
+    assert.ok(statements.every((s) => !asList(s.Action).some((a) => /^(iam|ecs|s3:ListAllMyBuckets|elasticloadbalancing:(Create|Delete))/.test(a))), "nothing beyond the rollback");
   });
 
   it("woken by the canary alarms going to ALARM and by a one-minute schedule, each rule allowed to invoke it", () => {
