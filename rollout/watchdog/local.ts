@@ -84,7 +84,10 @@ export function localWatchdogPorts(options: Pick<LocalWatchdogOptions, "stateRoo
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),
-    log: options.log,
+    // Every 500 ms a "nothing to do": the loop logs changes of outcome instead.
+    log: (line) => {
+      if (line.decision !== "none") options.log(line);
+    },
   };
 }
 
