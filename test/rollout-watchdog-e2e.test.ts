@@ -62,7 +62,7 @@ describe("rollout watchdog end to end (kill -9 of the rollout process, real HAPr
     { how: "crashes", image: "sample-app:3.0.0?crash-after-s=4", seen: /canary fails the router's health check/ },
   ];
   for (const { how, image, seen } of failingLater) {
-    it(`moves traffic back to stable, verified, when the canary ${how} after the rollout process was killed`, async () => {
+    it(`when the canary ${how} after the rollout process was killed, traffic goes back to stable, verified`, async () => {
       const { current, killedAt } = await killMidBake(image, LONG_ABANDON_MS);
       const killedState = await store.load(environment);
       assert.equal(killedState?.phase, "baking", "killed mid-bake, before the canary failed");

@@ -77,9 +77,15 @@ export async function startLocalEnvironment(args: StartLocalEnvironmentArgs): Pr
     throw error;
   }
   if (args.watchdog === undefined) return environment;
-  const withWatchdog = { ...environment, watchdogPid: startLocalWatchdog(dir, args.watchdog) };
-  fs.writeFileSync(path.join(dir, ENVIRONMENT_FILE), `${JSON.stringify(withWatchdog, null, 2)}\n`);
-  return withWatchdog;
+  try {
+    const withWatchdog = { ...environment, watchdogPid: startLocalWatchdog(dir, args.watchdog) };
+    fs.writeFileSync(path.join(dir, ENVIRONMENT_FILE), `${JSON.stringify(withWatchdog, null, 2)}\n`);
+    return withWatchdog;
+  } catch (error) {
+    // Nobody else knows about this environment yet: an environment without its watchdog must not outlive the error.
+    await stopLocalEnvironment(dir);
+    throw error;
+  }
 }
 
 /** Stops every process of the environment (app versions, then haproxy). Safe to call twice. */
