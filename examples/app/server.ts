@@ -52,11 +52,12 @@ export function createSampleApp(options: SampleAppOptions): SampleApp {
   let firstTrafficAt: number | undefined;
 
   const failsThisRequest = (): boolean => {
-    const { errorRate, errorBurstS, errorFlapS } = options.faults;
+    const { errorRate, errorBurstS, errorAfterS, errorFlapS } = options.faults;
     if (errorRate === 0) return false;
     firstTrafficAt ??= Date.now();
     const sinceFirst = Date.now() - firstTrafficAt;
     if (errorBurstS !== undefined && sinceFirst > errorBurstS * 1000) return false;
+    if (errorAfterS !== undefined && sinceFirst < errorAfterS * 1000) return false;
     if (errorFlapS !== undefined && Math.floor(sinceFirst / (errorFlapS * 1000)) % 2 === 1) return false;
     return random() < errorRate;
   };

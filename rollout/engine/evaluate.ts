@@ -47,6 +47,15 @@ export function evaluateMetrics(input: MetricsInput): Measurement[] {
   return METRICS.map((metric) => (metric.kind === "rate" ? evaluateRate(metric, input) : evaluateLevel(metric, input)));
 }
 
+/**
+ * The analysis's fail rule for the 5xx rate on one window, for judges outside the engine (the watchdog): at
+ * least `minFailures` failed requests and the lower bound at the fail confidence above the limit.
+ */
+export function errorRateShowsAbove(counts: Counts, thresholds: AnalysisThresholds): { readonly above: boolean; readonly lower: number } {
+  const lower = wilsonBounds(counts, settingValue(thresholds, "failConfidence")).lower;
+  return { above: counts.failures >= settingValue(thresholds, "minFailures") && lower > thresholds.max5xxRate, lower };
+}
+
 function overlaps(a: TimeWindow, b: TimeWindow): boolean {
   return a.start < b.end && b.start < a.end;
 }
