@@ -2,10 +2,9 @@ import path from "node:path";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import type { ReadinessRule } from "../policies/rules/rule.ts";
 import { evaluateStack, type GateReport } from "./evaluate.ts";
-import { awsMocks } from "./mocks.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
-import { runProgramUnderMocks } from "./program-runner.ts";
-import { readProjectFile, readStackConfig } from "./stack-config.ts";
+import { ProgramError, runProgramInProcess } from "./program-process.ts";
+import { readProjectFile, readStackConfig, withProjectConfig } from "./stack-config.ts";
 
 export interface GateOptions {
   readonly stack: string;
@@ -30,7 +29,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const dir = path.resolve(options.dir);
   // The stack files and the pack config are independent: report what is wrong with both at once.
   const [stackFiles, packConfigResult] = await Promise.allSettled([
-    readProjectFile(dir).then(async (project) => ({ project, config: await readStackConfig(dir, options.stack, project.name) })),
+    readProjectFile(dir).then(async (project) => ({ project, config: withProjectConfig(project, options.stack, await readStackConfig(dir, options.stack, project.name)) })),
     loadPackConfig(environment, rules.map((r) => r.name), options.packConfigDir ?? PACK_CONFIG_DIR),
   ]);
   const failures = [stackFiles, packConfigResult].filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -40,14 +39,26 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const { project, config } = stackFiles.value;
   const packConfig = packConfigResult.value;
   const region = config.config["aws:region"] ?? "us-east-1";
-  const run = await load(() => runProgramUnderMocks({ project: project.name, stack: options.stack, config, mocks: awsMocks(region), program: project.entry }),
-    (err) => `the program ${path.relative(process.cwd(), project.entry) || project.entry} failed for stack ${options.stack}: ${describe(err)}`);
+  const run = await load(() => runProgramInProcess({
+    project: project.name, stack: options.stack, organization: ORGANIZATION, region, config, entry: project.entry, kind: project.kind, root: dir,
+  }), (err) => programFailure(err, dir, project.entry, options.stack));
   return evaluateStack(run.resources, {
     project: project.name, stack: options.stack, environment,
     programFile: toPosix(path.relative(process.cwd(), project.entry)),
     stackFile: toPosix(path.relative(process.cwd(), path.join(dir, `Pulumi.${options.stack}.yaml`))),
     rules, packConfig, now: options.now,
   });
+}
+
+/** The organization a program sees (`pulumi.getOrganization()`), as with the CLI's local backend. */
+const ORGANIZATION = "organization";
+
+/** Names the file and line in the program (relative to where the gate runs), then the cause. */
+function programFailure(err: unknown, dir: string, entry: string, stack: string): string {
+  const where = err instanceof ProgramError && err.failure.location
+    ? toPosix(path.relative(process.cwd(), path.join(dir, err.failure.location))) : toPosix(path.relative(process.cwd(), entry) || entry);
+  const cause = err instanceof ProgramError ? err.failure.message : describe(err);
+  return `the program failed for stack ${stack} at ${where}: ${cause}`;
 }
 
 async function load<T>(step: () => Promise<T>, explain: (err: unknown) => string = describe): Promise<T> {

@@ -1,0 +1,32 @@
+/**
+ * Runs one Pulumi program under the gate's mocks, in its own process, as the Node.js language host would:
+ * in the program's directory, on the program's own @pulumi/pulumi, loaded with `require` (CommonJS) or
+ * `import()` (ES module), as a preview. Started by program-process.ts; answers over the IPC channel.
+ */
+import { enableCompileCache } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { awsMocks } from "./mocks.ts";
+import { failureOf, type HostReply, type HostRequest } from "./program-process.ts";
+import { loadSdk, runProgramUnderMocks } from "./program-runner.ts";
+
+enableCompileCache?.(path.join(os.tmpdir(), "readiness-gate-compile-cache"));
+
+const request = JSON.parse(process.env.READINESS_GATE_PROGRAM ?? "{}") as HostRequest;
+// An error thrown inside an apply surfaces here, after the program's own code returned.
+const late: unknown[] = [];
+process.on("uncaughtException", (err) => late.push(err));
+process.on("unhandledRejection", (err) => late.push(err));
+
+let reply: HostReply;
+try {
+  const run = await runProgramUnderMocks({
+    project: request.project, stack: request.stack, config: request.config, organization: request.organization,
+    mocks: awsMocks(request.region), program: request.entry, kind: request.kind, preview: true, sdk: loadSdk(request.root),
+  });
+  if (late.length > 0) throw late[0];
+  reply = { ok: true, run };
+} catch (err) {
+  reply = { ok: false, failure: failureOf(late[0] ?? err, request.root) };
+}
+process.send?.(reply, () => process.exit(0));

@@ -1,0 +1,85 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ModuleKind } from "./program-entry.ts";
+import type { ProgramRun } from "./program-runner.ts";
+import type { StackConfig } from "./stack-config.ts";
+
+/** What the gate asks program-host.ts to run. */
+export interface HostRequest {
+  readonly project: string;
+  readonly stack: string;
+  readonly organization: string;
+  readonly region: string;
+  readonly config: StackConfig;
+  /** The entry module and how the language host loads it. */
+  readonly entry: string;
+  readonly kind: ModuleKind;
+  /** The program's directory: its working directory, where its @pulumi/pulumi is resolved from. */
+  readonly root: string;
+}
+
+export interface ProgramFailure {
+  readonly message: string;
+  /** `file:line:column` in the program (relative to its directory), when the error's stack names one. */
+  readonly location?: string;
+}
+
+export type HostReply = { ok: true; run: ProgramRun } | { ok: false; failure: ProgramFailure };
+
+/** The program failed (or could not be run): there is no inventory to judge. */
+export class ProgramError extends Error {
+  override readonly name = "ProgramError";
+  constructor(readonly failure: ProgramFailure) {
+    super(failure.location ? `${failure.location}: ${failure.message}` : failure.message);
+  }
+}
+
+/** A program that has not finished by then is treated as broken (a preview would not finish either). */
+const TIMEOUT_MS = 120_000;
+const HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), "program-host.ts");
+
+/**
+ * Runs a program in a child process (program-host.ts) and returns what it registered, or throws a
+ * ProgramError with the cause and the program's file and line. A child per program is what the language
+ * host does: the program gets its own directory, module system and @pulumi/pulumi, and nothing it leaves
+ * behind (globals, module caches, pending timers) reaches the next program.
+ */
+export async function runProgramInProcess(request: HostRequest): Promise<ProgramRun> {
+  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), HOST], {
+    cwd: request.root,
+    env: { ...process.env, READINESS_GATE_PROGRAM: JSON.stringify(request) },
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
+  let output = "";
+  const keep = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  return new Promise<ProgramRun>((resolve, reject) => {
+    let reply: HostReply | undefined;
+    const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS);
+    child.on("message", (message) => { reply = message as HostReply; });
+    child.on("error", (err) => reject(new ProgramError({ message: `cannot start the program host: ${err.message}` })));
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (reply?.ok) return resolve(reply.run);
+      if (reply) return reject(new ProgramError(reply.failure));
+      const why = signal === "SIGKILL" ? `did not finish within ${TIMEOUT_MS / 1000} s` : `stopped (exit ${code ?? signal}) without a result`;
+      reject(new ProgramError({ message: `the program ${why}${output.trim() ? `; its last output:\n${output.trim()}` : ""}` }));
+    });
+  });
+}
+
+/** The error's message and the first stack frame in the program's own files (not its node_modules). */
+export function failureOf(err: unknown, root: string): ProgramFailure {
+  const e = err as { message?: unknown; stack?: unknown };
+  const message = typeof e?.message === "string" ? e.message : String(err);
+  const stack = typeof e?.stack === "string" ? e.stack : "";
+  for (const match of stack.matchAll(/(?:\(|at )(?:file:\/\/)?(\/[^\s():]+):(\d+):(\d+)\)?$/gm)) {
+    const file = match[1];
+    const relative = path.relative(root, file);
+    if (relative.startsWith("..") || relative.split(path.sep).includes("node_modules")) continue;
+    return { message, location: `${relative.split(path.sep).join("/")}:${match[2]}:${match[3]}` };
+  }
+  return { message };
+}
