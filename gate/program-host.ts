@@ -22,7 +22,7 @@ let reply: HostReply;
 try {
   const run = await runProgramUnderMocks({
     project: request.project, stack: request.stack, config: request.config, organization: request.organization,
-    mocks: awsMocks(request.region), program: request.entry, kind: request.kind, preview: true, sdk: loadSdk(request.root),
+    mocks: awsMocks(request.region), program: request.entry, kind: request.kind, preview: true, ownProcess: true, sdk: loadSdk(request.root),
   });
   if (late.length > 0) throw late[0];
   reply = { ok: true, run };

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ModuleKind } from "./program-entry.ts";
 import type { ProgramRun } from "./program-runner.ts";
 import type { StackConfig } from "./stack-config.ts";
@@ -38,6 +39,8 @@ export class ProgramError extends Error {
 /** A program that has not finished by then is treated as broken (a preview would not finish either). */
 const TIMEOUT_MS = 120_000;
 const HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), "program-host.ts");
+/** tsx's loader, from the gate's own dependencies (the program's directory may not have tsx). */
+const TSX = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "loader.mjs")).href;
 
 /**
  * Runs a program in a child process (program-host.ts) and returns what it registered, or throws a
@@ -46,7 +49,7 @@ const HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), "program-ho
  * behind (globals, module caches, pending timers) reaches the next program.
  */
 export async function runProgramInProcess(request: HostRequest): Promise<ProgramRun> {
-  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), HOST], {
+  const child = spawn(process.execPath, ["--import", TSX, HOST], {
     cwd: request.root,
     env: { ...process.env, READINESS_GATE_PROGRAM: JSON.stringify(request) },
     stdio: ["ignore", "pipe", "pipe", "ipc"],

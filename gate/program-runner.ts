@@ -63,6 +63,8 @@ export interface RunProgramOptions {
   /** Run as `pulumi preview` does (`isDryRun()` true, outputs the provider does not report stay unknown). */
   readonly preview?: boolean;
   readonly organization?: string;
+  /** The program has this process to itself (program-host.ts): run its `beforeExit` handlers as its exit would. */
+  readonly ownProcess?: boolean;
   /** The SDK instance the program resolves; the gate's own by default. */
   readonly sdk?: PulumiSdk;
 }
@@ -113,9 +115,15 @@ export async function runProgramUnderMocks(options: RunProgramOptions): Promise<
     failures.push(err);
     return {};
   });
-  await sdk.settings.waitForRPCs().catch((err: unknown) => failures.push(err));
-  // Node reports unhandled rejections once the microtasks of a turn have run: let two turns pass.
-  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+  await settle(sdk, failures);
+  // The language host lets the process run until its event loop is empty, so `beforeExit` handlers still
+  // register resources (@pulumi/aws creates a bucket's BucketNotification there). The gate's own process
+  // must not wait for an empty loop; it emits the event itself until nothing more is registered.
+  for (let count = -1; options.ownProcess && count !== resources.length;) {
+    count = resources.length;
+    process.emit("beforeExit", 0);
+    await settle(sdk, failures);
+  }
   process.off("unhandledRejection", onRejection);
   if (failures.length > 0) throw failures[0];
   return {
@@ -125,6 +133,13 @@ export async function runProgramUnderMocks(options: RunProgramOptions): Promise<
     outputs: unwrapSecrets(outputs ?? {}).value as Record<string, unknown>,
     unansweredCalls: [...unanswered].sort(),
   };
+}
+
+/** Waits for every pending registration, then for Node to report the unhandled rejections of failed ones. */
+async function settle(sdk: PulumiSdk, failures: unknown[]): Promise<void> {
+  await sdk.settings.waitForRPCs().catch((err: unknown) => failures.push(err));
+  // Node reports unhandled rejections once the microtasks of a turn have run: let two turns pass.
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /**

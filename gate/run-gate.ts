@@ -3,8 +3,9 @@ import { readinessRules } from "../policies/rules/catalog.ts";
 import type { ReadinessRule } from "../policies/rules/rule.ts";
 import { evaluateStack, type GateReport } from "./evaluate.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
-import { ProgramError, runProgramInProcess } from "./program-process.ts";
-import { readProjectFile, readStackConfig, withProjectConfig } from "./stack-config.ts";
+import { ProgramError, runProgramInProcess, type HostRequest } from "./program-process.ts";
+import type { ProgramRun } from "./program-runner.ts";
+import { readProjectFile, readStackConfig, withProjectConfig, type ProjectFile, type StackConfig } from "./stack-config.ts";
 
 export interface GateOptions {
   readonly stack: string;
@@ -29,7 +30,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const dir = path.resolve(options.dir);
   // The stack files and the pack config are independent: report what is wrong with both at once.
   const [stackFiles, packConfigResult] = await Promise.allSettled([
-    readProjectFile(dir).then(async (project) => ({ project, config: withProjectConfig(project, options.stack, await readStackConfig(dir, options.stack, project.name)) })),
+    readProgramFiles(dir, options.stack),
     loadPackConfig(environment, rules.map((r) => r.name), options.packConfigDir ?? PACK_CONFIG_DIR),
   ]);
   const failures = [stackFiles, packConfigResult].filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -38,16 +39,37 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   }
   const { project, config } = stackFiles.value;
   const packConfig = packConfigResult.value;
-  const region = config.config["aws:region"] ?? "us-east-1";
-  const run = await load(() => runProgramInProcess({
-    project: project.name, stack: options.stack, organization: ORGANIZATION, region, config, entry: project.entry, kind: project.kind, root: dir,
-  }), (err) => programFailure(err, dir, project.entry, options.stack));
+  const run = await load(() => runProgramInProcess(programRequest(dir, options.stack, project, config)),
+    (err) => programFailure(err, dir, project.entry, options.stack));
   return evaluateStack(run.resources, {
     project: project.name, stack: options.stack, environment,
     programFile: toPosix(path.relative(process.cwd(), project.entry)),
     stackFile: toPosix(path.relative(process.cwd(), path.join(dir, `Pulumi.${options.stack}.yaml`))),
     rules, packConfig, now: options.now,
   });
+}
+
+/** The project file and the stack's config over the project's defaults. */
+async function readProgramFiles(dir: string, stack: string): Promise<{ project: ProjectFile; config: StackConfig }> {
+  const project = await readProjectFile(dir);
+  return { project, config: withProjectConfig(project, stack, await readStackConfig(dir, stack, project.name)) };
+}
+
+function programRequest(dir: string, stack: string, project: ProjectFile, config: StackConfig): HostRequest {
+  return {
+    project: project.name, stack, organization: ORGANIZATION, region: config.config["aws:region"] ?? "us-east-1",
+    config, entry: project.entry, kind: project.kind, root: dir,
+  };
+}
+
+/**
+ * Runs the program in `dir` for one stack as the gate does (its own process, as a preview) and returns what it
+ * registered, unjudged; throws GateLoadError when the files or the program are broken.
+ */
+export async function runProgramOf(dir: string, stack: string): Promise<ProgramRun> {
+  const root = path.resolve(dir);
+  const { project, config } = await load(() => readProgramFiles(root, stack));
+  return load(() => runProgramInProcess(programRequest(root, stack, project, config)), (err) => programFailure(err, root, project.entry, stack));
 }
 
 /** The organization a program sees (`pulumi.getOrganization()`), as with the CLI's local backend. */
