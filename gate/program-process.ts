@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { ModuleKind } from "./program-entry.ts";
 import type { ProgramRun } from "./program-runner.ts";
 import type { StackConfig } from "./stack-config.ts";
@@ -16,12 +15,16 @@ export interface HostRequest {
   /** The entry module and how the language host loads it. */
   readonly entry: string;
   readonly kind: ModuleKind;
-  /** The program's directory: its working directory, where its @pulumi/pulumi is resolved from. */
+  /** The program's directory (Pulumi.yaml): its working directory. Its @pulumi/pulumi is resolved from the entry's directory. */
   readonly root: string;
 }
 
 export interface ProgramFailure {
+  /** The error's class name (`ConfigError`, `TypeError`, ...), when it had one. */
+  readonly name?: string;
   readonly message: string;
+  /** Structured problems the error listed (this project's ConfigError lists every invalid key). */
+  readonly issues?: readonly unknown[];
   /** `file:line:column` in the program (relative to its directory), when the error's stack names one. */
   readonly location?: string;
 }
@@ -31,16 +34,16 @@ export type HostReply = { ok: true; run: ProgramRun } | { ok: false; failure: Pr
 /** The program failed (or could not be run): there is no inventory to judge. */
 export class ProgramError extends Error {
   override readonly name = "ProgramError";
-  constructor(readonly failure: ProgramFailure) {
+  readonly failure: ProgramFailure;
+  constructor(failure: ProgramFailure) {
     super(failure.location ? `${failure.location}: ${failure.message}` : failure.message);
+    this.failure = failure;
   }
 }
 
 /** A program that has not finished by then is treated as broken (a preview would not finish either). */
 const TIMEOUT_MS = 120_000;
 const HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), "program-host.ts");
-/** tsx's loader, from the gate's own dependencies (the program's directory may not have tsx). */
-const TSX = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "loader.mjs")).href;
 
 /**
  * Runs a program in a child process (program-host.ts) and returns what it registered, or throws a
@@ -49,7 +52,7 @@ const TSX = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).
  * behind (globals, module caches, pending timers) reaches the next program.
  */
 export async function runProgramInProcess(request: HostRequest): Promise<ProgramRun> {
-  const child = spawn(process.execPath, ["--import", TSX, HOST], {
+  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", HOST], {
     cwd: request.root,
     env: { ...process.env, READINESS_GATE_PROGRAM: JSON.stringify(request) },
     stdio: ["ignore", "pipe", "pipe", "ipc"],
@@ -75,14 +78,15 @@ export async function runProgramInProcess(request: HostRequest): Promise<Program
 
 /** The error's message and the first stack frame in the program's own files (not its node_modules). */
 export function failureOf(err: unknown, root: string): ProgramFailure {
-  const e = err as { message?: unknown; stack?: unknown };
+  const e = err as { name?: unknown; message?: unknown; stack?: unknown; issues?: unknown };
   const message = typeof e?.message === "string" ? e.message : String(err);
   const stack = typeof e?.stack === "string" ? e.stack : "";
+  const about = { ...(typeof e?.name === "string" ? { name: e.name } : {}), ...(Array.isArray(e?.issues) ? { issues: e.issues } : {}) };
   for (const match of stack.matchAll(/(?:\(|at )(?:file:\/\/)?(\/[^\s():]+):(\d+):(\d+)\)?$/gm)) {
     const file = match[1];
     const relative = path.relative(root, file);
     if (relative.startsWith("..") || relative.split(path.sep).includes("node_modules")) continue;
-    return { message, location: `${relative.split(path.sep).join("/")}:${match[2]}:${match[3]}` };
+    return { ...about, message, location: `${relative.split(path.sep).join("/")}:${match[2]}:${match[3]}` };
   }
-  return { message };
+  return { ...about, message };
 }

@@ -79,7 +79,7 @@ const ORGANIZATION = "organization";
 function programFailure(err: unknown, dir: string, entry: string, stack: string): string {
   const where = err instanceof ProgramError && err.failure.location
     ? toPosix(path.relative(process.cwd(), path.join(dir, err.failure.location))) : toPosix(path.relative(process.cwd(), entry) || entry);
-  const cause = err instanceof ProgramError ? err.failure.message : describe(err);
+  const cause = describe(err instanceof ProgramError ? err.failure : err);
   return `the program failed for stack ${stack} at ${where}: ${cause}`;
 }
 

@@ -234,8 +234,9 @@ describe("gate program loading helpers", () => {
   it("locates a failure in the program's own files, not in its node_modules", () => {
     const err = new Error("boom");
     err.stack = "Error: boom\n    at x (/p/node_modules/@pulumi/pulumi/output.js:1:1)\n    at Object.<anonymous> (/p/src/index.ts:12:7)";
-    assert.deepEqual(failureOf(err, "/p"), { message: "boom", location: "src/index.ts:12:7" });
+    assert.deepEqual(failureOf(err, "/p"), { name: "Error", message: "boom", location: "src/index.ts:12:7" });
     assert.deepEqual(failureOf("plain", "/p"), { message: "plain" });
+    assert.deepEqual(failureOf(Object.assign(new Error("bad"), { name: "ConfigError", issues: [1] }), "/p").issues, [1]);
   });
 
   it("requires every project config key without a default, all at once", async () => {
