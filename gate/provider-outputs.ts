@@ -300,3 +300,11 @@ export function providerOutputs(args: pulumi.runtime.MockResourceArgs, region: s
   const finalId = typeof extra.id === "string" ? extra.id : id;
   return { id: finalId, state: { ...args.inputs, id: finalId, arn, ...extra } };
 }
+
+/**
+ * The outputs the provider computes for a resource (not given by the program): what the engine sends as
+ * unknowns in the preview of a new stack.
+ */
+export function computedOutputNames(args: pulumi.runtime.MockResourceArgs, region: string): string[] {
+  return Object.keys(providerOutputs(args, region).state).filter((key) => !(key in args.inputs)).sort();
+}

@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { failureOf } from "../gate/program-process.ts";
 import { renderPolicyDocument, zoneIdPrefix } from "../gate/invokes.ts";
+import { computedOutputNames } from "../gate/provider-outputs.ts";
 import { resolveReferences, type ProgramRun, type RegisteredResource } from "../gate/program-runner.ts";
 import { GateLoadError, runGate, runProgramOf } from "../gate/run-gate.ts";
 import { specialResourceSig, specialSigKey, unknownValue } from "../gate/secret-values.ts";
@@ -85,8 +86,8 @@ describe("gate on fixture programs (each in its own process, as a preview)", fun
   });
 
   it("an SSM parameter's value is a placeholder of the right type, not the inputs echoed back", () => {
-    const task = find(run("invoke-ssm-parameter"), "aws:ecs/taskDefinition:TaskDefinition");
-    assert.equal(JSON.parse(String(task.inputs.containerDefinitions))[0].image, "offline-value-of-/app/image");
+    const fn = find(run("invoke-ssm-parameter"), "aws:lambda/function:Function");
+    assert.deepEqual(fn.inputs.environment, { variables: { RELEASE: "offline-value-of-/app/release" } });
   });
 
   it("policy documents render as IAM JSON (organization id, ELB log account, service principals)", () => {
@@ -225,6 +226,13 @@ describe("gate program loading helpers", () => {
         conditions: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }] }],
     }));
     assert.deepEqual(doc, { Version: "2012-10-17", Statement: [{ Effect: "Deny", NotAction: "iam:*", Resource: "*", Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }] });
+  });
+
+  it("names the outputs the provider computes, not those the program gave", () => {
+    assert.deepEqual(computedOutputNames({ type: "aws:s3/bucket:Bucket", name: "logs", inputs: { forceDestroy: true } }, "us-east-1"),
+      ["arn", "bucket", "bucketRegionalDomainName", "id", "region"]);
+    assert.deepEqual(computedOutputNames({ type: "aws:s3/bucket:Bucket", name: "logs", inputs: { bucket: "my-logs" } }, "us-east-1"),
+      ["arn", "bucketRegionalDomainName", "id", "region"]);
   });
 
   it("derives zone id prefixes from region names", () => {
