@@ -202,6 +202,18 @@ const providerComputed: Record<string, ResourceOutputs> = {
       repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com/${n}`,
     };
   },
+  // Built images: the digest a registry reports for the pushed image (derived from the build inputs here).
+  "awsx:ecr:Repository": ({ name, inputs }, { region }) => ({ url: `${MOCK_ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com/${String(inputs.name ?? autoname(name)).toLowerCase()}` }),
+  "awsx:ecr:Image": ({ inputs }) => ({ imageUri: `${String(inputs.repositoryUrl)}@sha256:${digest(JSON.stringify(inputs))}` }),
+  "docker:index/image:Image": ({ inputs }) => {
+    const imageName = String(inputs.imageName);
+    return { imageName, repoDigest: `${imageName.replace(/:[^:/]+$/, "")}@sha256:${digest(JSON.stringify(inputs))}` };
+  },
+  "docker-build:index:Image": ({ inputs }) => {
+    const sha = `sha256:${digest(JSON.stringify(inputs))}`;
+    const tag = String((inputs.tags as string[] | undefined)?.[0] ?? "image");
+    return { digest: sha, ref: `${tag.replace(/:[^:/]+$/, "")}@${sha}` };
+  },
   "aws:dynamodb/table:Table": ({ name, inputs }, { region }) => named(inputs.name ?? autoname(name), (n) => `arn:aws:dynamodb:${region}:${MOCK_ACCOUNT_ID}:table/${n}`),
   "aws:iam/policy:Policy": ({ name, inputs }) => {
     const n = String(inputs.name ?? autoname(name));

@@ -21,7 +21,7 @@ const VALID = [
   "resource-as-input", "component-as-input", "invoke-identity", "invoke-network", "invoke-subnets-promise", "invoke-ssm-parameter",
   "invoke-organization", "invoke-policy-document", "invoke-elb-service-account", "invoke-ecr", "invoke-unanswered", "stack-reference",
   "cwd-relative-files", "package-json-main", "pulumi-yaml-main", "config-defaults", "commonjs-javascript", "esm-program",
-  "callback-function", "on-object-created", "awsx-service", "preview-and-organization", "computed-outputs",
+  "callback-function", "on-object-created", "awsx-service", "awsx-image", "preview-and-organization", "computed-outputs",
 ];
 const runs = new Map<string, ProgramRun>();
 
@@ -109,6 +109,11 @@ describe("gate on fixture programs (each in its own process, as a preview)", fun
     const task = find(run("invoke-ecr"), "aws:ecs/taskDefinition:TaskDefinition");
     assert.match(JSON.parse(String(task.inputs.containerDefinitions))[0].image, /^123456789012\.dkr\.ecr\.us-west-2\.amazonaws\.com\/app-[0-9a-f]{7}:1\.4\.2$/);
     assert.equal((task.inputs.tags as Record<string, string>).Registry, "https://123456789012.dkr.ecr.us-west-2.amazonaws.com");
+  });
+
+  it("an image built with awsx is referenced by its digest, as the registry reports it", () => {
+    const task = find(run("awsx-image"), "aws:ecs/taskDefinition:TaskDefinition");
+    assert.match(JSON.parse(String(task.inputs.containerDefinitions))[0].image, /^123456789012\.dkr\.ecr\.us-west-2\.amazonaws\.com\/web-[0-9a-f]{7}@sha256:[0-9a-f]{64}$/);
   });
 
   it("a function the gate cannot answer is unknown, and the run says which", () => {
