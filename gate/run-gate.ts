@@ -41,12 +41,13 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const packConfig = packConfigResult.value;
   const run = await load(() => runProgramInProcess(programRequest(dir, options.stack, project, config)),
     (err) => programFailure(err, dir, project.entry, options.stack));
-  return evaluateStack(run.resources, {
+  const report = await evaluateStack(run.resources, {
     project: project.name, stack: options.stack, environment,
     programFile: toPosix(path.relative(process.cwd(), project.entry)),
     stackFile: toPosix(path.relative(process.cwd(), path.join(dir, `Pulumi.${options.stack}.yaml`))),
     rules, packConfig, now: options.now,
   });
+  return run.unansweredCalls.length > 0 ? { ...report, unknownFunctions: run.unansweredCalls } : report;
 }
 
 /** The project file and the stack's config over the project's defaults. */

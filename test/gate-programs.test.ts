@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { formatText } from "../gate/formats.ts";
 import { failureOf } from "../gate/program-process.ts";
 import { renderPolicyDocument, zoneIdPrefix } from "../gate/invokes.ts";
 import { computedOutputNames } from "../gate/provider-outputs.ts";
@@ -215,6 +216,15 @@ describe("gate on broken programs: exit 2 with the file, line and cause", functi
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("gate report on a program that called a function the gate cannot answer", function () {
+  this.timeout(120_000);
+  it("a report names the functions whose results were unknown", async () => {
+    const report = await runGate({ stack: "dev", dir: dirOf("invoke-unanswered") });
+    assert.deepEqual(report.unknownFunctions, ["aws:rds/getEngineVersion:getEngineVersion"]);
+    assert.match(formatText(report), /not checked: results of aws:rds\/getEngineVersion:getEngineVersion are unknown offline/);
   });
 });
 
