@@ -82,7 +82,9 @@ export function failureOf(err: unknown, root: string): ProgramFailure {
   const message = typeof e?.message === "string" ? e.message : String(err);
   const stack = typeof e?.stack === "string" ? e.stack : "";
   const about = { ...(typeof e?.name === "string" ? { name: e.name } : {}), ...(Array.isArray(e?.issues) ? { issues: e.issues } : {}) };
-  for (const match of stack.matchAll(/(?:\(|at )(?:file:\/\/)?(\/[^\s():]+):(\d+):(\d+)\)?$/gm)) {
+  // Stack frames first; a compile error names its place in the message (`/dir/index.ts:5:0: ERROR: ...`).
+  const places = [...stack.matchAll(/(?:\(|at )(?:file:\/\/)?(\/[^\s():]+):(\d+):(\d+)\)?$/gm), ...message.matchAll(/(\/[^\s():]+):(\d+):(\d+):/g)];
+  for (const match of places) {
     const file = match[1];
     const relative = path.relative(root, file);
     if (relative.startsWith("..") || relative.split(path.sep).includes("node_modules")) continue;
