@@ -147,8 +147,3 @@ const callResults: Record<string, CallResult> = {
 export function answerCall(args: pulumi.runtime.MockCallArgs, region: string): State | undefined {
   return callResults[args.token]?.(args, region);
 }
-
-/** Every function the gate answers offline (for the docs and the coverage line). */
-export function answeredCalls(): string[] {
-  return Object.keys(callResults).sort();
-}

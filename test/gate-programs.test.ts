@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatText } from "../gate/formats.ts";
+import { UNKNOWN_DISPLAY } from "../gate/inventory.ts";
 import { failureOf } from "../gate/program-process.ts";
 import { renderPolicyDocument, zoneIdPrefix } from "../gate/invokes.ts";
 import { computedOutputNames } from "../gate/provider-outputs.ts";
@@ -225,6 +226,8 @@ describe("gate report on a program that called a function the gate cannot answer
     const report = await runGate({ stack: "dev", dir: dirOf("invoke-unanswered") });
     assert.deepEqual(report.unknownFunctions, ["aws:rds/getEngineVersion:getEngineVersion"]);
     assert.match(formatText(report), /not checked: results of aws:rds\/getEngineVersion:getEngineVersion are unknown offline/);
+    const group = report.inventory.find((r) => r.type === "aws:rds/parameterGroup:ParameterGroup");
+    assert.equal(group?.inputs.family, UNKNOWN_DISPLAY);
   });
 });
 
