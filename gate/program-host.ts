@@ -16,6 +16,8 @@ import { loadSdk, runProgramUnderMocks } from "./program-runner.ts";
 enableCompileCache?.(path.join(os.tmpdir(), "readiness-gate-compile-cache"));
 
 const request = JSON.parse(process.env.READINESS_GATE_PROGRAM ?? "{}") as HostRequest;
+// The gate went away (Ctrl-C, a killed test run): so does the program.
+process.on("disconnect", () => process.exit(1));
 // An error thrown inside an apply surfaces here, after the program's own code returned.
 const late: unknown[] = [];
 process.on("uncaughtException", (err) => late.push(err));

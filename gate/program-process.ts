@@ -42,7 +42,7 @@ export class ProgramError extends Error {
 }
 
 /** A program that has not finished by then is treated as broken (a preview would not finish either). */
-const TIMEOUT_MS = 120_000;
+const DEFAULT_TIMEOUT_MS = 120_000;
 const HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), "program-host.ts");
 
 /**
@@ -51,7 +51,7 @@ const HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), "program-ho
  * host does: the program gets its own directory, module system and @pulumi/pulumi, and nothing it leaves
  * behind (globals, module caches, pending timers) reaches the next program.
  */
-export async function runProgramInProcess(request: HostRequest): Promise<ProgramRun> {
+export async function runProgramInProcess(request: HostRequest, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ProgramRun> {
   const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", HOST], {
     cwd: request.root,
     env: { ...process.env, READINESS_GATE_PROGRAM: JSON.stringify(request) },
@@ -63,14 +63,14 @@ export async function runProgramInProcess(request: HostRequest): Promise<Program
   child.stderr?.on("data", keep);
   return new Promise<ProgramRun>((resolve, reject) => {
     let reply: HostReply | undefined;
-    const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS);
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("message", (message) => { reply = message as HostReply; });
     child.on("error", (err) => reject(new ProgramError({ message: `cannot start the program host: ${err.message}` })));
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       if (reply?.ok) return resolve(reply.run);
       if (reply) return reject(new ProgramError(reply.failure));
-      const why = signal === "SIGKILL" ? `did not finish within ${TIMEOUT_MS / 1000} s` : `stopped (exit ${code ?? signal}) without a result`;
+      const why = signal === "SIGKILL" ? `did not finish within ${timeoutMs / 1000} s` : `stopped (exit ${code ?? signal}) without a result`;
       reject(new ProgramError({ message: `the program ${why}${output.trim() ? `; its last output:\n${output.trim()}` : ""}` }));
     });
   });

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatText } from "../gate/formats.ts";
 import { UNKNOWN_DISPLAY } from "../gate/inventory.ts";
-import { failureOf } from "../gate/program-process.ts";
+import { failureOf, ProgramError, runProgramInProcess } from "../gate/program-process.ts";
 import { renderPolicyDocument, zoneIdPrefix } from "../gate/invokes.ts";
 import { computedOutputNames } from "../gate/provider-outputs.ts";
 import { resolveReferences, type ProgramRun, type RegisteredResource } from "../gate/program-runner.ts";
@@ -203,6 +203,18 @@ describe("gate on broken programs: exit 2 with the file, line and cause", functi
 
   it("a missing module is named", async () => {
     assert.match(await refusal("broken-missing-module"), /broken-missing-module\/index\.ts.*Cannot find module '\.\/lib\/naming'/);
+  });
+
+  it("a program that never finishes is stopped and named as such", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "gate-hang-"));
+    writeFileSync(path.join(dir, "index.js"), "module.exports = () => new Promise(() => setInterval(() => {}, 1000));\n");
+    symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    try {
+      const request = { project: "hang", stack: "dev", organization: "organization", region: "us-east-1", config: { config: {}, secretKeys: [] }, entry: path.join(dir, "index.js"), kind: "commonjs" as const, root: dir };
+      await assert.rejects(runProgramInProcess(request, 5_000), (err: Error) => err instanceof ProgramError && /did not finish within 5 s/.test(err.message));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("the CLI exits 2, names the location and leaves no stale --out report", () => {
