@@ -4,16 +4,12 @@
  * `import()` (ES module), as a preview, TypeScript through tsx. Started by program-process.ts; answers over the
  * IPC channel.
  */
-import { enableCompileCache } from "node:module";
-import os from "node:os";
 import path from "node:path";
 import { register as registerCommonJs } from "tsx/cjs/api";
 import { register as registerModules } from "tsx/esm/api";
 import { awsMocks } from "./mocks.ts";
 import { failureOf, type HostReply, type HostRequest } from "./program-process.ts";
 import { loadSdk, runProgramUnderMocks } from "./program-runner.ts";
-
-enableCompileCache?.(path.join(os.tmpdir(), "readiness-gate-compile-cache"));
 
 const request = JSON.parse(process.env.READINESS_GATE_PROGRAM ?? "{}") as HostRequest;
 // The gate went away (Ctrl-C, a killed test run): so does the program.

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ModuleKind } from "./program-entry.ts";
@@ -54,7 +55,8 @@ const HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), "program-ho
 export async function runProgramInProcess(request: HostRequest, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ProgramRun> {
   const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", HOST], {
     cwd: request.root,
-    env: { ...process.env, READINESS_GATE_PROGRAM: JSON.stringify(request) },
+    // Node's compile cache (from the first module on) saves about a fifth of loading @pulumi/pulumi and @pulumi/aws.
+    env: { NODE_COMPILE_CACHE: path.join(os.tmpdir(), "readiness-gate-compile-cache"), ...process.env, READINESS_GATE_PROGRAM: JSON.stringify(request) },
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   let output = "";
