@@ -2,12 +2,12 @@ import path from "node:path";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import type { ReadinessRule } from "../policies/rules/rule.ts";
 import { evaluateStack, type GateReport } from "./evaluate.ts";
-import { awsMocks } from "./mocks.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
 import type { PackConfig } from "./policy-harness.ts";
 import { previewOfNewStack } from "./preview.ts";
-import { runProgramUnderMocks, type RegisteredResource } from "./program-runner.ts";
-import { readProjectFile, readStackConfig } from "./stack-config.ts";
+import { ProgramError, runProgramInProcess, type HostRequest } from "./program-process.ts";
+import type { ProgramRun, RegisteredResource } from "./program-runner.ts";
+import { readProjectFile, readStackConfig, withProjectConfig, type ProjectFile, type StackConfig } from "./stack-config.ts";
 
 export interface GateOptions {
   readonly stack: string;
@@ -41,16 +41,18 @@ export interface GateInput {
   readonly rules: readonly ReadinessRule[];
   readonly packConfig: PackConfig;
   readonly resources: readonly RegisteredResource[];
+  /** Functions (invokes) the gate could not answer offline; their results were unknown. */
+  readonly unansweredCalls: readonly string[];
 }
 
-/** Loads the stack files and the pack config, then runs the program under mocks; throws GateLoadError when it cannot. */
+/** Loads the stack files and the pack config, then runs the program (its own process, under mocks); throws GateLoadError when it cannot. */
 export async function loadGateInput(options: GateOptions): Promise<GateInput> {
   const rules = options.rules ?? readinessRules;
   const environment = options.environment ?? options.stack;
   const dir = path.resolve(options.dir);
   // The stack files and the pack config are independent: report what is wrong with both at once.
   const [stackFiles, packConfigResult] = await Promise.allSettled([
-    readProjectFile(dir).then(async (project) => ({ project, config: await readStackConfig(dir, options.stack, project.name) })),
+    readProgramFiles(dir, options.stack),
     loadPackConfig(environment, rules, options.packConfigDir ?? PACK_CONFIG_DIR),
   ]);
   const failures = [stackFiles, packConfigResult].filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -58,22 +60,58 @@ export async function loadGateInput(options: GateOptions): Promise<GateInput> {
     throw new GateLoadError(failures.map((f) => describe(f.reason)).join("\n"), { cause: failures[0].reason });
   }
   const { project, config } = stackFiles.value;
-  const region = config.config["aws:region"] ?? "us-east-1";
-  const run = await load(() => runProgramUnderMocks({ project: project.name, stack: options.stack, config, mocks: awsMocks(region), program: project.entry }),
-    (err) => `the program ${path.relative(process.cwd(), project.entry) || project.entry} failed for stack ${options.stack}: ${describe(err)}`);
-  return { project: project.name, stack: options.stack, environment, dir, entry: project.entry, rules, packConfig: packConfigResult.value,
-    resources: options.previewNewStack ? previewOfNewStack(run.resources) : run.resources };
+  const run = await load(() => runProgramInProcess(programRequest(dir, options.stack, project, config)),
+    (err) => programFailure(err, dir, project.entry, options.stack));
+  return {
+    project: project.name, stack: options.stack, environment, dir, entry: project.entry, rules, packConfig: packConfigResult.value,
+    resources: options.previewNewStack ? previewOfNewStack(run.resources) : run.resources, unansweredCalls: run.unansweredCalls,
+  };
 }
 
-/** Runs the program under mocks with its stack config and judges every resource; throws GateLoadError when it cannot. */
+/** Runs the program with its stack config (its own process) and judges every resource; throws GateLoadError when it cannot. */
 export async function runGate(options: GateOptions): Promise<GateReport> {
   const input = await loadGateInput(options);
-  return evaluateStack(input.resources, {
+  const report = await evaluateStack(input.resources, {
     project: input.project, stack: input.stack, environment: input.environment,
     programFile: toPosix(path.relative(process.cwd(), input.entry)),
     stackFile: toPosix(path.relative(process.cwd(), path.join(input.dir, `Pulumi.${input.stack}.yaml`))),
     rules: input.rules, packConfig: input.packConfig, now: options.now,
   });
+  return input.unansweredCalls.length > 0 ? { ...report, unknownFunctions: input.unansweredCalls } : report;
+}
+
+/** The project file and the stack's config over the project's defaults. */
+async function readProgramFiles(dir: string, stack: string): Promise<{ project: ProjectFile; config: StackConfig }> {
+  const project = await readProjectFile(dir);
+  return { project, config: withProjectConfig(project, stack, await readStackConfig(dir, stack, project.name)) };
+}
+
+function programRequest(dir: string, stack: string, project: ProjectFile, config: StackConfig): HostRequest {
+  return {
+    project: project.name, stack, organization: ORGANIZATION, region: config.config["aws:region"] ?? "us-east-1",
+    config, entry: project.entry, kind: project.kind, root: dir,
+  };
+}
+
+/**
+ * Runs the program in `dir` for one stack as the gate does (its own process, as a preview) and returns what it
+ * registered, unjudged; throws GateLoadError when the files or the program are broken.
+ */
+export async function runProgramOf(dir: string, stack: string): Promise<ProgramRun> {
+  const root = path.resolve(dir);
+  const { project, config } = await load(() => readProgramFiles(root, stack));
+  return load(() => runProgramInProcess(programRequest(root, stack, project, config)), (err) => programFailure(err, root, project.entry, stack));
+}
+
+/** The organization a program sees (`pulumi.getOrganization()`), as with the CLI's local backend. */
+const ORGANIZATION = "organization";
+
+/** Names the file and line in the program (relative to where the gate runs), then the cause. */
+function programFailure(err: unknown, dir: string, entry: string, stack: string): string {
+  const where = err instanceof ProgramError && err.failure.location
+    ? toPosix(path.relative(process.cwd(), path.join(dir, err.failure.location))) : toPosix(path.relative(process.cwd(), entry) || entry);
+  const cause = describe(err instanceof ProgramError ? err.failure : err);
+  return `the program failed for stack ${stack} at ${where}: ${cause}`;
 }
 
 async function load<T>(step: () => Promise<T>, explain: (err: unknown) => string = describe): Promise<T> {

@@ -140,6 +140,7 @@ describe("local target: images", () => {
           headers: fc.constantFrom("secure" as const, "insecure" as const),
           crashAfterS: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
           errorBurstS: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
+          errorAfterS: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
         }),
         (profile) => {
           const parsed = faultProfileFromEnvironment(faultProfileToEnvironment(profile));
@@ -170,6 +171,15 @@ describe("sample app", () => {
     return { app, url: (p: string) => `http://127.0.0.1:${port}${p}` };
   }
 
+  it("error-after-s: answers well at first and fails only from N seconds after its first request (a canary that fails later)", async () => {
+    const { url } = await start({ faults: { errorRate: 1, errorAfterS: 0.4, latencyMs: 0, readinessFails: false, headers: "secure" } });
+    assert.equal((await httpProbe({ url: url("/") })).status, 200);
+    assert.equal((await httpProbe({ url: url("/") })).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    assert.equal((await httpProbe({ url: url("/") })).status, 500);
+    assert.equal((await httpProbe({ url: url("/health/ready") })).status, 200, "health checks keep passing: only traffic shows the failure");
+  });
+
   it("answers health endpoints with HSTS and CORS only for allowed origins", async () => {
     const { url } = await start();
     for (const endpoint of ["/health", "/health/ready", "/health/live"]) assert.equal((await httpProbe({ url: url(endpoint) })).status, 200);
@@ -192,6 +202,28 @@ describe("sample app", () => {
     const insecure = await httpProbe({ url: url("/") });
     assert.equal(insecure.headers["strict-transport-security"], undefined);
     assert.deepEqual(insecure.headers["access-control-allow-origin"], ["*"]);
+  });
+
+  it("fails the same requests for the same seed, and flaps in alternate periods with error-flap-s", async () => {
+    const statuses = async (faults: Parameters<typeof createSampleApp>[0]["faults"], count: number, gapMs = 0) => {
+      const { url } = await start({ faults });
+      const seen: number[] = [];
+      for (let i = 0; i < count; i++) {
+        seen.push((await httpProbe({ url: url("/") })).status ?? 0);
+        if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+      }
+      return seen;
+    };
+    const base = { latencyMs: 0, readinessFails: false, headers: "secure" as const };
+    const first = await statuses({ ...base, errorRate: 0.3, seed: 42 }, 40);
+    assert.deepEqual(await statuses({ ...base, errorRate: 0.3, seed: 42 }, 40), first);
+    assert.ok(first.includes(500) && first.includes(200));
+    // 100 % errors in the 1st, 3rd, ... 0.3 s period: failing at first, then healthy, then failing again.
+    const flapping = await statuses({ ...base, errorRate: 1, errorFlapS: 0.3 }, 9, 100);
+    assert.equal(flapping[0], 500);
+    assert.ok(flapping.includes(200), flapping.join(","));
+    assert.equal(flapping.lastIndexOf(500) > flapping.indexOf(200), true, flapping.join(","));
+    assert.deepEqual(parseLocalImage("sample-app:2.6.0?error-rate=1&error-flap-s=1&seed=3").ok, true);
   });
 
   it("refuses invalid flags and variables at start, naming every one, and exits 2", () => {

@@ -11,6 +11,15 @@ export const faultProfileSchema = z
     errorRate: z.coerce.number().min(0).max(1).default(0),
     /** When set, `errorRate` only applies during the first N seconds after the first `/` request: a burst. */
     errorBurstS: z.coerce.number().positive().optional(),
+    /** When set, `errorRate` only applies from N seconds after the first `/` request on: a failure that starts later. */
+    errorAfterS: z.coerce.number().positive().optional(),
+    /**
+     * When set, `errorRate` applies during alternate periods of N seconds from the first `/` request (the 1st,
+     * 3rd, ...) and not in between: a flapping version.
+     */
+    errorFlapS: z.coerce.number().positive().optional(),
+    /** Seed of the generator deciding which requests fail, so a run's failures are reproducible. */
+    seed: z.coerce.number().int().min(0).optional(),
     /** Milliseconds added to every `/` response. */
     latencyMs: z.coerce.number().int().min(0).max(60_000).default(0),
     /** The process exits abruptly (code 70) this many seconds after it starts listening. */
@@ -30,6 +39,9 @@ export type FaultProfile = z.output<typeof faultProfileSchema>;
 export const faultParameterNames = {
   "error-rate": "errorRate",
   "error-burst-s": "errorBurstS",
+  "error-after-s": "errorAfterS",
+  "error-flap-s": "errorFlapS",
+  seed: "seed",
   "latency-ms": "latencyMs",
   "crash-after-s": "crashAfterS",
   "readiness-fails": "readinessFails",
@@ -45,6 +57,9 @@ export function faultParameterOf(field: string): string {
 export const faultEnvironmentNames = {
   errorRate: "FAULT_ERROR_RATE",
   errorBurstS: "FAULT_ERROR_BURST_S",
+  errorAfterS: "FAULT_ERROR_AFTER_S",
+  errorFlapS: "FAULT_ERROR_FLAP_S",
+  seed: "FAULT_SEED",
   latencyMs: "FAULT_LATENCY_MS",
   crashAfterS: "FAULT_CRASH_AFTER_S",
   readinessFails: "FAULT_READINESS_FAILS",

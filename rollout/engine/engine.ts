@@ -1,6 +1,8 @@
 import { analyse } from "./analysers.ts";
 import { verdictOf } from "./evaluate.ts";
 import { isTerminal, transition } from "./machine.ts";
+import { withPlanDefaults } from "./plan.ts";
+import { takenOver } from "./takeover.ts";
 import type {
   AnalysisRecord,
   Analyser,
@@ -59,6 +61,8 @@ export function newRolloutState(input: NewRolloutInput): RolloutState {
     stepIndex: -1,
     weights: { stable: 100, canary: 0 },
     failures: 0,
+    totalFailures: 0,
+    consecutiveFailures: 0,
     consecutiveErrors: 0,
     holder: input.holder,
     startedAt: input.now,
@@ -82,6 +86,13 @@ class RollbackRequired extends Error {
 
 /** Thrown to leave the run while paused (pauseMode `exit`). */
 class PausedExit extends Error {}
+
+/** Thrown when the stored state shows the rollout taken over (by the watchdog): leave it to the watchdog, no further step. */
+class TakenOver extends Error {
+  constructor(readonly stored: RolloutState) {
+    super(stored.reason ?? stored.phase);
+  }
+}
 
 const STABLE_ONLY: Weights = { stable: 100, canary: 0 };
 const LOCK_RENEW_MS = 5_000;
@@ -107,7 +118,7 @@ function summarise(measurements: readonly Measurement[], status: Measurement["st
  * rollback, or in `rollback-failed` when even that cannot be verified.
  */
 export async function runRollout(dependencies: EngineDependencies, initial: RolloutState, options: RunOptions): Promise<RolloutState> {
-  return new RolloutRun(dependencies, initial, options).execute();
+  return new RolloutRun(dependencies, { ...initial, plan: withPlanDefaults(initial.plan) }, options).execute();
 }
 
 class RolloutRun {
@@ -142,6 +153,7 @@ class RolloutRun {
       await this.advance();
     } catch (error) {
       if (error instanceof PausedExit) return this.state;
+      if (error instanceof TakenOver) return this.yieldTo(error.stored);
       const rollback = error instanceof RollbackRequired ? error : new RollbackRequired(`${this.state.phase} failed: ${errorMessage(error)}`, "rolled-back");
       await this.rollBack(rollback.reason, rollback.outcome);
     }
@@ -163,6 +175,8 @@ class RolloutRun {
   }
 
   private async commit(next: RolloutState): Promise<void> {
+    // Never overwrite a rollout someone else (the watchdog) has taken over: its record is the truth.
+    await this.checkTakenOver();
     this.state = { ...next, updatedAt: this.deps.clock.now() };
     await this.deps.store.save(this.state);
   }
@@ -173,6 +187,37 @@ class RolloutRun {
     const record = next.transitions.at(-1);
     await this.commit(next);
     if (record) this.emit({ type: "phase", at, transition: record });
+  }
+
+  /** Stops this run (throws TakenOver) when another party ended the rollout in the store. */
+  private async checkTakenOver(): Promise<void> {
+    const stored = takenOver(this.state, await this.deps.store.load(this.state.environment).catch(() => undefined));
+    if (stored) throw new TakenOver(stored);
+  }
+
+  /**
+   * Leaves the rollout to the party that took it over, and returns what it recorded (waiting, bounded, for it to
+   * finish). A takeover is always a rollback, so putting traffic on stable here can only help it: it undoes a
+   * shift of ours that raced with the takeover, and never writes the state.
+   */
+  private async yieldTo(stored: RolloutState): Promise<RolloutState> {
+    this.log("warn", `rollout taken over, no further steps: ${stored.reason ?? stored.phase}`);
+    const seen = await this.deps.router.readWeights().catch(() => undefined);
+    if (seen === undefined || !sameWeights(seen, STABLE_ONLY)) {
+      const own = this.state;
+      await this.shiftVerified(STABLE_ONLY, undefined);
+      this.state = own;
+    }
+    const deadline = this.deps.clock.now() + this.plan.verifyTimeoutMs + 5_000;
+    let latest = stored;
+    while (!isTerminal(latest.phase) && this.deps.clock.now() < deadline) {
+      await this.deps.clock.sleep(this.pollMs);
+      latest = (await this.deps.store.load(this.state.environment).catch(() => undefined)) ?? latest;
+    }
+    this.state = latest;
+    const record = latest.transitions.at(-1);
+    if (record) this.emit({ type: "phase", at: this.deps.clock.now(), transition: record });
+    return latest;
   }
 
   private checkSignal(): void {
@@ -195,6 +240,7 @@ class RolloutRun {
     const until = this.deps.clock.now() + ms;
     for (;;) {
       this.checkSignal();
+      await this.checkTakenOver();
       const requested = await this.readRequests(accept);
       if (requested) return requested;
       await this.renewLockIfDue();
@@ -267,11 +313,13 @@ class RolloutRun {
       await this.commit(next);
     } catch (error) {
       this.state = next;
+      if (error instanceof TakenOver) return;
       this.log("error", `could not save rollout state to ${this.deps.store.describe()}: ${errorMessage(error)}`);
     }
   }
 
   private async shiftTo(canary: number): Promise<void> {
+    await this.checkTakenOver();
     const result = await this.shiftVerified({ stable: 100 - canary, canary }, this.options.signal);
     this.checkSignal();
     if (!result.verified) throw new RollbackRequired(`shift to canary ${canary}% not verified within ${this.plan.verifyTimeoutMs} ms: ${result.detail}`, "rolled-back");
@@ -337,12 +385,17 @@ class RolloutRun {
     return "done";
   }
 
+  /**
+   * Analyses every interval. A step ends on a passing analysis once its bake time is over; evidence still
+   * inconclusive (or failing within the budget) keeps the step baking up to `maxBakeMs`, after which the
+   * inconclusive policy decides (pause, or a failure in a non-interactive run).
+   */
   private async bake(step: number): Promise<"done" | "promote"> {
     const { clock } = this.deps;
-    const bakeEnds = (this.state.bakeStartedAt ?? clock.now()) + this.plan.bakeMs;
-    let analysedThisRun = false;
-    // At least one analysis per step, even when a resumed step's bake time has already passed.
-    while (!analysedThisRun || clock.now() < bakeEnds) {
+    const bakeStartedAt = this.state.bakeStartedAt ?? clock.now();
+    const bakeEnds = bakeStartedAt + this.plan.bakeMs;
+    let giveUpAt = bakeStartedAt + this.plan.maxBakeMs;
+    for (;;) {
       const windowStart = clock.now();
       if ((await this.wait(this.plan.intervalMs, ["promote"])) === "promote") return "promote";
       await this.enter("analysing");
@@ -351,43 +404,61 @@ class RolloutRun {
         window: { start: windowStart, end: clock.now() },
         step,
         canaryWeight: this.plan.steps[step] as number,
+        history: this.state.analyses,
         ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
       this.checkSignal();
-      const outcome = await this.judge(step, measurements, Math.max(0, bakeEnds - clock.now()));
+      const now = clock.now();
+      const outcome = await this.judge(step, measurements, { bakeRemainingMs: Math.max(0, bakeEnds - now), outOfTime: now >= giveUpAt });
       if (outcome === "promote") return "promote";
-      // A step never ends on the inconclusive analysis that paused it, even if its bake ran out meanwhile.
-      analysedThisRun = outcome !== "resumed";
+      if (outcome === "passed" && clock.now() >= bakeEnds) return "done";
+      // A resumed step is analysed again and gets another stretch of evidence before it pauses once more.
+      if (outcome === "resumed") giveUpAt = Math.max(giveUpAt, clock.now() + Math.max(this.plan.maxBakeMs - this.plan.bakeMs, this.plan.intervalMs));
     }
-    return "done";
   }
 
-  private async judge(step: number, measurements: readonly Measurement[], bakeRemainingMs: number): Promise<"continue" | "promote" | "resumed"> {
+  private async judge(step: number, measurements: readonly Measurement[], timing: { bakeRemainingMs: number; outOfTime: boolean }): Promise<"passed" | "continue" | "promote" | "resumed"> {
     const verdict = verdictOf(measurements);
     const at = this.deps.clock.now();
     const record: AnalysisRecord = { at, step, canaryWeight: this.plan.steps[step] as number, verdict, measurements };
-    const failures = this.state.failures + (verdict === "fail" || (verdict === "inconclusive" && this.plan.inconclusivePolicy === "fail") ? 1 : 0);
+    const shared = verdict !== "fail" && measurements.some((measurement) => measurement.attribution === "both-versions");
+    const inconclusiveFails = verdict === "inconclusive" && !shared && timing.outOfTime && this.plan.inconclusivePolicy === "fail";
+    const failed = verdict === "fail" || inconclusiveFails;
+    const failures = this.state.failures + (failed ? 1 : 0);
+    const totalFailures = (this.state.totalFailures ?? 0) + (failed ? 1 : 0);
+    const consecutiveFailures = failed ? (this.state.consecutiveFailures ?? 0) + 1 : verdict === "pass" ? 0 : (this.state.consecutiveFailures ?? 0);
     const consecutiveErrors = verdict === "error" ? this.state.consecutiveErrors + 1 : 0;
-    await this.commit({ ...this.state, analyses: [...this.state.analyses, record], failures, consecutiveErrors });
-    this.emit({ type: "analysis", at, record, bakeRemainingMs });
+    await this.commit({ ...this.state, analyses: [...this.state.analyses, record], failures, totalFailures, consecutiveFailures, consecutiveErrors });
+    this.emit({ type: "analysis", at, record, bakeRemainingMs: timing.bakeRemainingMs });
 
     const where = `at step ${step + 1} (canary ${record.canaryWeight}%)`;
-    if (failures > this.plan.failureLimit) {
-      const cause = verdict === "inconclusive" ? `inconclusive in a non-interactive run: ${summarise(measurements, "inconclusive")}` : summarise(measurements, "fail");
-      throw new RollbackRequired(`analysis failed ${failures} time(s) ${where}, limit ${this.plan.failureLimit}: ${cause}`, "rolled-back");
+    if (failed) {
+      const cause = inconclusiveFails ? `still inconclusive after ${Math.round(this.plan.maxBakeMs / 1000)} s in a non-interactive run: ${summarise(measurements, "inconclusive")}` : summarise(measurements, "fail");
+      const exceeded = [
+        ...(failures > this.plan.failureLimit ? [`${failures} failed analyses in this step, limit ${this.plan.failureLimit}`] : []),
+        ...(totalFailures > this.plan.rolloutFailureLimit ? [`${totalFailures} in the rollout, limit ${this.plan.rolloutFailureLimit}`] : []),
+        ...(consecutiveFailures > this.plan.consecutiveFailureLimit ? [`${consecutiveFailures} in a row, limit ${this.plan.consecutiveFailureLimit}`] : []),
+      ];
+      if (exceeded.length > 0) throw new RollbackRequired(`analysis failed ${where} (${exceeded.join("; ")}): ${cause}`, "rolled-back");
     }
     if (consecutiveErrors > this.plan.consecutiveErrorLimit) {
       throw new RollbackRequired(`analysis could not be taken ${consecutiveErrors} times in a row ${where}, limit ${this.plan.consecutiveErrorLimit}: ${summarise(measurements, "error")}`, "rolled-back");
     }
-    if (verdict === "inconclusive" && this.plan.inconclusivePolicy === "pause") {
-      await this.enter("paused", `inconclusive analysis ${where}: ${summarise(measurements, "inconclusive")}`);
+    // Both versions failing is not the canary's doing: rolling it back would not help, so a person decides.
+    const pauseReason = shared
+      ? `stable fails as well ${where}, so the canary is not rolled back for it: ${measurements.filter((measurement) => measurement.attribution === "both-versions").map((measurement) => measurement.message).join("; ")}`
+      : verdict === "inconclusive" && timing.outOfTime && this.plan.inconclusivePolicy === "pause"
+        ? `inconclusive analysis ${where} after ${Math.round(this.plan.maxBakeMs / 1000)} s of evidence: ${summarise(measurements, "inconclusive")}`
+        : undefined;
+    if (pauseReason !== undefined) {
+      await this.enter("paused", pauseReason);
       const decision = await this.holdForOperator();
       if (decision === "promote") return "promote";
       await this.enter("baking");
       return "resumed";
     }
     await this.enter("baking");
-    return "continue";
+    return verdict === "pass" ? "passed" : "continue";
   }
 
   private async promote(): Promise<void> {
@@ -423,6 +494,10 @@ class RolloutRun {
       try {
         await this.enter("rolling-back", reason, { rollbackOutcome: outcome });
       } catch (error) {
+        if (error instanceof TakenOver) {
+          this.state = await this.yieldTo(error.stored);
+          return;
+        }
         this.state = transition({ ...this.state, rollbackOutcome: outcome }, "rolling-back", this.deps.clock.now(), reason);
         this.log("error", `could not save rollout state: ${errorMessage(error)}`);
       }
