@@ -152,7 +152,9 @@ export async function runPolicies(policies: Policies, resources: readonly Analyz
           }
         }
       }
-    } else if (typeof policy.validateStack === "function") {
+    }
+    // A policy may have both (the host runs validateResource in Analyze and validateStack in AnalyzeStack).
+    if (typeof policy.validateStack === "function") {
       const report: ReportViolation = (message, urn) => findings.push({ policyName: policy.name, enforcementLevel, message, urn });
       const args = { resources: stackResources(resources, stackTags, getConfig), getConfig, stackTags, notApplicable: ValidationArgs.prototype.notApplicable } as unknown as StackValidationArgs;
       try {
