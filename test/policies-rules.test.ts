@@ -332,8 +332,11 @@ const cases: Record<string, { environment?: Environment; compliant: () => Analyz
   "apigateway-throttling": {
     compliant: () => {
       const stage = restStage();
+      const api = res("aws:apigateway/restApi:RestApi", "api", {});
       return [httpStage(), stage, using(res("aws:apigateway/methodSettings:MethodSettings", "ms", { restApi: "api-1", stageName: "prod", methodPath: "*/*", settings: { throttlingRateLimit: 100, throttlingBurstLimit: 50 } }), stage),
-        restStage({ stageName: "v2" }), res("aws:apigateway/usagePlan:UsagePlan", "plan", { apiStages: [{ apiId: "api-1", stage: "v2" }], throttleSettings: { rateLimit: 10, burstLimit: 5 } })];
+        restStage({ stageName: "v2" }), res("aws:apigateway/usagePlan:UsagePlan", "plan", { apiStages: [{ apiId: "api-1", stage: "v2" }], throttleSettings: { rateLimit: 10, burstLimit: 5 } }),
+        // Method settings naming the stage literally, tied to the stage's REST API by dependency (its id unknown in a preview).
+        api, using(restStage({ stageName: "v3", restApi: unknownStringValue }), api), using(res("aws:apigateway/methodSettings:MethodSettings", "ms3", { restApi: unknownStringValue, stageName: "v3", settings: { throttlingRateLimit: 5, throttlingBurstLimit: 5 } }), api)];
     },
     violations: {
       "HTTP stage without route throttling": () => [httpStage({ defaultRouteSettings: undefined })],
@@ -428,6 +431,20 @@ describe("policy harness: faithful to the @pulumi/policy host", () => {
     const { findings: unrelated } = await runPolicies([rule("alb-waf-associated")], [lb], { config: envConfig("alb-waf-associated", "production") });
     assert.equal(unrelated.length, 1);
     assert.equal(unrelated[0].unknownDuringPreview, true, "without a dependency the rule needs the ARN, which is unknown");
+  });
+  it("the stack parts of the new rules decide by dependency when every id and ARN is unknown (preview of a new stack)", async () => {
+    const unknownIds = (r: AnalyzedResource): AnalyzedResource => ({ ...r, outputs: { ...r.outputs, id: unknownStringValue, arn: unknownStringValue } });
+    const albGroup = unknownIds(sg("alb", webIngress));
+    const lb = using({ ...alb(), outputs: { loadBalancerType: "application", securityGroups: [unknownStringValue], arn: unknownStringValue } }, albGroup);
+    const [a, b] = [unknownIds(subnet("a", "us-east-1a")), unknownIds(subnet("b", "us-east-1b", { mapPublicIpOnLaunch: true }))];
+    const natA = using({ ...nat("nat-a", "a"), outputs: { subnetId: unknownStringValue } }, a);
+    const service = using({ ...ecsService([]), outputs: { networkConfiguration: { subnets: [unknownStringValue], assignPublicIp: false } } }, a);
+    const vm = using({ ...ec2({ associatePublicIpAddress: undefined }), outputs: { subnetId: unknownStringValue } }, b);
+    const stage = unknownIds(restStage());
+    const assoc = using(res("aws:wafv2/webAclAssociation:WebAclAssociation", "waf", { resourceArn: unknownStringValue }), stage);
+    const names = ["security-group-no-world-ingress", "nat-gateway-per-az", "ec2-no-public-ip", "apigateway-rest-waf-associated"];
+    const { findings } = await runPolicies(names.map(rule), [albGroup, lb, a, b, natA, service, vm, stage, assoc], { config: Object.assign({}, ...names.map((n) => envConfig(n, "production"))) });
+    assert.deepEqual(findings.map((f) => `${f.policyName}: ${f.message}`), ["ec2-no-public-ip: launches in subnet b, which maps a public IP on launch"]);
   });
   it("calls notApplicable for other types and for environments a rule does not cover", async () => {
     const r = await runPolicies([rule("aurora-encrypted"), rule("image-pinned-by-digest")], [res("aws:s3/bucket:Bucket", "b", {}), task(djangoEnv(), "repo:latest")], {

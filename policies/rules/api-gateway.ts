@@ -18,11 +18,14 @@ export const apiGatewayAccessLogs = resourceRule({
 function restStageThrottled(stage: StackResource, resources: readonly StackResource[]): boolean {
   const limited = (t: { rateLimit?: unknown; burstLimit?: unknown; throttlingRateLimit?: unknown; throttlingBurstLimit?: unknown } | undefined) =>
     num(t?.rateLimit ?? t?.throttlingRateLimit) > 0 && num(t?.burstLimit ?? t?.throttlingBurstLimit) > 0;
-  const sameStage = (r: StackResource, stageName: unknown, restApi: unknown) =>
-    dependsOn(r, stage) || (stageName === stage.props.stageName && restApi === stage.props.restApi);
-  return ofTypes(resources, T.methodSettings).some((m) => limited(m.props.settings) && sameStage(m, m.props.stageName, m.props.restApi)) ||
+  // By dependency first (on the stage, or on the same REST API as the stage): API ids are unknown during a preview.
+  const sameApi = (r: StackResource, restApi: () => unknown) =>
+    r.dependencies.some((d) => stage.dependencies.some((s) => s.urn === d.urn)) || restApi() === stage.props.restApi;
+  const sameStage = (r: StackResource, stageName: () => unknown, restApi: () => unknown) =>
+    dependsOn(r, stage) || (stageName() === stage.props.stageName && sameApi(r, restApi));
+  return ofTypes(resources, T.methodSettings).some((m) => limited(m.props.settings) && sameStage(m, () => m.props.stageName, () => m.props.restApi)) ||
     ofTypes(resources, T.usagePlan).some((p) => limited(p.props.throttleSettings) &&
-      (Array.isArray(p.props.apiStages) ? p.props.apiStages : []).some((s: { stage?: unknown; apiId?: unknown } | null) => sameStage(p, s?.stage, s?.apiId)));
+      (Array.isArray(p.props.apiStages) ? p.props.apiStages : []).some((s: { stage?: unknown; apiId?: unknown } | null) => sameStage(p, () => s?.stage, () => s?.apiId)));
 }
 
 export const apiGatewayThrottling = stackRule({

@@ -1,5 +1,5 @@
 import { origin, reportedUrn } from "./awsx.ts";
-import { dependsOn, ofTypes, resourceRule } from "./rule.ts";
+import { ofTypes, relatedTo, resourceRule } from "./rule.ts";
 import { T } from "./types.ts";
 
 export const ec2Imdsv2Required = resourceRule({
@@ -41,10 +41,11 @@ export const ec2NoPublicIp = resourceRule({
   check: (props) => props.associatePublicIpAddress === true ? ["associatePublicIpAddress is true"] : [],
   // An instance without the setting takes its subnet's `mapPublicIpOnLaunch`: only the stack shows which subnet.
   checkStack: (resources) => {
-    const publicSubnets = ofTypes(resources, T.subnet).filter((s) => s.props.mapPublicIpOnLaunch === true);
+    const subnets = ofTypes(resources, T.subnet);
     return ofTypes(resources, T.ec2Instance)
       .filter((i) => i.props.associatePublicIpAddress === undefined)
-      .flatMap((i) => publicSubnets.filter((s) => dependsOn(i, s) || (typeof i.props.subnetId === "string" && i.props.subnetId === s.props.id))
-        .slice(0, 1).map((s) => ({ message: `launches in subnet ${s.name}, which maps a public IP on launch${origin(i)}`, urn: reportedUrn(i) })));
+      .flatMap((i) => relatedTo(i, subnets, (s) => typeof i.props.subnetId === "string" && i.props.subnetId === s.props.id)
+        .filter((s) => s.props.mapPublicIpOnLaunch === true).slice(0, 1)
+        .map((s) => ({ message: `launches in subnet ${s.name}, which maps a public IP on launch${origin(i)}`, urn: reportedUrn(i) })));
   },
 });

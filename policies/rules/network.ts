@@ -1,5 +1,5 @@
 import { origin, reportedUrn, type StackResource } from "./awsx.ts";
-import { dependsOn, items, num, ofTypes, resourceRule, stackRule, text, type Props } from "./rule.ts";
+import { items, num, ofTypes, relatedTo, resourceRule, stackRule, text, type Props } from "./rule.ts";
 import { T } from "./types.ts";
 
 const WORLD = new Set(["0.0.0.0/0", "::/0"]);
@@ -45,12 +45,13 @@ const INGRESS_TYPES = [...T.securityGroup, ...T.ingressRule, ...T.securityGroupR
 /** The security group an ingress resource opens: itself, or the group a rule resource depends on or names. */
 function groupOf(resource: StackResource, groups: readonly StackResource[]): StackResource | undefined {
   if (T.securityGroup.includes(resource.type as never)) return resource;
-  return groups.find((g) => dependsOn(resource, g) || (typeof resource.props.securityGroupId === "string" && resource.props.securityGroupId === g.props.id));
+  return relatedTo(resource, groups, (g) => typeof resource.props.securityGroupId === "string" && resource.props.securityGroupId === g.props.id)[0];
 }
 
-/** Whether a load balancer uses the group (by dependency first: during a preview its id is unknown). */
-function isLoadBalancerGroup(group: StackResource, loadBalancers: readonly StackResource[]): boolean {
-  return loadBalancers.some((lb) => dependsOn(lb, group) || (Array.isArray(lb.props.securityGroups) && lb.props.securityGroups.includes(group.props.id)));
+/** The groups load balancers use (by dependency first: during a preview of a new stack their ids are unknown). */
+function loadBalancerGroups(resources: readonly StackResource[], groups: readonly StackResource[]): Set<StackResource> {
+  return new Set(ofTypes(resources, T.loadBalancer).flatMap((lb) =>
+    relatedTo(lb, groups, (g) => Array.isArray(lb.props.securityGroups) && lb.props.securityGroups.includes(g.props.id))));
 }
 
 export const securityGroupNoWorldIngress = resourceRule({
@@ -66,26 +67,26 @@ export const securityGroupNoWorldIngress = resourceRule({
   // 80/443 from the world is only allowed where a load balancer listens: that needs the whole stack.
   checkStack: (resources) => {
     const groups = ofTypes(resources, T.securityGroup);
-    const loadBalancers = ofTypes(resources, T.loadBalancer);
+    let lbGroups: Set<StackResource> | undefined;
     return ofTypes(resources, INGRESS_TYPES).flatMap((r) => {
       const web = ingressSpecs(r.props, r.type).map(worldOpen).filter((o) => o?.webPortOnly === true);
       const group = web.length > 0 ? groupOf(r, groups) : undefined;
       // A rule whose group is not in the stack cannot be placed; the per-resource check already judged its ports.
-      if (group === undefined || isLoadBalancerGroup(group, loadBalancers)) return [];
+      if (group === undefined || (lbGroups ??= loadBalancerGroups(resources, groups)).has(group)) return [];
       return web.map((o) => ({ message: `${o!.problem}, but no load balancer uses security group ${group.name}${origin(r)}`, urn: reportedUrn(r) }));
     });
   },
 });
 
-/** Compute that reaches the internet through a NAT gateway: no public IP of its own. */
-function privateCompute(resources: readonly StackResource[]): Array<{ resource: StackResource; subnets: unknown[] }> {
+/** Compute that reaches the internet through a NAT gateway (no public IP of its own), with a lazy reader of its subnet ids. */
+function privateCompute(resources: readonly StackResource[]): Array<{ resource: StackResource; subnets: () => unknown[] }> {
   return [
     ...ofTypes(resources, T.ecsService).filter((s) => s.props.networkConfiguration?.assignPublicIp !== true)
-      .map((s) => ({ resource: s, subnets: asArray(s.props.networkConfiguration?.subnets) })),
+      .map((s) => ({ resource: s, subnets: () => asArray(s.props.networkConfiguration?.subnets) })),
     ...ofTypes(resources, T.lambdaFunction).filter((f) => f.props.vpcConfig !== undefined)
-      .map((f) => ({ resource: f, subnets: asArray(f.props.vpcConfig?.subnetIds) })),
+      .map((f) => ({ resource: f, subnets: () => asArray(f.props.vpcConfig?.subnetIds) })),
     ...ofTypes(resources, T.ec2Instance).filter((i) => i.props.associatePublicIpAddress !== true)
-      .map((i) => ({ resource: i, subnets: [i.props.subnetId] })),
+      .map((i) => ({ resource: i, subnets: () => [i.props.subnetId] })),
   ];
 }
 
@@ -94,23 +95,27 @@ function asArray(value: unknown): unknown[] {
 }
 
 function natGatewayAzProblems(resources: readonly StackResource[]): Array<{ message: string; urn?: string }> {
-  const subnets = ofTypes(resources, T.subnet);
-  const azOf = new Map<string, string>();
-  for (const s of subnets) {
-    const az = s.props.availabilityZone ?? s.props.availabilityZoneId;
-    if (typeof az === "string") for (const key of [s.props.id, s.props.arn, s.urn]) if (typeof key === "string") azOf.set(key, az);
-  }
-  const nats = ofTypes(resources, T.natGateway).filter((n) => n.props.connectivityType !== "private");
   // Private subnets that hold only databases and caches send nothing through a NAT gateway.
   const compute = privateCompute(resources);
   if (compute.length === 0) return [];
-  const used = subnets.filter((s) => compute.some((c) => dependsOn(c.resource, s) || c.subnets.includes(s.props.id)));
-  // Compute whose subnets cannot be placed (not in the stack, unknown) may run in any AZ.
-  const needed = new Set((used.length > 0 ? used : subnets).map((s) => azOf.get(s.urn)).filter((az): az is string => az !== undefined));
-  const natAzs = new Set(nats.map((n) => azOf.get(n.props.subnetId)).filter((az): az is string => az !== undefined));
+  const subnets = ofTypes(resources, T.subnet);
+  const azOf = new Map<StackResource, string>();
+  for (const s of subnets) {
+    const az = s.props.availabilityZone ?? s.props.availabilityZoneId;
+    if (typeof az === "string") azOf.set(s, az);
+  }
+  // Related by dependency first: subnet ids are unknown in a preview of a new stack.
+  const bySubnetId = (id: unknown) => (s: StackResource) => typeof id === "string" && id !== "" && (s.props.id === id || s.props.arn === id);
+  const nats = ofTypes(resources, T.natGateway).filter((n) => n.props.connectivityType !== "private");
+  const natAzs = new Set(nats.flatMap((n) => relatedTo(n, subnets, (s) => bySubnetId(n.props.subnetId)(s)).map((s) => azOf.get(s))).filter((az): az is string => az !== undefined));
+  const placed = new Set(compute.flatMap((c) => relatedTo(c.resource, subnets, (s) => c.subnets().some((id) => bySubnetId(id)(s)))));
+  // Compute in a public subnet goes out through the internet gateway; compute that cannot be placed (its subnets
+  // are not in the stack) may run in any private subnet.
+  const used = [...(placed.size > 0 ? placed : subnets)].filter((s) => s.props.mapPublicIpOnLaunch !== true);
+  const needed = new Set(used.map((s) => azOf.get(s)).filter((az): az is string => az !== undefined));
   const missing = [...needed].filter((az) => !natAzs.has(az)).sort();
   if (missing.length === 0) return [];
-  const at = nats[0] ?? used[0] ?? subnets[0];
+  const at = nats[0] ?? used[0];
   return [{
     message: `availability zones ${missing.join(", ")} run private compute but have no NAT gateway (${nats.length} NAT gateway(s) for ${needed.size} AZs)${origin(at)}`,
     urn: reportedUrn(at),

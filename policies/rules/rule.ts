@@ -229,6 +229,15 @@ export function dependsOn(resource: StackResource, target: StackResource): boole
 }
 
 /**
+ * The candidates `resource` takes an input from: by dependency; only when it depends on none of them are values
+ * compared (lazily: in a preview of a new stack the ids and ARNs are unknown and reading one stops the rule).
+ */
+export function relatedTo<R extends StackResource>(resource: StackResource, candidates: readonly R[], byValue: (candidate: R) => boolean): R[] {
+  const linked = candidates.filter((c) => dependsOn(resource, c));
+  return linked.length > 0 ? linked : candidates.filter(byValue);
+}
+
+/**
  * The targets no companion refers to: by dependency first, then (lazily, since ARNs and names may be
  * unknown during a preview) by comparing the companion's reference with the target's keys.
  */

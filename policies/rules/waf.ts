@@ -31,7 +31,7 @@ export const albWafAssociated = stackRule({
     const associations = ofTypes(resources, T.webAclAssociation);
     // Under mocks a remote component's outputs are undefined, so `resourceArn: alb.loadBalancer.arn` arrives as
     // nothing and without a dependency: such an association can only target a load balancer derived from a component.
-    const unplaced = associations.some((a) => a.props.resourceArn === undefined && a.dependencies.length === 0);
+    const unplaced = associations.some((a) => a.dependencies.length === 0 && a.props.resourceArn === undefined);
     return unreferenced(albs.filter((lb) => !(unplaced && lb.component)), associations, (a) => a.props.resourceArn, (lb) => [lb.props.arn])
       .map((lb) => ({ message: `internet-facing load balancer ${lb.name} has no WAFv2 WebACL association${origin(lb)}`, urn: reportedUrn(lb) }));
   },
