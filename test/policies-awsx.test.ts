@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { componentChildren } from "../policies/rules/awsx.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import { evaluateStack, type GateReport } from "../gate/evaluate.ts";
 import { formatText } from "../gate/formats.ts";
@@ -193,5 +194,58 @@ describe("awsx components under the real engine: each problem reported once", ()
     const rules = (list: string[]) => [...new Set(list.map((f) => f.split(" @ ")[0]))].sort();
     assert.deepEqual(rules(alone), rules(onChildren));
     assert.ok(alone.every((f) => f.endsWith(`@ ${parent}`)));
+  });
+});
+
+describe("awsx derivation: the children awsx 3's provider code creates", () => {
+  const derive = (type: string, props: Record<string, unknown>) => componentChildren([{ type, name: "c", urn: `urn:c:${type}`, props, dependencies: [] }])
+    .map((c) => ({ type: c.type, name: c.name, props: c.props }));
+  const listeners = (props: Record<string, unknown>) => derive("awsx:lb:ApplicationLoadBalancer", props).filter((c) => c.type === "aws:lb/listener:Listener")
+    .map((l) => `${l.name} ${String(l.props.protocol)}:${String(l.props.port)}`);
+
+  it("ALB listeners: protocol follows the port (443 means HTTPS), port follows the protocol, HTTP:80 when none", () => {
+    assert.deepEqual(listeners({}), ["c-0 HTTP:80"]);
+    assert.deepEqual(listeners({ defaultTargetGroupPort: 8080 }), ["c-0 HTTP:8080"]);
+    assert.deepEqual(listeners({ listeners: [{ port: 443 }, { protocol: "HTTPS" }, { port: 8443 }] }), ["c-0 HTTPS:443", "c-1 HTTPS:443", "c-2 HTTP:8443"]);
+    assert.deepEqual(listeners({ listener: { port: 443, protocol: "HTTPS", sslPolicy: "p" } }), ["c-0 HTTPS:443"]);
+  });
+
+  it("ALB security group: awsx's open default unless securityGroups, securityGroupId or skip is given", () => {
+    const groups = (props: Record<string, unknown>) => derive("awsx:lb:ApplicationLoadBalancer", props).filter((c) => c.type === "aws:ec2/securityGroup:SecurityGroup").length;
+    assert.equal(groups({}), 1);
+    assert.equal(groups({ securityGroups: ["sg-1"] }), 0);
+    assert.equal(groups({ defaultSecurityGroup: { securityGroupId: "sg-1" } }), 0);
+    assert.equal(groups({ defaultSecurityGroup: { skip: true } }), 0);
+    const lb = derive("awsx:lb:ApplicationLoadBalancer", { internal: true, subnetIds: ["s"] }).find((c) => c.type === "aws:lb/loadBalancer:LoadBalancer")!;
+    assert.deepEqual(lb.props, { internal: true, loadBalancerType: "application" });
+  });
+
+  it("services: Fargate's default network configuration (private, open group); EC2Service has none; containers sorted by name", () => {
+    const fargate = derive("awsx:ecs:FargateService", { taskDefinitionArgs: { containers: { web: { image: "w" }, api: { image: "a" } } } });
+    assert.deepEqual(fargate.map((c) => c.type), ["aws:ec2/securityGroup:SecurityGroup", "aws:ecs/service:Service", "aws:ecs/taskDefinition:TaskDefinition", "aws:cloudwatch/logGroup:LogGroup"]);
+    assert.deepEqual(fargate[1].props.networkConfiguration, { assignPublicIp: false, securityGroups: ["c-sg"] });
+    assert.deepEqual(JSON.parse(fargate[2].props.containerDefinitions as string).map((c: { name: string }) => c.name), ["api", "web"]);
+    const ec2 = derive("awsx:ecs:EC2Service", { taskDefinition: "arn:td" });
+    assert.deepEqual(ec2.map((c) => c.type), ["aws:ecs/service:Service"]);
+    assert.equal(ec2[0].props.networkConfiguration, undefined);
+    assert.deepEqual(derive("awsx:ecs:EC2TaskDefinition", { container: { image: "i" }, logGroup: { skip: true } }).map((c) => c.name), ["c"]);
+  });
+
+  it("VPC: a public and a private subnet per AZ (3 by default), NAT gateways per strategy", () => {
+    const count = (props: Record<string, unknown>, type: string) => derive("awsx:ec2:Vpc", props).filter((c) => c.type === type).length;
+    assert.equal(count({}, "aws:ec2/subnet:Subnet"), 6);
+    assert.equal(count({}, "aws:ec2/natGateway:NatGateway"), 3);
+    assert.equal(count({ natGateways: { strategy: "Single" } }, "aws:ec2/natGateway:NatGateway"), 1);
+    assert.equal(count({ natGateways: { strategy: "None" }, subnetSpecs: [{ type: "Public" }, { type: "Isolated" }] }, "aws:ec2/natGateway:NatGateway"), 0);
+    assert.equal(count({ availabilityZoneNames: ["us-east-1a", "us-east-1b"] }, "aws:ec2/subnet:Subnet"), 4);
+  });
+
+  it("derives nothing for a component whose children are in the stack", () => {
+    const urn = "urn:alb";
+    const stack = [
+      { type: "awsx:lb:ApplicationLoadBalancer", name: "c", urn, props: {}, dependencies: [] },
+      { type: "aws:lb/loadBalancer:LoadBalancer", name: "c", urn: `${urn}$lb`, props: {}, dependencies: [], parent: { urn } },
+    ];
+    assert.deepEqual(componentChildren(stack), []);
   });
 });
