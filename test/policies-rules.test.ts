@@ -181,6 +181,7 @@ const cases: Record<string, { environment?: Environment; compliant: () => Analyz
       "local settings": () => [task(djangoEnv({ DJANGO_SETTINGS_MODULE: "config.settings.local" }))],
       "DJANGO_DEBUG=1 (cookiecutter-django)": () => [task(djangoEnv({ DJANGO_DEBUG: "1" }))],
       "django-configurations Dev class": () => [task(djangoEnv({ DJANGO_CONFIGURATION: "Dev" }))],
+      "Django on Lambda with DJANGO_DEBUG": () => [res("aws:lambda/function:Function", "api", { environment: { variables: { DJANGO_SETTINGS_MODULE: "app.settings", DJANGO_DEBUG: "true" } } })],
     },
   },
   "no-literal-secret-env": {
@@ -203,11 +204,13 @@ const cases: Record<string, { environment?: Environment; compliant: () => Analyz
     },
   },
   "allowed-hosts-restricted": {
-    compliant: () => [task(djangoEnv())],
+    compliant: () => [task(djangoEnv()), res("aws:lambda/function:Function", "api", { environment: { variables: { DJANGO_SETTINGS_MODULE: "app.settings.production", DJANGO_ALLOWED_HOSTS: "api.example.com" } } }),
+      res("aws:lambda/function:Function", "worker", { environment: { variables: { QUEUE_URL: "https://q" } } })],
     violations: {
       "wildcard": () => [task(djangoEnv({ ALLOWED_HOSTS: "app.example.com,*" }))],
       "missing": () => [task(djangoEnv({ ALLOWED_HOSTS: "" }))],
       "DJANGO_ALLOWED_HOSTS wildcard": () => [task(djangoEnv({ ALLOWED_HOSTS: "", DJANGO_ALLOWED_HOSTS: "*" }))],
+      "Django on Lambda without ALLOWED_HOSTS": () => [res("aws:lambda/function:Function", "api", { environment: { variables: { DJANGO_SETTINGS_MODULE: "app.settings.production" } } })],
     },
   },
   "cors-not-wildcard": {

@@ -3,6 +3,8 @@ import { items, text, type Props } from "./rule.ts";
 /** One container's plain environment (name -> literal value) and the names it takes from secrets. */
 export interface ContainerEnv {
   readonly container: string;
+  /** How findings name it: `container "web"`, or `function` for a Lambda function. */
+  readonly label: string;
   readonly image: string;
   readonly environment: ReadonlyMap<string, string>;
   /** Variables set from Secrets Manager or SSM Parameter Store (`secrets: [{ name, valueFrom }]`). */
@@ -20,10 +22,17 @@ export function taskContainers(props: Props): ContainerEnv[] {
   }
   return items(parsed).map((c, i) => ({
     container: text(c.name) || `container ${i}`,
+    label: `container "${text(c.name) || `container ${i}`}"`,
     image: text(c.image),
     environment: new Map(items(c.environment).filter((e) => typeof e.name === "string").map((e) => [e.name as string, scalar(e.value)])),
     secretNames: new Set(items(c.secrets).map((e) => text(e.name)).filter((n) => n !== "")),
   }));
+}
+
+/** The app environments of a resource: each container of a task definition, or a Lambda function's variables. */
+export function appEnvironments(props: Props, type: string): ContainerEnv[] {
+  if (type !== "aws:lambda/function:Function") return taskContainers(props);
+  return [{ container: "function", label: "function", image: "", environment: lambdaEnvironment(props), secretNames: new Set() }];
 }
 
 export function lambdaEnvironment(props: Props): ReadonlyMap<string, string> {
