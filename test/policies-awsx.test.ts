@@ -188,6 +188,13 @@ describe("awsx components under the real engine: each problem reported once", ()
     });
   }
 
+  it("an exemption tag on the component (awsx passes its tags to the children) silences the rule for what it creates", async () => {
+    const tags = { "readiness:exempt:alb-access-logs-enabled": "log bucket is being migrated to another account expires=2999-12-31" };
+    const exempt = await findings([component({ tags })]);
+    assert.ok(!exempt.some((f) => f.startsWith("alb-access-logs-enabled @")));
+    assert.ok(exempt.some((f) => f.startsWith("alb-drop-invalid-headers @")), "other rules still apply");
+  });
+
   it("the same component without its children (the gate's view) reports the same rules on the component", async () => {
     const alone = await findings([component({})]);
     const onChildren = await findings(children);
