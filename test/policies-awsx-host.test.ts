@@ -28,26 +28,25 @@ function call(handler: Handler, request: unknown): Promise<analyzer.AnalyzeDiagn
   return new Promise((resolve, reject) => handler({ request }, (err, response) => err ? reject(err as Error) : resolve(response!.getDiagnosticsList())));
 }
 
+/** The fields an AnalyzeRequest and a stack's AnalyzerResource share, filled from a registration. */
+function fill<M extends analyzer.AnalyzeRequest | analyzer.AnalyzerResource>(message: M, r: Registered): M {
+  message.setType(r.type);
+  message.setName(r.name);
+  message.setUrn(r.urn);
+  message.setProperties(Struct.fromJavaScript(r.props as never));
+  message.setOptions(options(r.parent));
+  return message;
+}
+
 /** Every diagnostic as `policy @ urn: message`, from one Analyze per resource and one AnalyzeStack, as a preview does. */
 async function preview(resources: readonly Registered[]): Promise<string[]> {
   const found: string[] = [];
   for (const r of resources) {
-    const request = new analyzer.AnalyzeRequest();
-    request.setType(r.type);
-    request.setName(r.name);
-    request.setUrn(r.urn);
-    request.setProperties(Struct.fromJavaScript(r.props as never));
-    request.setOptions(options(r.parent));
-    for (const d of await call(analyze, request)) found.push(`${d.getPolicyname()} @ ${d.getUrn() || r.urn}: ${d.getMessage()}`);
+    for (const d of await call(analyze, fill(new analyzer.AnalyzeRequest(), r))) found.push(`${d.getPolicyname()} @ ${d.getUrn() || r.urn}: ${d.getMessage()}`);
   }
   const stack = new analyzer.AnalyzeStackRequest();
   stack.setResourcesList(resources.map((r) => {
-    const resource = new analyzer.AnalyzerResource();
-    resource.setType(r.type);
-    resource.setName(r.name);
-    resource.setUrn(r.urn);
-    resource.setProperties(Struct.fromJavaScript(r.props as never));
-    resource.setOptions(options(r.parent));
+    const resource = fill(new analyzer.AnalyzerResource(), r);
     if (r.parent) resource.setParent(r.parent);
     resource.setDependenciesList(r.dependencies ?? []);
     return resource;
