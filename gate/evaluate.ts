@@ -63,6 +63,8 @@ export interface GateReport {
   readonly exemptions: readonly ExemptionEntry[];
   readonly coverage: Coverage;
   readonly inventory: readonly InventoryEntry[];
+  /** Provider functions the program called that the gate cannot answer offline: their results were unknown. */
+  readonly unknownFunctions?: readonly string[];
 }
 
 export interface EvaluateOptions {
