@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    // The policy pack's CommonJS entry (policies/index.cjs, docs/adr/0026).
+    // The policy pack's CommonJS entry (policies/index.cjs, docs/adr/0025).
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },

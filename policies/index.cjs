@@ -1,4 +1,4 @@
-// The entry `pulumi preview --policy-pack` runs (package.json `main`; docs/adr/0026).
+// The entry `pulumi preview --policy-pack` runs (package.json `main`; docs/adr/0025).
 // The CLI's run-policy-pack require()s `main` after registering its own type-checking ts-node for `.ts`
 // files, which rejects this pack's ES module TypeScript (TS5097), and it drops PulumiPolicy.yaml's nodeargs.
 // So the entry is CommonJS (ts-node never sees it) and imports the pack as an ES module, whose types Node
