@@ -3,7 +3,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { S3StateStore } from "../rollout/adapters/aws/s3-store.ts";
 import type { LockHolder } from "../rollout/engine/ports.ts";
 import { awsError, FakeS3, restoreAwsMocks } from "./rollout-aws-fakes.ts";
-import { FakeClock } from "./support/rollout-fakes.ts";
+import { FakeClock, operatorRequest } from "./support/rollout-fakes.ts";
 
 const BUCKET = "readiness-production-rollout-state";
 const LAPTOP: LockHolder = { id: "rollout-laptop", host: "laptop", pid: 101, startedAt: 1_700_000_000_000 };
@@ -91,8 +91,8 @@ describe("rollout on AWS: state and lock in S3", () => {
     const s3 = new FakeS3();
     const clock = new FakeClock();
     const { laptop, ci } = machines(s3, clock);
-    await laptop.request("production", { kind: "resume", at: 2_000, by: "alice@laptop" });
-    await laptop.request("production", { kind: "abort", at: 1_000, by: "bob@laptop", reason: "bad deploy" });
+    await laptop.request("production", operatorRequest("resume", "rollout-laptop", 2_000, "alice@laptop"));
+    await laptop.request("production", operatorRequest("abort", "rollout-laptop", 1_000, "bob@laptop", "bad deploy"));
     assert.deepEqual((await ci.takeRequests("production")).map((request) => request.by), ["bob@laptop", "alice@laptop"]);
     assert.deepEqual(await ci.takeRequests("production"), []);
     assert.equal(await ci.load("production"), undefined);

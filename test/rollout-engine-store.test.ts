@@ -7,6 +7,7 @@ import { newRolloutState } from "../rollout/engine/engine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { LockHolder } from "../rollout/engine/ports.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
+import { operatorRequest } from "./support/rollout-fakes.ts";
 
 const holder = (id: string, pid = process.pid): LockHolder => ({ id, host: os.hostname(), pid, startedAt: Date.now() });
 
@@ -70,8 +71,8 @@ describe("file state store", () => {
   });
 
   it("hands operator requests over in order, once", async () => {
-    await store.request("dev", { kind: "promote", at: 2, by: "b" });
-    await store.request("dev", { kind: "abort", at: 1, by: "a" });
+    await store.request("dev", operatorRequest("promote", "r1", 2, "b"));
+    await store.request("dev", operatorRequest("abort", "r1", 1, "a"));
     assert.deepEqual((await store.takeRequests("dev")).map((request) => request.by), ["a", "b"]);
     assert.deepEqual(await store.takeRequests("dev"), []);
   });
