@@ -196,7 +196,7 @@ describe("rollout CLI", function () {
       const result = await cli([...args, "--env", "broken"], cwd);
       assert.equal(result.code, 2, `${args[0]}: ${result.stdout}${result.stderr}`);
       assert.match(result.stderr, new RegExp(`refused: ${path.join(directory, "state.json").replaceAll("/", "\\/")} is damaged: not valid JSON`));
-      assert.match(result.stderr, /Recover with:\n  mv '.*state.json' '.*state.json.damaged'/);
+      assert.match(result.stderr, /Recover with:\n {2}mv '.*state.json' '.*state.json.damaged'/);
     }
     // Nothing was started for the refused start: no local environment directory, no lock left.
     assert.deepEqual((await fs.readdir(directory)).filter((name) => name !== "requests"), ["state.json"]);

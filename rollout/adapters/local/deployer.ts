@@ -37,7 +37,10 @@ export class LocalDeployer implements Deployer {
     const record = await startAppVersion(this.environment.dir, "canary", image);
     this.slots.write("canary", record);
     await this.pointServerAt("canary", record);
+    // Leaving maintenance, HAProxy counts the server UP before any check of the new process has passed (it only
+    // goes down after `fall` failures): mark it down at once (its weight is 0) so that only passing checks bring it up.
     await runtimeAction(this.environment.adminSocketPath, `set server ${BACKEND}/${SERVERS.canary} state ready`);
+    await runtimeAction(this.environment.adminSocketPath, `set server ${BACKEND}/${SERVERS.canary} health down`);
     // Like Argo waiting for available pods: the deploy is done when HAProxy's own health check (GET
     // /health/ready) passes. A version that exits or never gets ready fails the deploy before any weight moves.
     await waitFor(`${image} to pass haproxy's health check (GET /health/ready)`, READY_TIMEOUT_MS, async () => {
