@@ -4,9 +4,13 @@ import path from "node:path";
 import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
 import type { RolloutState } from "../rollout/engine/ports.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
+import type { FaultRow } from "./rollout-faults.ts";
+import { concurrentStartRow, printFaultTable, routerLostRow, sigkillMidShiftRow, sigtermRow } from "./rollout-faults.ts";
 
 const ENVIRONMENT = "bench";
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** BENCH_FAULTS=only runs just the fault table; BENCH_FAULTS=skip leaves it out. */
+const FAULTS = process.env.BENCH_FAULTS ?? "run";
 const RATE = 200;
 const INTERVAL_MS = 1_000;
 const FAILING_IMAGE = "sample-app:3.0.0?error-rate=0.5";
@@ -54,7 +58,7 @@ const stats = (values: readonly number[]): string => {
   return `median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms`;
 };
 
-try {
+async function detection(): Promise<boolean> {
   const failedRuns: FailedRun[] = [];
   for (let run = 1; run <= RUNS; run++) {
     const { state, failureTimes, requests } = await rollout(FAILING_IMAGE);
@@ -83,7 +87,23 @@ try {
   console.log(`  failed share during failed rollouts: ${(100 * failedShare).toFixed(2)} % of requests`);
   console.log(`  healthy rollout: ${healthy.failed} failed of ${healthy.requests}`);
   for (const [name, ok] of checks) console.log(`  ${ok ? "PASS" : "MISS"} ${name}`);
-  if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+  return checks.every(([, ok]) => ok);
+}
+
+async function faultTable(): Promise<boolean> {
+  const rows: FaultRow[] = [];
+  for (const entry of ["npm", "bin"] as const) rows.push(await sigtermRow(bench, store, entry));
+  rows.push(await sigkillMidShiftRow(bench, store));
+  rows.push(await routerLostRow(bench, store));
+  rows.push(await concurrentStartRow(path.resolve("."), store));
+  printFaultTable(rows);
+  return rows.every((row) => row.target?.met !== false);
+}
+
+try {
+  const detected = FAULTS === "only" ? true : await detection();
+  const faults = FAULTS === "skip" ? true : await faultTable();
+  if (!detected || !faults) process.exitCode = 1;
 } finally {
   await bench.stop();
 }
