@@ -7,6 +7,9 @@ import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/loc
 import { isProcessAlive, processesOf, waitFor } from "../rollout/adapters/local/processes.ts";
 import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
 import { slotFiles } from "../rollout/adapters/local/slots.ts";
+import { newRolloutState } from "../rollout/engine/engine.ts";
+import { transition } from "../rollout/engine/machine.ts";
+import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { RolloutState } from "../rollout/engine/ports.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
 import { attachLocalEnvironment, localEnvironmentDir } from "../rollout/targets/local.ts";
@@ -110,6 +113,32 @@ describe("rollout faults end to end on loopback (issue 11)", function () {
     assert.equal(abort.code, 1, abort.stdout + abort.stderr);
     assert.equal((await state()).phase, "aborted");
     assert.deepEqual(await new LocalTrafficRouter(running.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
+  });
+
+  it("after rollback-failed: status shows intended and verified, start refuses naming abort, abort finishes the rollback", async () => {
+    bench = await startLocalRolloutBench({ environmentName: environment, stableImage: STABLE, ratePerSecond: 50, maxDurationS: 60 });
+    const router = new LocalTrafficRouter(bench.environment.adminSocketPath);
+    // What a rollback that could not be verified leaves: the router still split, the state terminal.
+    await router.setWeights({ stable: 90, canary: 10 });
+    const dead = { id: "dead-rollout", host: "elsewhere", pid: 1, startedAt: Date.now() - 60_000 };
+    let failed = newRolloutState({ id: "dead-rollout", environment, target: "local", image: "sample-app:2.0.0", stableImage: STABLE, plan: DEFAULT_PLAN, holder: dead, now: Date.now() - 60_000 });
+    failed = { ...failed, stepIndex: 1, weights: { stable: 90, canary: 10 }, intendedWeights: { stable: 100, canary: 0 } };
+    for (const [to, reason] of [["deploying"], ["pre-traffic-hooks"], ["shifting"], ["rolling-back", "analysis failed"], ["rollback-failed", "ROLLBACK NOT VERIFIED"]] as const) failed = transition(failed, to, Date.now(), reason);
+    await store.save(failed);
+
+    const status = await cli(["status", "--target", "local", "--env", environment]).done;
+    assert.match(status.stdout, /weights: last verified stable 90 \/ canary 10, INTENDED stable 100 \/ canary 0/);
+    const refused = await cli(startArgs(environment, "sample-app:3.0.0", ["--non-interactive"])).done;
+    assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /the router of .* shows stable 90 \/ canary 10, not stable 100 \/ canary 0.*rollback-failed; finish it with `npm run rollout -- abort --env/);
+    assert.equal((await state()).id, "dead-rollout", "the refused start wrote nothing");
+
+    const abort = await cli(["abort", "--target", "local", "--env", environment, "--reason", "finish it"]).done;
+    assert.equal(abort.code, 1, abort.stdout + abort.stderr);
+    const final = await state();
+    assert.equal(final.phase, "aborted", final.reason);
+    assert.deepEqual(final.transitions.slice(-2).map((t) => t.to), ["rolling-back", "aborted"]);
+    assert.deepEqual(await router.readWeights(), { stable: 100, canary: 0 });
   });
 
   it("a canary that exits during start fails the deploy at once, before any traffic", async () => {
