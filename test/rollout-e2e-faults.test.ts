@@ -141,6 +141,18 @@ describe("rollout faults end to end on loopback (issue 11)", function () {
     assert.deepEqual(await router.readWeights(), { stable: 100, canary: 0 });
   });
 
+  it("rolls back, saying so, when someone changes the weights on HAProxy mid-bake (drift)", async () => {
+    bench = await startLocalRolloutBench({ environmentName: environment, stableImage: STABLE, ratePerSecond: 100, maxDurationS: 60 });
+    const running = cli(startArgs(environment, "sample-app:2.0.0", ["--non-interactive", "--bake", "10s"]));
+    await waitFor("the canary to carry traffic", 30_000, async () => ((await store.load(environment))?.phase === "baking" ? true : undefined));
+    await new LocalTrafficRouter(bench.environment.adminSocketPath).setWeights({ stable: 30, canary: 70 });
+    const run = await running.done;
+    const final = await state();
+    assert.equal(final.phase, "rolled-back", run.stdout + run.stderr);
+    assert.match(final.reason ?? "", /drift: the router shows stable 30 \/ canary 70, the plan says stable 90 \/ canary 10 at step 1 .*\(drift policy rollback\)/);
+    assert.deepEqual(await new LocalTrafficRouter(bench.environment.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
+  });
+
   it("a canary that exits during start fails the deploy at once, before any traffic", async () => {
     bench = await startLocalRolloutBench({ environmentName: environment, stableImage: STABLE, ratePerSecond: 50, maxDurationS: 60 });
     const run = await cli(startArgs(environment, "sample-app:3.0.0?crash-after-s=0.001", ["--non-interactive"])).done;
