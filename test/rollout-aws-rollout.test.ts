@@ -8,7 +8,7 @@ import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { LockHolder, RolloutPlan, RolloutState } from "../rollout/engine/ports.ts";
 import { buildAwsTarget } from "../rollout/targets/aws.ts";
-import { FakeAlb, FakeCloudWatch, FakeEcs, FakeS3, PulumiStandIn, restoreAwsMocks, sampleOutputs } from "./rollout-aws-fakes.ts";
+import { CANARY_TG_ARN, FakeAlb, FakeCloudWatch, FakeEcs, FakeS3, PulumiStandIn, restoreAwsMocks, sampleOutputs } from "./rollout-aws-fakes.ts";
 import { FakeClock, operatorRequest, RecordingReporter } from "./support/rollout-fakes.ts";
 
 const NEW_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:bbbb";
@@ -123,6 +123,15 @@ describe("rollout on AWS: full simulated rollouts (mocked AWS, stand-in pulumi)"
     assert.deepEqual(sim.alb.canaryWeights(), [0, 0], "the only listener changes: canary at 0 before the deploy, then the rollback's confirmation of stable");
     assert.equal(sim.cloudwatch.metricRequests.length, 0);
     assert.deepEqual(final.hookOutcomes.map((outcome) => [outcome.hook, outcome.exitCode]), [["migrate", 1]]);
+  });
+
+  it("gives no weight to a canary whose targets the ALB does not see healthy (DescribeTargetHealth)", async () => {
+    const sim = start();
+    sim.alb.targetHealth.set(CANARY_TG_ARN, ["unhealthy", "initial"]);
+    const final = await sim.run();
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /canary is not healthy on the router before a shift to canary 10%: 0 of 2 canary target\(s\) healthy on the ALB \(unhealthy, initial\)/);
+    assert.deepEqual(sim.alb.canaryWeights(), [0, 0]);
   });
 
   it("takes an abort from another machine through the shared bucket and rolls back", async () => {
