@@ -3,6 +3,8 @@
 // through the entry points an operator uses. Each row: time from the fault to all traffic verified on stable
 // (read back from HAProxy), and the requests that failed meanwhile.
 import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import type { LocalRolloutBench, RolloutEntry } from "../rollout/adapters/local/harness.ts";
 import { spawnRolloutCli } from "../rollout/adapters/local/harness.ts";
@@ -67,24 +69,64 @@ export async function sigtermRow(bench: LocalRolloutBench, store: FileStateStore
 }
 
 /**
+ * A UNIX socket in front of HAProxy's runtime API that holds every command for `delayMs`: a slow router, so
+ * that a kill can land inside a weight change (a few milliseconds otherwise).
+ */
+async function slowRuntimeApi(realSocket: string, delayMs: number): Promise<{ readonly path: string; close(): Promise<void> }> {
+  const socketPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "readiness-slow-")), "admin.sock");
+  // The client half-closes after its command (HAProxy non-interactive mode): keep our side open for the answer.
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    client.once("data", (command) => {
+      setTimeout(() => {
+        const upstream = net.connect(realSocket, () => upstream.end(command));
+        upstream.on("data", (chunk) => client.write(chunk));
+        upstream.on("close", () => client.end());
+        upstream.on("error", () => client.destroy());
+      }, delayMs);
+    });
+    client.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  return {
+    path: socketPath,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
  * kill -9 while the second shift is in flight. Nothing in this process survives the kill; what `status` shows
  * (intended vs verified) is recorded, and traffic is brought back by `abort --take-over-stale` run at once (the
  * watchdog of issue 11b does this without a person).
  */
 export async function sigkillMidShiftRow(bench: LocalRolloutBench, store: FileStateStore): Promise<FaultRow> {
   const environment = bench.environmentName;
-  const running = spawnRolloutCli(["start", "--target", "local", "--env", environment, "--image", "sample-app:2.0.0", ...FLAGS, "--bake", "2s"], { timeoutMs: TIMEOUT_MS });
-  // The write-ahead intention of the second shift is on record; the change itself follows within milliseconds.
-  const atShift = await waitFor("the second shift", 60_000, async () => {
-    const state = await store.load(environment).catch(() => undefined);
-    return state?.finishedAt === undefined && state?.intendedWeights?.canary === 50 ? state : undefined;
-  }, 1);
-  running.child.kill("SIGKILL");
-  const faultAt = Date.now();
-  await running.done;
+  // The rollout process talks to HAProxy through a slow socket (150 ms per command), so the 10 -> 50 change
+  // takes about a second and the kill lands inside it; status and abort below use the real socket again.
+  const environmentFile = path.join(bench.dir, "environment.json");
+  const original = fs.readFileSync(environmentFile, "utf8");
+  const slow = await slowRuntimeApi(bench.environment.adminSocketPath, 150);
+  fs.writeFileSync(environmentFile, JSON.stringify({ ...bench.environment, adminSocketPath: slow.path }));
+  const running = spawnRolloutCli(["start", "--target", "local", "--env", environment, "--image", "sample-app:2.0.0", ...FLAGS, "--bake", "2s", "--verify-timeout", "10s"], { timeoutMs: TIMEOUT_MS });
+  let atShift: RolloutState;
+  let faultAt: number;
+  try {
+    // The write-ahead intention of the second shift is on record, the change not yet verified.
+    atShift = await waitFor("the second shift", 60_000, async () => {
+      const state = await store.load(environment).catch(() => undefined);
+      return state?.finishedAt === undefined && state?.intendedWeights?.canary === 50 && state.weights.canary === 10 ? state : undefined;
+    }, 5);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    running.child.kill("SIGKILL");
+    faultAt = Date.now();
+    await running.done;
+  } finally {
+    fs.writeFileSync(environmentFile, original);
+    await slow.close();
+  }
   const killed = (await store.load(environment)) ?? atShift;
   const router = new LocalTrafficRouter(bench.environment.adminSocketPath);
   const seen = await router.readWeights();
+  const exposure = (seen.canary * 100) / (seen.stable + seen.canary);
   const status = spawnRolloutCli(["status", "--target", "local", "--env", environment], { timeoutMs: TIMEOUT_MS });
   const statusOutput = (await status.done).stdout;
   const abortStartedAt = Date.now();
@@ -93,14 +135,14 @@ export async function sigkillMidShiftRow(bench: LocalRolloutBench, store: FileSt
   const state = await finished(store, environment);
   const verifiedAt = lastVerifiedStable(state);
   const intended = killed.intendedWeights ? `intended canary ${killed.intendedWeights.canary}` : "no intention";
-  const landed = `kill sent when the state showed verified canary ${atShift.weights.canary} / intended ${atShift.intendedWeights?.canary}`;
+  const landed = `kill sent 200 ms after the state showed verified canary ${atShift.weights.canary} / intended ${atShift.intendedWeights?.canary}`;
   const shown = /INTENDED/.test(statusOutput) ? "status showed intended and verified" : "status showed verified only: the shift completed before the kill arrived";
   return {
-    fault: "SIGKILL mid-shift (10 -> 50), then `abort --take-over-stale` at once",
+    fault: "SIGKILL mid-shift (10 -> 50, router slowed to 150 ms per command), then `abort --take-over-stale` at once",
     ...(verifiedAt === undefined ? {} : { toVerifiedMs: verifiedAt - faultAt }),
     failed: failuresBetween(bench.load, faultAt, verifiedAt ?? Date.now()),
     requests: 0,
-    outcome: `${landed}; after it: verified canary ${killed.weights.canary}, ${intended}, router canary ${seen.canary} (${shown}); ${state.phase}, ${verifiedAt === undefined ? "?" : verifiedAt - abortStartedAt} ms of it after the abort command started`,
+    outcome: `${landed}; after it: verified canary ${killed.weights.canary}, ${intended}, router ${seen.stable}/${seen.canary} = canary ${exposure.toFixed(0)} % of traffic (${shown}); ${state.phase}, ${verifiedAt === undefined ? "?" : verifiedAt - abortStartedAt} ms of it after the abort command started`,
   };
 }
 

@@ -56,6 +56,14 @@ async function writeJsonAtomically(file: string, value: unknown): Promise<void> 
   await fs.rename(await writeTemporary(file, value), file);
 }
 
+/** Temporary files (`<file>.<pid>.<uuid>.tmp`) of processes that died mid-write: nobody will rename them. */
+async function removeOrphanedTemporaries(directory: string): Promise<void> {
+  for (const name of await fs.readdir(directory)) {
+    const pid = /\.(\d+)\.[0-9a-f-]{36}\.tmp$/.exec(name)?.[1];
+    if (pid !== undefined && !isProcessAlive(Number(pid))) await fs.rm(path.join(directory, name), { force: true });
+  }
+}
+
 const quote = (file: string): string => `'${file.replaceAll("'", "'\\''")}'`;
 
 /**
@@ -160,6 +168,7 @@ export class FileStateStore implements StateStore {
       const temporary = await writeTemporary(lockFile, stamped);
       try {
         await fs.link(temporary, lockFile);
+        await removeOrphanedTemporaries(directory);
         return { ok: true, holder: stamped };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
