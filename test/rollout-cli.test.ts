@@ -145,7 +145,7 @@ describe("rollout CLI", function () {
     assert.match(status.stdout, /STALE/);
   });
 
-  it("refuses a request the running rollout can no longer act on (rolling-back), leaving nothing queued", async () => {
+  it("refuses a request the running rollout cannot act on (rolling-back, deploying), leaving nothing queued", async () => {
     const runner = start("test/support/rollout-fake-runner.ts", ["busy-env", "60000"], cwd);
     children.push(runner);
     const runnerDone = finished(runner, 45_000);
@@ -161,6 +161,11 @@ describe("rollout CLI", function () {
         assert.equal(refused.code, 2, refused.stdout + refused.stderr);
         assert.match(refused.stderr, new RegExp(`refused: rollout fake-${runner.pid} is rolling-back in .* can no longer act on ${command}`));
       }
+      // Before traffic moves, a deploy or hook reads no requests: the refusal names the signal that stops it now.
+      await fs.writeFile(stateFile, JSON.stringify({ ...state, phase: "deploying" }));
+      const early = await cli(["abort", "--env", "busy-env"], cwd);
+      assert.equal(early.code, 2, early.stdout + early.stderr);
+      assert.match(early.stderr, new RegExp(`is deploying .* To stop it now, send \`kill -TERM ${runner.pid}\`: it rolls back, verified`));
       assert.deepEqual(await fs.readdir(path.join(cwd, ".readiness", "rollouts", "busy-env", "requests")), []);
     } finally {
       runner.kill("SIGCONT");

@@ -414,8 +414,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         exitCode = await operate(kind, options);
       });
 
-  /** Phases in which a live rollout process reads requests; in the others it can no longer act on them. */
-  const READS_REQUESTS: readonly RolloutState["phase"][] = ["planned", "deploying", "pre-traffic-hooks", "shifting", "baking", "analysing", "paused", "awaiting-approval"];
+  /** Phases in which a live rollout process reads requests (within a second); in the others it does not. */
+  const READS_REQUESTS: readonly RolloutState["phase"][] = ["shifting", "baking", "analysing", "paused", "awaiting-approval"];
+  /** Before traffic moves, a deploy or hook can take minutes without reading requests: a signal stops it now. */
+  const BEFORE_TRAFFIC: readonly RolloutState["phase"][] = ["planned", "deploying", "pre-traffic-hooks"];
 
   const operate = async (kind: OperatorRequestKind, options: OperatorOptions): Promise<number> => {
     const environment = environmentOf(options);
@@ -428,6 +430,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (lock?.stale && !options.takeOverStale) throw lockRefusal(environment, { heldBy: lock.holder, stale: true });
       if (!lock || lock.stale) return undefined;
       if (lock.holder.id !== state.id && !failedRollback) return { refused: `refused: rollout ${state.id} is ${state.phase} but the lock is held by ${describeHolder(lock.holder)}; retry when it is released` };
+      if (BEFORE_TRAFFIC.includes(state.phase)) {
+        const how = lock.holder.host === os.hostname() ? `\`kill -TERM ${lock.holder.pid}\`` : `SIGTERM to pid ${lock.holder.pid} on ${lock.holder.host} (or cancel that CI job)`;
+        return { refused: `refused: rollout ${state.id} is ${state.phase} in ${describeHolder(lock.holder)}: no traffic has moved, and requests are read from the first step on. To stop it now, send ${how}: it rolls back, verified. Or retry the ${kind} once \`status\` shows a step` };
+      }
       if (!READS_REQUESTS.includes(state.phase) || failedRollback) {
         return { refused: `refused: rollout ${state.id} is ${state.phase} in ${describeHolder(lock.holder)} and can no longer act on ${kind}; follow it with \`npm run rollout -- status --env ${environment}\`` };
       }
