@@ -110,6 +110,19 @@ describe("rollout engine safety (issue 11)", () => {
       assert.deepEqual(intendedAtChange, h.router.requested);
     });
 
+    it("does not give the canary more traffic when its intention cannot be recorded first", async () => {
+      const h = harness();
+      const save = h.store.save.bind(h.store);
+      h.store.save = async (state: RolloutState) => {
+        if (state.intendedWeights?.canary === 10) throw new Error("disk full");
+        return save(state);
+      };
+      const final = await h.run();
+      assert.equal(final.phase, "rolled-back");
+      assert.match(final.reason ?? "", /disk full/);
+      assert.deepEqual(canaryWeights(h.router), [0, 0], "never 10");
+    });
+
     it("resumes from what the router shows after a kill mid-shift, not from the state", async () => {
       const h = harness();
       const started = h.clock.now();

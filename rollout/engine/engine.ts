@@ -289,7 +289,11 @@ class RolloutRun {
     let applied = false;
     let detail: string;
     // Write-ahead: a process killed mid-change leaves the intention on record, so `status` can show the exposure.
-    if (!this.state.intendedWeights || !sameWeights(this.state.intendedWeights, weights)) await this.commitQuietly({ ...this.state, intendedWeights: weights });
+    // More canary traffic waits for that record (a store failure stops the shift); going back to stable never does.
+    if (!this.state.intendedWeights || !sameWeights(this.state.intendedWeights, weights)) {
+      const intended = { ...this.state, intendedWeights: weights };
+      await (sameWeights(weights, STABLE_ONLY) ? this.commitQuietly(intended) : this.commit(intended));
+    }
     for (;;) {
       try {
         if (!applied) {
@@ -566,7 +570,9 @@ class RolloutRun {
       try {
         await this.enter("rolling-back", reason, { rollbackOutcome: outcome });
       } catch (error) {
-        this.state = transition({ ...this.state, rollbackOutcome: outcome }, "rolling-back", this.deps.clock.now(), reason);
+        // commit() holds the new state even when saving it failed: enter it only if that did not happen.
+        // (TypeScript still narrows the phase from before enter(); it may have changed since.)
+        if ((this.state.phase as RolloutPhase) !== "rolling-back") this.state = transition({ ...this.state, rollbackOutcome: outcome }, "rolling-back", this.deps.clock.now(), reason);
         this.log("error", `could not save rollout state: ${errorMessage(error)}`);
       }
     }
