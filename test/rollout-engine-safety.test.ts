@@ -195,7 +195,7 @@ describe("rollout engine safety (issue 11)", () => {
     it("refuses to promote (and rolls back) a canary that is no longer healthy on the router", async () => {
       const h = harness({ plan: { inconclusivePolicy: "pause" } });
       // Paused and exited; then the canary dies; then an operator promotes.
-      const analyser = new ScriptedAnalyser(["inconclusive"]);
+      const analyser = new ScriptedAnalyser([], "inconclusive");
       assert.ok((await h.store.acquireLock("dev", h.initial.holder)).ok);
       const paused = await runRollout({ router: h.router, deployer: h.deployer, hooks: new FakeHooks(), store: h.store, analysers: [analyser], clock: h.clock, reporter: h.reporter }, h.initial, { pauseMode: "exit" });
       assert.equal(paused.phase, "paused");
