@@ -26,6 +26,13 @@ export interface RunningCli {
   readonly done: Promise<CliRun>;
 }
 
+/** CLI processes started by spawnRolloutCli that have not ended yet (an interrupted test run kills them). */
+const runningClis = new Set<ChildProcess>();
+
+export function rolloutClisRunning(): ChildProcess[] {
+  return [...runningClis];
+}
+
 /**
  * Runs `npm run rollout -- <args>` as its own process (the same entry point an operator uses), so that
  * signals, `kill -9` and a concurrent second `start` cross a real process boundary. Bounded: killed after
@@ -38,6 +45,7 @@ export function spawnRolloutCli(args: readonly string[], options: { cwd?: string
     env: options.showOutput ? process.env : { ...process.env, CI: "1" },
     stdio: ["ignore", options.showOutput ? "inherit" : "pipe", options.showOutput ? "inherit" : "pipe"],
   });
+  runningClis.add(child);
   let stdout = "";
   let stderr = "";
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -46,6 +54,7 @@ export function spawnRolloutCli(args: readonly string[], options: { cwd?: string
   const done = new Promise<CliRun>((resolve) =>
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      runningClis.delete(child);
       resolve({ code, signal, stdout, stderr });
     }),
   );
