@@ -14,6 +14,13 @@ export interface Violation {
   readonly url: string;
   readonly unknownDuringPreview: boolean;
   readonly resource?: { readonly urn: string; readonly type: string; readonly name: string };
+  /** The line that declares the resource (or the stack file's key), relative to where the gate ran. */
+  readonly location?: ReportLocation;
+}
+
+export interface ReportLocation {
+  readonly file: string;
+  readonly line: number;
 }
 
 export interface ExemptionEntry {
@@ -59,6 +66,8 @@ export interface EvaluateOptions {
   readonly rules: readonly ReadinessRule[];
   readonly packConfig: PackConfig;
   readonly now?: Date;
+  /** Where a resource is declared in the program (its call site), when known. */
+  readonly locate?: (resource: { readonly type: string; readonly name: string }) => ReportLocation | undefined;
 }
 
 /** The engine gives stack policies outputs, which include the inputs; the mocks' state adds ids and ARNs. */
@@ -90,10 +99,12 @@ export async function evaluateStack(resources: readonly RegisteredResource[], op
   const violations = findings.map((f): Violation => {
     const rule = byName.get(f.policyName)!;
     const resource = f.urn === undefined ? undefined : byUrn.get(f.urn);
+    const location = resource && options.locate?.(resource);
     return {
       rule: f.policyName, severity: rule.severity, enforcementLevel: f.enforcementLevel, message: f.message,
       remediation: rule.remediationSteps, url: rule.url ?? "", unknownDuringPreview: f.unknownDuringPreview === true,
       resource: resource && { urn: resource.urn, type: resource.type, name: resource.name },
+      ...(location ? { location } : {}),
     };
   });
   const exemptions = collectExemptions(analyzed, options.packConfig, options.now);

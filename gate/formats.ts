@@ -19,6 +19,7 @@ export function formatText(report: GateReport): string {
       lines.push(`  ${resource}`);
       for (const v of violations) {
         lines.push(`    [${v.enforcementLevel}] ${v.rule}: ${v.message}`, `      fix: ${v.remediation}`);
+        if (v.location) lines.push(`      at ${v.location.file}:${v.location.line}`);
       }
     }
   }
@@ -42,7 +43,10 @@ function sarifLevel(v: Violation): "error" | "warning" | "note" {
   return v.severity === "low" ? "note" : "warning";
 }
 
-/** SARIF 2.1.0 as GitHub code scanning takes it: rules with help, results located in the program's entry file. */
+/**
+ * SARIF 2.1.0 as GitHub code scanning takes it: rules with help; each result at the line that declares its
+ * resource (or the stack file's key), the program's entry file where that is not known.
+ */
 export function formatSarif(report: GateReport): string {
   const ruleIndex = new Map(report.rules.map((r, i) => [r.name, i]));
   const sarif = {
@@ -71,7 +75,7 @@ export function formatSarif(report: GateReport): string {
         level: sarifLevel(v),
         message: { text: `${v.resource ? `${v.resource.name} (${v.resource.type}): ` : ""}${v.message}. Fix: ${v.remediation}` },
         locations: [{
-          physicalLocation: { artifactLocation: { uri: report.programFile }, region: { startLine: 1 } },
+          physicalLocation: { artifactLocation: { uri: v.location?.file ?? report.programFile }, region: { startLine: v.location?.line ?? 1 } },
           ...(v.resource ? { logicalLocations: [{ name: v.resource.name, fullyQualifiedName: v.resource.urn, kind: "resource" }] } : {}),
         }],
         partialFingerprints: { readinessResource: `${v.rule}/${v.resource?.urn ?? report.stack}` },

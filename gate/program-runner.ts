@@ -1,6 +1,7 @@
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings.js";
+import { captureCallSites } from "./call-site.ts";
 import { unwrapSecrets } from "./secret-values.ts";
 import type { StackConfig } from "./stack-config.ts";
 
@@ -71,6 +72,7 @@ export async function runProgramUnderMocks(options: RunProgramOptions): Promise<
   recordRegistrations(records);
 
   const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    captureCallSites();
     try {
       if (typeof options.program === "function") return (await options.program()) ?? {};
       const url = `${pathToFileURL(options.program).href}?readiness-run=${++runCount}`;

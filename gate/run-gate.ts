@@ -1,6 +1,7 @@
 import path from "node:path";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import type { ReadinessRule } from "../policies/rules/rule.ts";
+import { callSiteOf } from "./call-site.ts";
 import { evaluateStack, type GateReport } from "./evaluate.ts";
 import { awsMocks } from "./mocks.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
@@ -47,6 +48,10 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
     programFile: toPosix(path.relative(process.cwd(), project.entry)),
     stackFile: toPosix(path.relative(process.cwd(), path.join(dir, `Pulumi.${options.stack}.yaml`))),
     rules, packConfig, now: options.now,
+    locate: (resource) => {
+      const site = callSiteOf(resource.type, resource.name);
+      return site && { file: toPosix(path.relative(process.cwd(), site.file)), line: site.line };
+    },
   });
 }
 
