@@ -44,8 +44,8 @@ export function parseOrExit(program: Command, argv: readonly string[] = process.
 /** What a CommanderError means under the contract; prints the list of commands after `unknown command`. */
 export function usageExitCode(program: Command, error: CommanderError, writeErr: (text: string) => void): ExitCode {
   if (error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT.ok;
-  if (error.code === "commander.unknownCommand" || (error.code === "commander.help" && program.commands.length > 0)) {
-    writeErr(`commands: ${program.commands.map((c) => c.name()).join(", ")} (\`${program.name()} <command> --help\` for each)\n`);
+  if (error.code === "commander.unknownCommand") {
+    writeErr(`commands: ${program.commands.map((c) => c.name()).join(", ")} (\`npm run ${program.name()} -- <command> --help\` for each)\n`);
   }
   return EXIT.badInput;
 }

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { z } from "zod";
+import { suggestion } from "../cli/suggest.ts";
 import type { PackConfig } from "./policy-harness.ts";
 
 /** `policies/config/` of this repository: the files `pulumi preview --policy-pack-config` takes. */
@@ -37,7 +38,10 @@ export async function loadPackConfig(environment: string, knownPolicies: readonl
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
   const names = new Set([...knownPolicies, "all"]);
   if (parsed.success) {
-    problems.push(...Object.keys(parsed.data).filter((k) => !names.has(k)).map((k) => `"${k}" is not a policy of this pack (known: ${knownPolicies.join(", ")})`));
+    problems.push(...Object.keys(parsed.data).filter((k) => !names.has(k)).map((k) => {
+      const near = suggestion(k, knownPolicies);
+      return `"${k}" is not a policy of this pack${near ? `; did you mean "${near}"?` : ` (known: ${knownPolicies.join(", ")})`}`;
+    }));
   }
   if (problems.length > 0) throw new PackConfigError(`${file} has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   return parsed.data as PackConfig;

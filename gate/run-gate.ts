@@ -3,6 +3,7 @@ import { readinessRules } from "../policies/rules/catalog.ts";
 import type { ReadinessRule } from "../policies/rules/rule.ts";
 import { callSiteOf } from "./call-site.ts";
 import { evaluateStack, type GateReport } from "./evaluate.ts";
+import { inputProblemReport, type ConfigProblem } from "./input-problems.ts";
 import { awsMocks } from "./mocks.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
 import { runProgramUnderMocks } from "./program-runner.ts";
@@ -22,13 +23,31 @@ export interface GateOptions {
 /** The program or its config could not be loaded: the gate has nothing to judge (exit 2). */
 export class GateLoadError extends Error {
   override readonly name = "GateLoadError";
+  /** A report of the problems (config keys at their lines), so that `--out` is written in this outcome too. */
+  report?: GateReport;
 }
 
 /** Runs the program under mocks with its stack config and judges every resource; throws GateLoadError when it cannot. */
 export async function runGate(options: GateOptions): Promise<GateReport> {
-  const rules = options.rules ?? readinessRules;
   const environment = options.environment ?? options.stack;
   const dir = path.resolve(options.dir);
+  const stackFilePath = path.join(dir, `Pulumi.${options.stack}.yaml`);
+  try {
+    return await judge(options, environment, dir, stackFilePath);
+  } catch (err) {
+    if (!(err instanceof GateLoadError)) throw err;
+    const project = await readProjectFile(dir).catch(() => undefined);
+    err.report = inputProblemReport(err.message, configProblemsOf(err.cause), {
+      project: project?.name ?? path.basename(dir), stack: options.stack, environment,
+      programFile: toPosix(path.relative(process.cwd(), project?.entry ?? path.join(dir, "index.ts"))),
+      stackFile: toPosix(path.relative(process.cwd(), stackFilePath)), stackFilePath,
+    });
+    throw err;
+  }
+}
+
+async function judge(options: GateOptions, environment: string, dir: string, stackFilePath: string): Promise<GateReport> {
+  const rules = options.rules ?? readinessRules;
   // The stack files and the pack config are independent: report what is wrong with both at once.
   const [stackFiles, packConfigResult] = await Promise.allSettled([
     readProjectFile(dir).then(async (project) => ({ project, config: await readStackConfig(dir, options.stack, project.name) })),
@@ -46,7 +65,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   return evaluateStack(run.resources, {
     project: project.name, stack: options.stack, environment,
     programFile: toPosix(path.relative(process.cwd(), project.entry)),
-    stackFile: toPosix(path.relative(process.cwd(), path.join(dir, `Pulumi.${options.stack}.yaml`))),
+    stackFile: toPosix(path.relative(process.cwd(), stackFilePath)),
     rules, packConfig, now: options.now,
     locate: (resource) => {
       const site = callSiteOf(resource.type, resource.name);
@@ -61,6 +80,12 @@ async function load<T>(step: () => Promise<T>, explain: (err: unknown) => string
   } catch (err) {
     throw new GateLoadError(explain(err), { cause: err });
   }
+}
+
+/** The config problems a program's ConfigError lists (none for other failures). */
+function configProblemsOf(err: unknown): ConfigProblem[] {
+  const e = err as { name?: string; issues?: unknown[] };
+  return e?.name === "ConfigError" && Array.isArray(e.issues) ? (e.issues as ConfigProblem[]) : [];
 }
 
 /** A ConfigError lists every config problem; its class may come from another module instance, so match by shape. */

@@ -1,7 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
+import { EXIT, parseOrExit } from "../cli/exit-codes.ts";
 import { exitCodeFor } from "../gate/exit-code.ts";
 import { FORMATS, type Format } from "../gate/formats.ts";
+import { checkOutputPath } from "../gate/output-path.ts";
 import { GateLoadError, runGate } from "../gate/run-gate.ts";
 
 const program = new Command()
@@ -11,11 +13,19 @@ const program = new Command()
   .option("--dir <dir>", "directory of the Pulumi program (Pulumi.yaml)", ".")
   .option("--environment <env>", "policy config to apply (policies/config/<env>.json); defaults to the stack name")
   .addOption(new Option("--format <format>", "report format").choices(Object.keys(FORMATS)).default("text"))
-  .option("--out <file>", "write the report to this file instead of stdout")
-  .showHelpAfterError();
+  .option("--out <file>", "write the report to this file instead of stdout (written in every outcome, also when the config is invalid)")
+  .showHelpAfterError("(exit 2: bad input, nothing was checked; `npm run gate -- --help` lists the options)");
 
-program.parse();
+// Exit codes (docs/cli.md): 0 passed, 1 mandatory violations, 2 bad input or environment, nothing checked.
+parseOrExit(program);
 const opts = program.opts<{ stack: string; dir: string; environment?: string; format: Format; out?: string }>();
+
+// The destination first: finding out after a minute of checking that the report cannot be written helps nobody.
+const outProblem = opts.out === undefined ? undefined : await checkOutputPath(opts.out);
+if (outProblem !== undefined) {
+  process.stderr.write(`readiness gate: --out ${opts.out}: ${outProblem}; nothing was checked\n`);
+  process.exit(EXIT.badInput);
+}
 
 try {
   const report = await runGate({ stack: opts.stack, dir: opts.dir, environment: opts.environment });
@@ -30,6 +40,11 @@ try {
 } catch (err) {
   // Exit 1 means "violations found"; anything that stopped the check itself must not look like that.
   const what = err instanceof GateLoadError ? "cannot load the program or its config" : "the gate itself failed";
-  process.stderr.write(`readiness gate: ${what}, nothing was checked:\n${(err as Error).message}\n`);
-  process.exitCode = 2;
+  process.stderr.write(`readiness gate: ${what}, no resource was checked:\n${(err as Error).message}\n`);
+  if (opts.out && err instanceof GateLoadError && err.report) {
+    // CI uploads this file whatever the exit code: the problem must show up where it looks (code scanning, test reports).
+    await writeFile(opts.out, FORMATS[opts.format](err.report));
+    process.stderr.write(`readiness gate: ${opts.format} report of these problems written to ${opts.out}\n`);
+  }
+  process.exitCode = EXIT.badInput;
 }

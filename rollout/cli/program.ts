@@ -12,12 +12,13 @@ import type { PlanInput, PlanIssue } from "../engine/plan.ts";
 import type { LockHolder, LockInfo, OperatorRequestKind, RolloutPlan, RolloutState, Target, TargetOptions } from "../engine/ports.ts";
 import { writeReports } from "../report/write.ts";
 import { formatSummaryTable } from "../report/report.ts";
-import { loadTargetFactory, targetNames } from "../targets/index.ts";
+import { imageIssues, loadTargetFactory, targetNames } from "../targets/index.ts";
+import { EXIT as CONTRACT, unknownOptionProblem, usageExitCode, UsageError } from "../../cli/exit-codes.ts";
 import { lineReporter, terminalReporter } from "./progress.ts";
 import type { ClosableReporter } from "./progress.ts";
 
-/** Exit codes, documented in docs/rollout.md. */
-export const EXIT = { promoted: 0, rolledBack: 1, refused: 2, paused: 3 } as const;
+/** Exit codes: the contract of every command (cli/exit-codes.ts, docs/cli.md) in the rollout's words. */
+export const EXIT = { promoted: CONTRACT.ok, rolledBack: CONTRACT.failed, refused: CONTRACT.badInput, paused: CONTRACT.needsHuman } as const;
 
 export interface CliIo {
   readonly stdout: Writable;
@@ -72,8 +73,10 @@ const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 /** Refusal with a message for the operator; becomes exit code 2 with nothing changed. */
 class Refusal extends Error {}
 
-function commonIssues(options: CommonOptions, unknownArguments: readonly string[]): PlanIssue[] {
-  const issues: PlanIssue[] = unknownArguments.map((argument) => ({ field: argument, value: argument, problem: "is not an option of this command", fix: "see `npm run rollout -- <command> --help`" }));
+function commonIssues(options: CommonOptions, command: Command): PlanIssue[] {
+  // The value after an unknown option (`--stpes 10,100`) is that option's, not another unknown argument.
+  const unknown = command.args.filter((argument, i) => argument.startsWith("-") || !command.args[i - 1]?.startsWith("-"));
+  const issues: PlanIssue[] = unknown.map((argument) => ({ field: argument, value: argument, problem: unknownOptionProblem(argument, command), fix: `see \`npm run rollout -- ${command.name()} --help\`` }));
   if (options.env !== undefined && !ENVIRONMENT_NAME.test(options.env)) {
     issues.push({ field: "--env", value: options.env, problem: "is not a plain name", fix: "use letters, digits, '-' or '_', e.g. --env staging" });
   }
@@ -170,6 +173,14 @@ function formatStatus(state: RolloutState, lock: LockInfo | undefined): string {
     `  lock: ${lock ? describeHolder(lock.holder, lock.stale) : "free"}`,
     ...(latest ? [`  last analysis ${new Date(latest.at).toISOString()}: ${latest.verdict}`, ...latest.measurements.map((m) => `    ${m.status.padEnd(12)} ${m.message}`)] : []),
   ].join("\n");
+}
+
+/**
+ * A state or lock file that cannot be read as one (not JSON, cut short, another format): the store reports it
+ * and nothing may act on it. Matched by shape: the stores throw SyntaxError or an error naming the recovery.
+ */
+function isDamagedState(error: unknown): boolean {
+  return error instanceof SyntaxError || (error instanceof Error && Array.isArray((error as { recovery?: unknown }).recovery));
 }
 
 /** The CLI; returns the exit code instead of exiting so that tests can drive it in-process. */
@@ -278,7 +289,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   withPlan(program.command("plan").description("print the steps and the estimated duration; changes nothing")).action(async (options: PlanOptions, command: Command) => {
     const result = buildPlan(planInputOf(options));
-    if (refuseOnIssues("plan", [...commonIssues(options, command.args), ...(result.ok ? [] : result.issues)]) || !result.ok) return;
+    if (refuseOnIssues("plan", [...commonIssues(options, command), ...(result.ok ? [] : result.issues)]) || !result.ok) return;
     if (options.json) print(JSON.stringify({ target: targetOf(options), environment: environmentOf(options), plan: result.plan, estimatedDurationMs: estimatedDurationMs(result.plan) }, null, 2));
     else print([`plan for ${environmentOf(options)} on the ${targetOf(options)} target:`, ...planLines(result.plan)].join("\n"));
     exitCode = 0;
@@ -290,9 +301,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option("--take-over-stale", "take over a lock whose holder is gone")
     .action(async (options: StartOptions, command: Command) => {
       const result = buildPlan(planInputOf(options));
-      const issues = [...commonIssues(options, command.args), ...(result.ok ? [] : result.issues)];
+      const issues = [...commonIssues(options, command), ...(result.ok ? [] : result.issues)];
       if (options.image === undefined || options.image.trim() === "" || /\s/.test(options.image)) {
         issues.push({ field: "--image", value: options.image ?? "(missing)", problem: "is required and has no spaces", fix: "give the image to roll out, e.g. --image repo@sha256:<digest>" });
+      } else {
+        // Before the target starts anything (HAProxy, AWS clients) or a report is written: nothing changes.
+        issues.push(...(await imageIssues(targetOf(options), options.image)));
       }
       if (refuseOnIssues("start", issues) || !result.ok) return;
       const environment = environmentOf(options);
@@ -318,7 +332,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     });
 
   withCommon(program.command("status").description("show the rollout of an environment (from any shell)")).action(async (options: CommonOptions, command: Command) => {
-    if (refuseOnIssues("status", commonIssues(options, command.args))) return;
+    if (refuseOnIssues("status", commonIssues(options, command))) return;
     const environment = environmentOf(options);
     exitCode = await withTarget(options, "status", async (target) => {
       const [state, lock] = await Promise.all([target.store.load(environment), target.store.readLock(environment)]);
@@ -339,7 +353,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       .option("--take-over-stale", "take over a lock whose holder is gone")
       .option("--non-interactive", "inconclusive analysis fails instead of pausing (resume in CI)")
       .action(async (options: OperatorOptions, command: Command) => {
-        if (refuseOnIssues(kind, commonIssues(options, command.args))) return;
+        if (refuseOnIssues(kind, commonIssues(options, command))) return;
         exitCode = await operate(kind, options);
       });
 
@@ -385,10 +399,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version are not errors; everything else commander rejects is bad input.
-      return error.exitCode === 0 ? 0 : EXIT.refused;
+      return usageExitCode(program, error, (text) => void io.stderr.write(text));
     }
-    if (error instanceof Refusal) {
+    if (error instanceof Refusal || error instanceof UsageError) {
       warn(error.message);
+      return EXIT.refused;
+    }
+    if (isDamagedState(error)) {
+      const detail = error instanceof SyntaxError ? `a rollout state or lock file under ${path.join(io.cwd, ".readiness", "rollouts")} is not valid JSON (${error.message})` : (error as Error).message;
+      warn(`rollout: ${detail}\nnothing was changed (docs/cli.md, exit code 2)`);
       return EXIT.refused;
     }
     throw error;
