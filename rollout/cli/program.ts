@@ -228,7 +228,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     const written = await writeReports(path.resolve(io.cwd, options.reportDir ?? path.join(".readiness", "reports", state.environment)), final);
     if (options.json) print(JSON.stringify({ ...written.report, files: written.files }, null, 2));
-    else print(`\n${formatSummaryTable(written.report)}\nreports: ${written.files.summary}, ${written.files.json}, ${written.files.svg}`);
+    else print(`\n${formatSummaryTable(written.report)}\nreports in ${path.relative(io.cwd, written.directory) || "."}/: ${Object.values(written.files).map((file) => path.basename(file)).join(", ")}`);
     if (final.phase === "rollback-failed") warn(`\n!!! ROLLBACK NOT VERIFIED for ${final.environment}: traffic may still reach the canary. See docs/runbook.md ("rollback-failed").\n!!! ${final.reason ?? ""}`);
     if (final.phase === "paused" || final.phase === "awaiting-approval") warn(`paused: ${final.reason ?? ""}\ncontinue with \`npm run rollout -- resume --env ${final.environment}\`, or \`promote\` / \`abort\``);
     return exitCodeFor(final.phase);
@@ -323,7 +323,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             throw new Refusal(`refused: rollout ${existing.id} of ${existing.image} to ${environment} is ${existing.phase} (${existing.reason ?? "no process is running it"}); \`resume\` or \`abort\` it first`);
           }
           const images = await target.deployer.images();
-          warn(`rollout ${holder.id}: ${image} to ${environment} on ${target.describe().split("\n")[0]}; stable runs ${images.stable ?? "(nothing)"}`);
+          // One line a terminal shows whole; `status` and the report have the target's details.
+          warn(`rollout ${holder.id}: ${image} to ${environment} (${target.name}); stable runs ${images.stable ?? "(nothing)"}`);
           const state = newRolloutState({ id: holder.id, environment, target: target.name, image, ...(images.stable ? { stableImage: images.stable } : {}), plan: result.plan, holder, now: Date.now() });
           await target.store.save(state);
           return drive(target, state, { ...(options.json ? { json: true } : {}), ...(options.reportDir ? { reportDir: options.reportDir } : {}), approved: false });
