@@ -34,6 +34,10 @@ export class UsageError extends Error {
 export function parseOrExit(program: Command, argv: readonly string[] = process.argv.slice(2)): void {
   program.exitOverride().showSuggestionAfterError(true);
   try {
+    // Commander reports a missing required option before an unknown one; `--stakc x` is a typo of `--stack`,
+    // so the unknown option (with its suggestion) is what the user needs to hear first.
+    const unknown = program.parseOptions([...argv]).unknown.find((arg) => arg.startsWith("-"));
+    if (unknown !== undefined) program.error(`error: ${unknownOptionProblem(unknown, program).replace(/^is/, `'${unknown}' is`)}`, { code: "commander.unknownOption", exitCode: EXIT.badInput });
     program.parse([...argv], { from: "user" });
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;

@@ -4,7 +4,6 @@ import { EXIT, parseOrExit } from "../cli/exit-codes.ts";
 import { exitCodeFor } from "../gate/exit-code.ts";
 import { FORMATS, type Format } from "../gate/formats.ts";
 import { checkOutputPath } from "../gate/output-path.ts";
-import { GateLoadError, runGate } from "../gate/run-gate.ts";
 
 const program = new Command()
   .name("gate")
@@ -27,6 +26,8 @@ if (outProblem !== undefined) {
   process.exit(EXIT.badInput);
 }
 
+// Loaded after the arguments are checked: a usage error answers at once, without loading Pulumi and the rules.
+const { GateLoadError, runGate } = await import("../gate/run-gate.ts");
 try {
   const report = await runGate({ stack: opts.stack, dir: opts.dir, environment: opts.environment });
   const text = FORMATS[opts.format](report);
