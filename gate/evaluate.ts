@@ -66,6 +66,8 @@ export interface EvaluateOptions {
   readonly rules: readonly ReadinessRule[];
   readonly packConfig: PackConfig;
   readonly now?: Date;
+  /** A sentence for a violation's fix naming the program's own config keys behind the resource's inputs. */
+  readonly configHint?: (message: string, resource: { readonly inputs: Record<string, unknown> }) => string | undefined;
   /** Where a resource is declared in the program (its call site), when known. */
   readonly locate?: (resource: { readonly type: string; readonly name: string }) => ReportLocation | undefined;
 }
@@ -100,9 +102,10 @@ export async function evaluateStack(resources: readonly RegisteredResource[], op
     const rule = byName.get(f.policyName)!;
     const resource = f.urn === undefined ? undefined : byUrn.get(f.urn);
     const location = resource && options.locate?.(resource);
+    const hint = resource && options.configHint?.(f.message, resource);
     return {
       rule: f.policyName, severity: rule.severity, enforcementLevel: f.enforcementLevel, message: f.message,
-      remediation: rule.remediationSteps, url: rule.url ?? "", unknownDuringPreview: f.unknownDuringPreview === true,
+      remediation: hint ? `${rule.remediationSteps} ${hint}` : rule.remediationSteps, url: rule.url ?? "", unknownDuringPreview: f.unknownDuringPreview === true,
       resource: resource && { urn: resource.urn, type: resource.type, name: resource.name },
       ...(location ? { location } : {}),
     };

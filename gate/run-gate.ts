@@ -2,6 +2,7 @@ import path from "node:path";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import type { ReadinessRule } from "../policies/rules/rule.ts";
 import { callSiteOf } from "./call-site.ts";
+import { configHint, configKeysBehind } from "./config-sources.ts";
 import { evaluateStack, type GateReport } from "./evaluate.ts";
 import { inputProblemReport, type ConfigProblem } from "./input-problems.ts";
 import { awsMocks } from "./mocks.ts";
@@ -67,6 +68,7 @@ async function judge(options: GateOptions, environment: string, dir: string, sta
     programFile: toPosix(path.relative(process.cwd(), project.entry)),
     stackFile: toPosix(path.relative(process.cwd(), stackFilePath)),
     rules, packConfig, now: options.now,
+    configHint: (message, resource) => configHint(configKeysBehind(message, resource.inputs, config, project.name), options.stack),
     locate: (resource) => {
       const site = callSiteOf(resource.type, resource.name);
       return site && { file: toPosix(path.relative(process.cwd(), site.file)), line: site.line };

@@ -81,6 +81,9 @@ describe("one exit-code contract for every command (docs/cli.md)", function () {
         lines.add(region.startLine);
       }
       assert.ok(lines.size >= 8, "results are spread over the program, not stacked on line 1");
+      // The fix names the program's own config key behind the offending value, with the stack.
+      const image = sarif.runs[0].results.find((r) => r.ruleId === "image-pinned-by-digest");
+      assert.match(image?.message.text ?? "", /comes from config `insecure-example:image`: pulumi config set insecure-example:image <value> -s production/);
     });
 
     it("2: usage errors, with the nearest option suggested; nothing is checked", async () => {
