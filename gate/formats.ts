@@ -1,4 +1,5 @@
 import type { GateReport, Violation } from "./evaluate.ts";
+import { STACK_CONFIG_RULE } from "./input-problems.ts";
 
 export const GATE_TOOL = { name: "readiness-gate", version: "0.1.0", informationUri: "https://github.com/readiness-platform/readiness/blob/main/docs/gate.md" };
 
@@ -28,7 +29,9 @@ export function formatText(report: GateReport): string {
   for (const e of report.exemptions) {
     lines.push(`  ${e.resource}: ${e.rule} via ${e.source}${e.expires ? ` until ${e.expires}` : ""}: ${e.reason || "(no reason)"}${e.valid ? "" : ` INVALID: ${e.problem}`}`);
   }
-  lines.push("", report.summary.mandatory > 0 ? "FAILED: mandatory violations must be fixed (or exempted with a reason and an expiry)" : "PASSED");
+  const inputOnly = report.rules.length === 1 && report.rules[0].name === STACK_CONFIG_RULE.name;
+  lines.push("", inputOnly ? "NOT CHECKED: no resource was checked; fix the stack config above, then run the gate again"
+    : report.summary.mandatory > 0 ? "FAILED: mandatory violations must be fixed (or exempted with a reason and an expiry)" : "PASSED");
   return `${lines.join("\n")}\n`;
 }
 
