@@ -36,7 +36,7 @@ export function parseOrExit(program: Command, argv: readonly string[] = process.
   try {
     // Commander reports a missing required option before an unknown one; `--stakc x` is a typo of `--stack`,
     // so the unknown option (with its suggestion) is what the user needs to hear first.
-    const unknown = program.parseOptions([...argv]).unknown.find((arg) => arg.startsWith("-"));
+    const unknown = program.parseOptions([...argv]).unknown.find((arg) => arg.startsWith("-") && arg !== "--help" && arg !== "-h");
     if (unknown !== undefined) program.error(`error: ${unknownOptionProblem(unknown, program).replace(/^is/, `'${unknown}' is`)}`, { code: "commander.unknownOption", exitCode: EXIT.badInput });
     program.parse([...argv], { from: "user" });
   } catch (error) {

@@ -87,11 +87,13 @@ describe("one exit-code contract for every command (docs/cli.md)", function () {
     });
 
     it("2: usage errors, with the nearest option suggested; nothing is checked", async () => {
-      const [missing, typo, format] = await Promise.all([
+      const [help, missing, typo, format] = await Promise.all([
+        run("gate.ts", ["--help"]),
         run("gate.ts", []),
         run("gate.ts", ["--stakc", "production"]),
         run("gate.ts", ["--stack", "production", "--format", "html"]),
       ]);
+      expectCode(help, EXIT.ok, /--out <file>/);
       expectCode(missing, EXIT.badInput, /required option '--stack <stack>' not specified/);
       expectCode(typo, EXIT.badInput, /'--stakc' is not an option of this command; did you mean --stack\?/);
       expectCode(format, EXIT.badInput, /Allowed choices are text, json, sarif, junit/);
@@ -137,12 +139,14 @@ describe("one exit-code contract for every command (docs/cli.md)", function () {
   });
 
   describe("rollout", () => {
-    it("0: plan; 2: unknown option (suggested), unknown command (commands listed)", async () => {
-      const [plan, typo, command] = await Promise.all([
+    it("0: plan, --help; 2: unknown option (suggested), unknown command (commands listed)", async () => {
+      const [help, plan, typo, command] = await Promise.all([
+        run("rollout.ts", ["start", "--help"]),
         run("rollout.ts", ["plan", "--steps", "10,100"]),
         run("rollout.ts", ["plan", "--stpes", "10,100"]),
         run("rollout.ts", ["strat"]),
       ]);
+      expectCode(help, EXIT.ok, /--image <image>/);
       expectCode(plan, EXIT.ok, /estimated duration/);
       expectCode(typo, EXIT.badInput, /--stpes.*did you mean --steps\?/);
       expectCode(command, EXIT.badInput, /unknown command 'strat'[\s\S]*commands: plan, start, status, abort, promote, resume/);
@@ -220,8 +224,9 @@ describe("one exit-code contract for every command (docs/cli.md)", function () {
     it("demo: 2 for an argument it does not take; pretest/predemo: 2 when HAProxy is missing and cannot be installed", async () => {
       const bin = tmpDir("nohaproxy");
       fs.symlinkSync(process.execPath, path.join(bin, "node"));
-      const [demo, haproxy] = await Promise.all([run("demo.ts", ["--fast"]), run("ensure-haproxy.ts", [], { env: { PATH: bin } })]);
-      expectCode(demo, EXIT.badInput);
+      const [help, demo, haproxy] = await Promise.all([run("demo.ts", ["--help"]), run("demo.ts", ["--fast"]), run("ensure-haproxy.ts", [], { env: { PATH: bin } })]);
+      expectCode(help, EXIT.ok, /one version promoted, one rolled back/);
+      expectCode(demo, EXIT.badInput, /'--fast' is not an option/);
       expectCode(haproxy, EXIT.badInput, /haproxy is not installed.*Install it with/);
     });
   });
