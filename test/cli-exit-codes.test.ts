@@ -221,6 +221,16 @@ describe("one exit-code contract for every command (docs/cli.md)", function () {
       expectCode(bad, EXIT.badInput, /did you mean --check\?/);
     });
 
+    it("demo: 0 when the healthy version was promoted and the failing one rolled back; its lines fit 120 columns", async () => {
+      const demo = await run("demo.ts", [], { timeoutMs: 170_000 });
+      expectCode(demo, EXIT.ok, /healthy\s+sample-app:2\.0\.0\s+exit 0 \(promoted\)[\s\S]*failing\s+sample-app:3\.0\.0\?error-rate=0\.3\s+exit 1 \(rolled back\)/);
+      for (const line of demo.out.split("\n")) assert.ok(line.length <= 120, `${line.length} columns: ${line}`);
+      const reason = /^reason: (.+)$/m.exec(demo.out)?.[1] ?? "";
+      assert.ok(reason.length > 10, demo.out);
+      const unwrapped = demo.out.replace(/\n {13}/g, " ");
+      assert.equal(unwrapped.split(reason).length - 1, 2, `the rollback's reason once live and once in the summary table:\n${demo.out}`);
+    });
+
     it("demo: 2 for an argument it does not take; pretest/predemo: 2 when HAProxy is missing and cannot be installed", async () => {
       const bin = tmpDir("nohaproxy");
       fs.symlinkSync(process.execPath, path.join(bin, "node"));
