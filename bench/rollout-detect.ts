@@ -2,6 +2,11 @@
 // real HAProxy, real processes and steady load. Drives the rollout CLI exactly as an operator would.
 import path from "node:path";
 import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
+import { waitFor } from "../rollout/adapters/local/processes.ts";
+import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
+import { serverStat } from "../rollout/adapters/local/runtime-api.ts";
+import { isServerUp } from "../rollout/adapters/local/show-stat.ts";
+import { LOCAL_WATCHDOG_DEFAULTS } from "../rollout/watchdog/local.ts";
 import type { RolloutState } from "../rollout/engine/ports.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
 
@@ -54,6 +59,72 @@ const stats = (values: readonly number[]): string => {
   return `median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms`;
 };
 
+interface FaultRow {
+  readonly fault: string;
+  /** From the fault (the kill) to all traffic verified on stable 100 / canary 0. */
+  readonly toVerifiedMs: readonly number[];
+  readonly failed: number;
+  readonly requests: number;
+  readonly target: string;
+  readonly met: boolean;
+}
+
+/**
+ * Fault row "SIGKILL mid-bake with failing canary": the rollout process is killed with SIGKILL while the canary
+ * bakes at 10 %; the canary starts failing a few seconds later (`how`: 5xx answers, or a crash). Nothing but the
+ * environment's watchdog is left to act (its default settings). Runs in its own environment so that its
+ * figures are its own.
+ */
+async function sigkillMidBakeRow(runs: number, how: { readonly label: string; readonly image: (run: number) => string }): Promise<FaultRow> {
+  const environment = `${ENVIRONMENT}-sigkill`;
+  const own = await startLocalRolloutBench({ environmentName: environment, stableImage: "sample-app:1.0.0", ratePerSecond: RATE, maxDurationS: 900 });
+  const deadlineMs = LOCAL_WATCHDOG_DEFAULTS.abandonedAfterMs;
+  const toVerifiedMs: number[] = [];
+  let failed = 0;
+  let requests = 0;
+  try {
+    for (let run = 1; run <= runs; run++) {
+      const before = own.load.snapshot();
+      const args = ["start", "--target", "local", "--env", environment, "--image", how.image(run), "--steps", "10,50,100", "--bake", "60s", "--interval", `${INTERVAL_MS}ms`, "--non-interactive"];
+      const cli = spawnRolloutCli(args, { timeoutMs: 120_000 });
+      await waitFor("the canary to bake", 60_000, async () => ((await store.load(environment))?.phase === "baking" ? true : undefined), 20);
+      cli.child.kill("SIGKILL");
+      const killedAt = Date.now();
+      await cli.done;
+      let downAt: number | undefined;
+      const state = await waitFor("the watchdog's verified rollback", deadlineMs + 30_000, async () => {
+        if (downAt === undefined && !isServerUp((await serverStat(own.environment.adminSocketPath, "canary")).status)) downAt = Date.now();
+        const current = await store.load(environment);
+        return current?.phase === "rolled-back" || current?.phase === "rollback-failed" ? current : undefined;
+      }, 20);
+      const verified = state.weightHistory.findLast((record) => record.verified && record.weights.canary === 0);
+      const router = await new LocalTrafficRouter(own.environment.adminSocketPath).readWeights();
+      if (!verified || router.canary !== 0) throw new Error(`run ${run}: expected a verified rollback by the watchdog, got ${state.phase}: ${state.reason}`);
+      // Let the last in-flight requests finish before counting.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const after = own.load.snapshot();
+      // The canary started failing when a user first saw it (a 5xx) or when HAProxy's health check saw it, whichever came first.
+      const failingAt = Math.min(after.failureTimes[before.failed] ?? Infinity, downAt ?? Infinity);
+      toVerifiedMs.push(verified.at - killedAt);
+      failed += after.failed - before.failed;
+      requests += after.requests - before.requests;
+      console.log(
+        `SIGKILL mid-bake (${how.label}) ${run}/${runs}: kill -> verified 100/0 in ${verified.at - killedAt} ms` +
+          `${Number.isFinite(failingAt) ? ` (the canary started failing ${failingAt - killedAt} ms after the kill; verified ${verified.at - failingAt} ms after that)` : ""}; ` +
+          `failed requests ${after.failed - before.failed}/${after.requests - before.requests}; ${state.reason}`,
+      );
+    }
+  } finally {
+    await own.stop();
+  }
+  const target = `kill -> verified stable within the local watchdog deadline (${deadlineMs / 1000} s)`;
+  return { fault: `SIGKILL mid-bake with failing canary (${how.label})`, toVerifiedMs, failed, requests, target, met: toVerifiedMs.every((ms) => ms <= deadlineMs) };
+}
+
+function printFaultRow(row: FaultRow): void {
+  console.log(`  ${row.fault}: fault -> verified 100/0 ${stats(row.toVerifiedMs)}; failed requests ${row.failed}/${row.requests}; ${row.met ? "PASS" : "MISS"} ${row.target}`);
+}
+
 try {
   const failedRuns: FailedRun[] = [];
   for (let run = 1; run <= RUNS; run++) {
@@ -86,4 +157,15 @@ try {
   if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
 } finally {
   await bench.stop();
+}
+
+console.log("\nfault table (local target):");
+for (const how of [
+  // A new version each run: the watchdog leaves the rolled-back canary running, and the same image would be reused.
+  { label: "answers 5xx from 4 s after its first request", image: (run: number) => `sample-app:3.0.${run}?error-rate=0.5&error-after-s=4` },
+  { label: "crashes 4 s after it starts", image: (run: number) => `sample-app:3.0.${run}?crash-after-s=4` },
+]) {
+  const row = await sigkillMidBakeRow(RUNS, how);
+  printFaultRow(row);
+  if (!row.met) process.exitCode = 1;
 }

@@ -5,6 +5,7 @@ import { Backup } from "./backup.ts";
 import { Events } from "./events.ts";
 import { Firewall } from "./firewall.ts";
 import { Monitoring } from "./monitoring.ts";
+import { RolloutWatchdog } from "./rollout-watchdog.ts";
 import { Storage } from "./storage.ts";
 import {
   AppRoles, CANARY_HEADER_NAME, CANARY_HEADER_VALUE, secretArnsToRead, WEB_CONTAINER_NAME, WebService,
@@ -82,6 +83,7 @@ export class ApplicationTier extends pulumi.ComponentResource {
   readonly worker: Worker;
   readonly firewall: Firewall;
   readonly monitoring: Monitoring;
+  readonly rolloutWatchdog: RolloutWatchdog;
   readonly backup?: Backup;
   readonly outputs: RolloutOutputs;
 
@@ -153,6 +155,13 @@ export class ApplicationTier extends pulumi.ComponentResource {
       webAclName: this.firewall.webAclName, lambdaFunctionNames: [this.events.publisherFunctionName],
       deadLetterQueueName: this.events.deadLetterQueueName, tags,
     }, parent);
+    this.rolloutWatchdog = new RolloutWatchdog("rollout-watchdog", {
+      namePrefix, environment: config.stack,
+      listenerArn: this.web.httpsListenerArn, stableTargetGroupArn: this.web.stableTargetGroupArn, canaryTargetGroupArn: this.web.canaryTargetGroupArn,
+      loadBalancerFullName: this.web.loadBalancerFullName, canaryTargetGroupFullName: this.web.canaryTargetGroupFullName,
+      stateBucketName: this.storage.rolloutStateBucketName, stateBucketArn: this.storage.rolloutStateBucketArn, kmsKeyArn: data.kmsKeyArn,
+      topicArn: this.monitoring.alarmTopicArn, topicKmsKeyArn: this.monitoring.alarmTopicKeyArn, logRetentionDays: config.logRetentionDays, tags,
+    }, parent);
     if (config.backup.enabled) {
       this.backup = new Backup("backup", {
         kmsKeyArn: data.kmsKeyArn, retentionDays: config.backup.retentionDays,
@@ -177,7 +186,8 @@ export class ApplicationTier extends pulumi.ComponentResource {
       healthUrl: config.domain.name ? pulumi.output(`https://${config.domain.name}/health`) : pulumi.interpolate`https://${web.albDnsName}/health`,
       canaryHeaderName: CANARY_HEADER_NAME,
       canaryHeaderValue: CANARY_HEADER_VALUE,
-      alarmNames: pulumi.all(this.monitoring.alarmNames),
+      // The watchdog's canary alarms count for the rollout's analysis as they do for the watchdog.
+      alarmNames: pulumi.all([...this.monitoring.alarmNames, ...this.rolloutWatchdog.alarmNames]),
       stableImage: config.web.image,
       canaryImage: config.web.canaryImage,
       canaryWeight: config.web.canaryWeight,

@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import ts from "typescript";
-import { policyDocument, serviceTrustPolicy } from "./iam.ts";
+import { denyInsecureTransport, policyDocument, serviceTrustPolicy } from "./iam.ts";
+import { transpileForLambda } from "./lambda-package.ts";
 
 /** The outbox publisher's source: one self-contained TypeScript file (only the AWS SDK, which the runtime has). */
 export const OUTBOX_PUBLISHER_SOURCE = fileURLToPath(new URL("../lambdas/outbox-publisher/index.ts", import.meta.url));
@@ -60,10 +59,7 @@ export class Events extends pulumi.ComponentResource {
     for (const [suffix, q] of [["outbox", queue], ["outbox-dlq", dlq]] as const) {
       new aws.sqs.QueuePolicy(`${name}-${suffix}-tls-only`, {
         queueUrl: q.url,
-        policy: policyDocument([{
-          Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: q.arn,
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        }]),
+        policy: policyDocument([denyInsecureTransport("sqs:*", q.arn)]),
       }, parent);
     }
     this.outboxQueueUrl = queue.url;
@@ -128,9 +124,5 @@ export class Events extends pulumi.ComponentResource {
  * (no bundling), so what runs in Lambda is the code the unit tests exercise.
  */
 export function lambdaCode(sourceFile: string): pulumi.asset.AssetArchive {
-  const output = ts.transpileModule(readFileSync(sourceFile, "utf8"), {
-    fileName: sourceFile,
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, inlineSourceMap: true, verbatimModuleSyntax: false },
-  });
-  return new pulumi.asset.AssetArchive({ "index.mjs": new pulumi.asset.StringAsset(output.outputText) });
+  return new pulumi.asset.AssetArchive({ "index.mjs": new pulumi.asset.StringAsset(transpileForLambda(sourceFile)) });
 }

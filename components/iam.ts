@@ -22,3 +22,8 @@ export function serviceTrustPolicy(service: string): string {
     Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
   });
 }
+
+/** Refuses every request to `resource` that does not come over TLS (for a resource policy). */
+export function denyInsecureTransport(action: string, resource: pulumi.Input<string>): PolicyStatement {
+  return { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: action, Resource: resource, Condition: { Bool: { "aws:SecureTransport": "false" } } };
+}

@@ -49,6 +49,8 @@ export interface MonitoringArgs {
  */
 export class Monitoring extends pulumi.ComponentResource {
   readonly alarmTopicArn: pulumi.Output<string>;
+  /** The key the topic is encrypted with: whoever publishes to the topic needs kms:GenerateDataKey on it. */
+  readonly alarmTopicKeyArn: pulumi.Output<string>;
   readonly alarmNames: pulumi.Output<string>[];
   readonly dashboardName: pulumi.Output<string>;
 
@@ -88,6 +90,7 @@ export class Monitoring extends pulumi.ComponentResource {
       ]),
     }, parent);
     this.alarmTopicArn = topic.arn;
+    this.alarmTopicKeyArn = key.arn;
     if (args.alarmEmail) {
       new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: args.alarmEmail }, parent);
     }

@@ -140,6 +140,7 @@ describe("local target: images", () => {
           headers: fc.constantFrom("secure" as const, "insecure" as const),
           crashAfterS: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
           errorBurstS: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
+          errorAfterS: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
         }),
         (profile) => {
           const parsed = faultProfileFromEnvironment(faultProfileToEnvironment(profile));
@@ -169,6 +170,15 @@ describe("sample app", () => {
     const port = await listen(app, "127.0.0.1", 0);
     return { app, url: (p: string) => `http://127.0.0.1:${port}${p}` };
   }
+
+  it("error-after-s: answers well at first and fails only from N seconds after its first request (a canary that fails later)", async () => {
+    const { url } = await start({ faults: { errorRate: 1, errorAfterS: 0.4, latencyMs: 0, readinessFails: false, headers: "secure" } });
+    assert.equal((await httpProbe({ url: url("/") })).status, 200);
+    assert.equal((await httpProbe({ url: url("/") })).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    assert.equal((await httpProbe({ url: url("/") })).status, 500);
+    assert.equal((await httpProbe({ url: url("/health/ready") })).status, 200, "health checks keep passing: only traffic shows the failure");
+  });
 
   it("answers health endpoints with HSTS and CORS only for allowed origins", async () => {
     const { url } = await start();

@@ -11,6 +11,8 @@ export const faultProfileSchema = z
     errorRate: z.coerce.number().min(0).max(1).default(0),
     /** When set, `errorRate` only applies during the first N seconds after the first `/` request: a burst. */
     errorBurstS: z.coerce.number().positive().optional(),
+    /** When set, `errorRate` only applies from N seconds after the first `/` request on: a failure that starts later. */
+    errorAfterS: z.coerce.number().positive().optional(),
     /** Milliseconds added to every `/` response. */
     latencyMs: z.coerce.number().int().min(0).max(60_000).default(0),
     /** The process exits abruptly (code 70) this many seconds after it starts listening. */
@@ -30,6 +32,7 @@ export type FaultProfile = z.output<typeof faultProfileSchema>;
 export const faultParameterNames = {
   "error-rate": "errorRate",
   "error-burst-s": "errorBurstS",
+  "error-after-s": "errorAfterS",
   "latency-ms": "latencyMs",
   "crash-after-s": "crashAfterS",
   "readiness-fails": "readinessFails",
@@ -45,6 +48,7 @@ export function faultParameterOf(field: string): string {
 export const faultEnvironmentNames = {
   errorRate: "FAULT_ERROR_RATE",
   errorBurstS: "FAULT_ERROR_BURST_S",
+  errorAfterS: "FAULT_ERROR_AFTER_S",
   latencyMs: "FAULT_LATENCY_MS",
   crashAfterS: "FAULT_CRASH_AFTER_S",
   readinessFails: "FAULT_READINESS_FAILS",

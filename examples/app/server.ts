@@ -40,10 +40,11 @@ export function createSampleApp(options: SampleAppOptions): SampleApp {
   let firstTrafficAt: number | undefined;
 
   const failsThisRequest = (): boolean => {
-    const { errorRate, errorBurstS } = options.faults;
+    const { errorRate, errorBurstS, errorAfterS } = options.faults;
     if (errorRate === 0) return false;
     firstTrafficAt ??= Date.now();
     if (errorBurstS !== undefined && Date.now() - firstTrafficAt > errorBurstS * 1000) return false;
+    if (errorAfterS !== undefined && Date.now() - firstTrafficAt < errorAfterS * 1000) return false;
     return random() < errorRate;
   };
 

@@ -19,9 +19,14 @@ export const logGroupRetention = resourceRule({
  * read only when needed, because during a preview the dimension (an ALB's ARN suffix) is unknown.
  */
 function alarmMetrics(alarm: Props): Array<{ metricName: string; loadBalancer: () => string }> {
-  const direct = { metricName: text(alarm.metricName), loadBalancer: () => text(alarm.dimensions?.LoadBalancer) };
-  const queried = items(alarm.metricQueries).map((q) => ({ metricName: text(q.metric?.metricName), loadBalancer: () => text(q.metric?.dimensions?.LoadBalancer) }));
-  return [direct, ...queried].filter((m) => m.metricName !== "");
+  const direct = { metricName: text(alarm.metricName), dimensions: alarm.dimensions, loadBalancer: () => text(alarm.dimensions?.LoadBalancer) };
+  const queried = items(alarm.metricQueries).map((q) => ({ metricName: text(q.metric?.metricName), dimensions: q.metric?.dimensions, loadBalancer: () => text(q.metric?.dimensions?.LoadBalancer) }));
+  // A metric of one target group (the canary's, say) does not watch the rest of the load balancer's traffic.
+  return [direct, ...queried].filter((m) => m.metricName !== "" && !hasDimension(m.dimensions, "TargetGroup"));
+}
+
+function hasDimension(dimensions: unknown, name: string): boolean {
+  return typeof dimensions === "object" && dimensions !== null && name in dimensions;
 }
 
 const ALARM_KINDS = [

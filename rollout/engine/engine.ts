@@ -1,6 +1,7 @@
 import { analyse } from "./analysers.ts";
 import { verdictOf } from "./evaluate.ts";
 import { isTerminal, transition } from "./machine.ts";
+import { takenOver } from "./takeover.ts";
 import type {
   AnalysisRecord,
   Analyser,
@@ -83,6 +84,13 @@ class RollbackRequired extends Error {
 /** Thrown to leave the run while paused (pauseMode `exit`). */
 class PausedExit extends Error {}
 
+/** Thrown when the stored state shows the rollout taken over (by the watchdog): leave it to the watchdog, no further step. */
+class TakenOver extends Error {
+  constructor(readonly stored: RolloutState) {
+    super(stored.reason ?? stored.phase);
+  }
+}
+
 const STABLE_ONLY: Weights = { stable: 100, canary: 0 };
 const LOCK_RENEW_MS = 5_000;
 
@@ -142,6 +150,7 @@ class RolloutRun {
       await this.advance();
     } catch (error) {
       if (error instanceof PausedExit) return this.state;
+      if (error instanceof TakenOver) return this.yieldTo(error.stored);
       const rollback = error instanceof RollbackRequired ? error : new RollbackRequired(`${this.state.phase} failed: ${errorMessage(error)}`, "rolled-back");
       await this.rollBack(rollback.reason, rollback.outcome);
     }
@@ -163,6 +172,8 @@ class RolloutRun {
   }
 
   private async commit(next: RolloutState): Promise<void> {
+    // Never overwrite a rollout someone else (the watchdog) has taken over: its record is the truth.
+    await this.checkTakenOver();
     this.state = { ...next, updatedAt: this.deps.clock.now() };
     await this.deps.store.save(this.state);
   }
@@ -173,6 +184,37 @@ class RolloutRun {
     const record = next.transitions.at(-1);
     await this.commit(next);
     if (record) this.emit({ type: "phase", at, transition: record });
+  }
+
+  /** Stops this run (throws TakenOver) when another party ended the rollout in the store. */
+  private async checkTakenOver(): Promise<void> {
+    const stored = takenOver(this.state, await this.deps.store.load(this.state.environment).catch(() => undefined));
+    if (stored) throw new TakenOver(stored);
+  }
+
+  /**
+   * Leaves the rollout to the party that took it over, and returns what it recorded (waiting, bounded, for it to
+   * finish). A takeover is always a rollback, so putting traffic on stable here can only help it: it undoes a
+   * shift of ours that raced with the takeover, and never writes the state.
+   */
+  private async yieldTo(stored: RolloutState): Promise<RolloutState> {
+    this.log("warn", `rollout taken over, no further steps: ${stored.reason ?? stored.phase}`);
+    const seen = await this.deps.router.readWeights().catch(() => undefined);
+    if (seen === undefined || !sameWeights(seen, STABLE_ONLY)) {
+      const own = this.state;
+      await this.shiftVerified(STABLE_ONLY, undefined);
+      this.state = own;
+    }
+    const deadline = this.deps.clock.now() + this.plan.verifyTimeoutMs + 5_000;
+    let latest = stored;
+    while (!isTerminal(latest.phase) && this.deps.clock.now() < deadline) {
+      await this.deps.clock.sleep(this.pollMs);
+      latest = (await this.deps.store.load(this.state.environment).catch(() => undefined)) ?? latest;
+    }
+    this.state = latest;
+    const record = latest.transitions.at(-1);
+    if (record) this.emit({ type: "phase", at: this.deps.clock.now(), transition: record });
+    return latest;
   }
 
   private checkSignal(): void {
@@ -195,6 +237,7 @@ class RolloutRun {
     const until = this.deps.clock.now() + ms;
     for (;;) {
       this.checkSignal();
+      await this.checkTakenOver();
       const requested = await this.readRequests(accept);
       if (requested) return requested;
       await this.renewLockIfDue();
@@ -267,11 +310,13 @@ class RolloutRun {
       await this.commit(next);
     } catch (error) {
       this.state = next;
+      if (error instanceof TakenOver) return;
       this.log("error", `could not save rollout state to ${this.deps.store.describe()}: ${errorMessage(error)}`);
     }
   }
 
   private async shiftTo(canary: number): Promise<void> {
+    await this.checkTakenOver();
     const result = await this.shiftVerified({ stable: 100 - canary, canary }, this.options.signal);
     this.checkSignal();
     if (!result.verified) throw new RollbackRequired(`shift to canary ${canary}% not verified within ${this.plan.verifyTimeoutMs} ms: ${result.detail}`, "rolled-back");
@@ -423,6 +468,10 @@ class RolloutRun {
       try {
         await this.enter("rolling-back", reason, { rollbackOutcome: outcome });
       } catch (error) {
+        if (error instanceof TakenOver) {
+          this.state = await this.yieldTo(error.stored);
+          return;
+        }
         this.state = transition({ ...this.state, rollbackOutcome: outcome }, "rolling-back", this.deps.clock.now(), reason);
         this.log("error", `could not save rollout state: ${errorMessage(error)}`);
       }

@@ -114,7 +114,8 @@ export const createLocalTarget: TargetFactory = async (options: TargetOptions): 
   const startedHere = environment === undefined && (options.purpose === "start" || options.purpose === "resume");
   if (startedHere) {
     options.log(`local: no environment running in ${dir}; starting HAProxy and ${DEFAULT_LOCAL_STABLE_IMAGE} on loopback`);
-    environment = await startLocalEnvironment({ dir, stableImage: DEFAULT_LOCAL_STABLE_IMAGE });
+    const watchdog = { stateRoot: path.join(options.cwd, ".readiness", "rollouts"), environment: options.environment };
+    environment = await startLocalEnvironment({ dir, stableImage: DEFAULT_LOCAL_STABLE_IMAGE, watchdog });
     load = startLoad({ url: `http://127.0.0.1:${environment.trafficPort}/`, ratePerSecond: STANDALONE_LOAD_RATE, maxDurationS: 6 * 3600 });
   }
 

@@ -5,6 +5,8 @@ import { renderHaproxyConfig } from "./haproxy-config.ts";
 import { freePort, isProcessAlive, spawnDetached, stopProcess, tail, waitFor } from "./processes.ts";
 import { runtimeCommand, serverStat } from "./runtime-api.ts";
 import { slotFiles, startAppVersion } from "./slots.ts";
+import type { LocalWatchdogArgs } from "./watchdog-process.ts";
+import { startLocalWatchdog } from "./watchdog-process.ts";
 
 /**
  * A running local environment: HAProxy on loopback in front of the stable version of the sample app.
@@ -18,6 +20,8 @@ export const localEnvironmentSchema = z.object({
   adminSocketPath: z.string(),
   requestLogPath: z.string(),
   haproxyPid: z.number().int(),
+  /** The rollout watchdog process started with the environment (rollout/watchdog/main.ts), when one was. */
+  watchdogPid: z.number().int().optional(),
 });
 export type LocalEnvironment = z.output<typeof localEnvironmentSchema>;
 
@@ -41,6 +45,8 @@ export interface StartLocalEnvironmentArgs {
   readonly dir: string;
   /** The image the stable server runs at the start, e.g. `sample-app:1.0.0`. */
   readonly stableImage: string;
+  /** Starts the rollout watchdog for this environment's rollouts (rollout/watchdog/local.ts) alongside HAProxy. */
+  readonly watchdog?: LocalWatchdogArgs;
 }
 
 export async function startLocalEnvironment(args: StartLocalEnvironmentArgs): Promise<LocalEnvironment> {
@@ -70,7 +76,16 @@ export async function startLocalEnvironment(args: StartLocalEnvironmentArgs): Pr
     await stopLocalEnvironment(dir);
     throw error;
   }
-  return environment;
+  if (args.watchdog === undefined) return environment;
+  try {
+    const withWatchdog = { ...environment, watchdogPid: startLocalWatchdog(dir, args.watchdog) };
+    fs.writeFileSync(path.join(dir, ENVIRONMENT_FILE), `${JSON.stringify(withWatchdog, null, 2)}\n`);
+    return withWatchdog;
+  } catch (error) {
+    // Nobody else knows about this environment yet: an environment without its watchdog must not outlive the error.
+    await stopLocalEnvironment(dir);
+    throw error;
+  }
 }
 
 /** Stops every process of the environment (app versions, then haproxy). Safe to call twice. */
@@ -81,13 +96,16 @@ export async function stopLocalEnvironment(dir: string): Promise<void> {
     const slot = slots.read(role);
     if (slot !== undefined) pids.add(slot.pid);
   }
-  await Promise.all([...pids].map((pid) => stopProcess(pid)));
   let environment: LocalEnvironment | undefined;
   try {
     environment = readLocalEnvironment(dir);
   } catch {
+    await Promise.all([...pids].map((pid) => stopProcess(pid)));
     return;
   }
+  // The watchdog first: it must not see the canary vanish and act on an environment being torn down.
+  if (environment.watchdogPid !== undefined) await stopProcess(environment.watchdogPid);
+  await Promise.all([...pids].map((pid) => stopProcess(pid)));
   await stopProcess(environment.haproxyPid);
   fs.rmSync(path.dirname(environment.adminSocketPath), { recursive: true, force: true });
 }

@@ -8,6 +8,7 @@ import type { LocalEnvironment } from "./environment.ts";
 import { startLocalEnvironment, stopLocalEnvironment } from "./environment.ts";
 import type { LoadSummary, RunningLoad } from "./load.ts";
 import { startLoad } from "./load.ts";
+import type { LocalWatchdogArgs } from "./watchdog-process.ts";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -80,10 +81,14 @@ export async function startLocalRolloutBench(options: {
   ratePerSecond: number;
   maxDurationS: number;
   cwd?: string;
+  /** The rollout watchdog's settings (it always runs, as with every local environment); e.g. a short abandon deadline in tests. */
+  watchdog?: Pick<LocalWatchdogArgs, "abandonedAfterMs" | "pollMs">;
 }): Promise<LocalRolloutBench> {
-  const dir = localEnvironmentDir(options.cwd ?? PROJECT_ROOT, options.environmentName);
+  const cwd = options.cwd ?? PROJECT_ROOT;
+  const dir = localEnvironmentDir(cwd, options.environmentName);
   fs.rmSync(dir, { recursive: true, force: true });
-  const environment = await startLocalEnvironment({ dir, stableImage: options.stableImage });
+  const watchdog = { stateRoot: path.join(cwd, ".readiness", "rollouts"), environment: options.environmentName, ...options.watchdog };
+  const environment = await startLocalEnvironment({ dir, stableImage: options.stableImage, watchdog });
   const load = startLoad({ url: `http://127.0.0.1:${environment.trafficPort}/`, ratePerSecond: options.ratePerSecond, maxDurationS: options.maxDurationS });
   let summary: LoadSummary | undefined;
   return {

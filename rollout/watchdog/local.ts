@@ -1,0 +1,130 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { CanaryHealth, Observation, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "../../lambdas/rollout-watchdog/core.ts";
+import { canaryFailures, runWatchdogOnce, StateConflictError } from "../../lambdas/rollout-watchdog/core.ts";
+import { readLocalEnvironment } from "../adapters/local/environment.ts";
+import { LocalMetricsReader } from "../adapters/local/metrics.ts";
+import { isProcessAlive } from "../adapters/local/processes.ts";
+import { LocalTrafficRouter } from "../adapters/local/router.ts";
+import type { RolloutState } from "../engine/ports.ts";
+import { FileStateStore } from "../store/file-store.ts";
+
+/**
+ * The local target's watchdog: a process started with the local environment (docs/rollout-local.md) that
+ * runs the same core as the AWS Lambda. Its adapters: the file state store, HAProxy's runtime API as the
+ * router, and HAProxy's stats page + request log as the canary's health, judged against the rollout's own
+ * thresholds. It exits when the environment's HAProxy is gone.
+ */
+
+/** Local defaults: a dead pid is seen at once, so only the abandon deadline needs a number. */
+export const LOCAL_WATCHDOG_DEFAULTS: WatchdogSettings = { heartbeatStaleAfterMs: 30_000, abandonedAfterMs: 60_000 };
+export const LOCAL_WATCHDOG_POLL_MS = 500;
+
+export interface LocalWatchdogOptions {
+  /** `<repo>/.readiness/rollouts`: the FileStateStore root the rollouts of this environment use. */
+  readonly stateRoot: string;
+  readonly environment: string;
+  /** The local environment's directory (environment.json, haproxy.log). */
+  readonly environmentDir: string;
+  readonly settings: WatchdogSettings;
+  readonly pollMs: number;
+  readonly log: (line: Record<string, unknown>) => void;
+}
+
+function versionOf(state: RolloutState): string {
+  return createHash("sha256").update(JSON.stringify(state)).digest("hex");
+}
+
+/**
+ * Tracks the canary's health window by window: failing windows in a row set `failingSince`, a passing one
+ * resets it. A reading that cannot be taken (stats page down) is no evidence either way.
+ */
+export class CanaryHealthTracker {
+  private failingSince: number | undefined;
+
+  constructor(private readonly reader: Pick<LocalMetricsReader, "read">) {}
+
+  async observe(state: RolloutState | undefined, now: number): Promise<CanaryHealth> {
+    let failing: string[];
+    try {
+      const canary = (await this.reader.read(["canary"])).canary;
+      failing = state === undefined ? [] : canaryFailures({ requests: canary.requests, errors5xx: canary.status5xx, ...(canary.p95Ms === undefined ? {} : { p95Ms: canary.p95Ms }), healthy: canary.healthy }, state.plan.thresholds);
+    } catch {
+      failing = [];
+    }
+    this.failingSince = failing.length === 0 ? undefined : (this.failingSince ?? now);
+    return { failing, ...(this.failingSince === undefined ? {} : { failingSince: this.failingSince }) };
+  }
+}
+
+/** The ports of the shared core on the local target. Conditional writes compare a hash of the state read. */
+export function localWatchdogPorts(options: Pick<LocalWatchdogOptions, "stateRoot" | "environment" | "environmentDir" | "log">): WatchdogPorts & { store: FileStateStore } {
+  const store = new FileStateStore({ root: options.stateRoot });
+  const environment = readLocalEnvironment(options.environmentDir);
+  const router = new LocalTrafficRouter(environment.adminSocketPath);
+  return {
+    store,
+    async loadState() {
+      const state = await store.load(options.environment);
+      return state && { state, version: versionOf(state) };
+    },
+    async saveState(state, version) {
+      const current = await store.load(options.environment);
+      if (current === undefined || versionOf(current) !== version) throw new StateConflictError(`${store.describe()}: the state of ${options.environment} changed since the watchdog read it`);
+      await store.save(state);
+      return versionOf(state);
+    },
+    setWeights: (weights) => router.setWeights(weights),
+    readWeights: () => router.readWeights(),
+    releaseLock: (holder) => store.releaseLock(options.environment, holder),
+    async notify(subject, message) {
+      options.log({ level: "warn", notify: subject, message });
+    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
+    // Every 500 ms a "nothing to do": the loop logs changes of outcome instead.
+    log: (line) => {
+      if (line.decision !== "none") options.log(line);
+    },
+  };
+}
+
+/** One round on the local target. */
+export async function localWatchdogRound(ports: ReturnType<typeof localWatchdogPorts>, tracker: CanaryHealthTracker, options: Pick<LocalWatchdogOptions, "environment" | "settings">): Promise<WatchdogOutcome> {
+  return runWatchdogOnce(
+    ports,
+    async (state): Promise<Omit<Observation, "state" | "now">> => {
+      const canary = await tracker.observe(state, Date.now());
+      const lock = state === undefined ? undefined : await ports.store.readLock(options.environment);
+      return {
+        canary,
+        lock: lock && { holder: lock.holder, ...(lock.holder.host === os.hostname() ? { pidAlive: isProcessAlive(lock.holder.pid) } : {}) },
+      };
+    },
+    options.settings,
+  );
+}
+
+/** Runs rounds every `pollMs` until the environment's HAProxy is gone or `signal` aborts. */
+export async function runLocalWatchdog(options: LocalWatchdogOptions, signal?: AbortSignal): Promise<void> {
+  const ports = localWatchdogPorts(options);
+  const environment = readLocalEnvironment(options.environmentDir);
+  const tracker = new CanaryHealthTracker(new LocalMetricsReader(environment.statsPort, environment.requestLogPath));
+  options.log({ level: "info", event: "started", environment: options.environment, stateRoot: options.stateRoot, ...options.settings, pollMs: options.pollMs });
+  let last = "";
+  while (!signal?.aborted && isProcessAlive(environment.haproxyPid) && fs.existsSync(path.join(options.environmentDir, "environment.json"))) {
+    try {
+      const outcome = await localWatchdogRound(ports, tracker, options);
+      // Log changes only: a quiet environment does not fill the log.
+      const line = JSON.stringify(outcome);
+      if (line !== last) options.log({ level: outcome.result === "no-op" ? "info" : "warn", ...outcome });
+      last = line;
+    } catch (error) {
+      options.log({ level: "error", problem: "watchdog round failed", error: error instanceof Error ? error.message : String(error) });
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+  }
+  options.log({ level: "info", event: "stopped", why: signal?.aborted ? "signal" : "the environment's haproxy is gone" });
+}
