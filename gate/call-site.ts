@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumiModule from "@pulumi/pulumi";
 
 /** Where a resource is declared: the program's line that constructs it. */
 export interface SourceLocation {
@@ -20,9 +20,10 @@ function key(type: string, name: string): string {
  * Records, for every resource the program registers from now on, the program's own line that constructs it.
  * A stack transformation runs synchronously inside the resource's constructor, so the call stack at that
  * moment still holds the program's frame (the mocks' newResource runs later, after the inputs resolved, and
- * has lost it). Call it inside the program's stack (`runInPulumiStack`), before the program runs.
+ * has lost it). Call it inside the program's stack (`runInPulumiStack`), before the program runs, with the SDK
+ * instance the program uses.
  */
-export function captureCallSites(): void {
+export function captureCallSites(pulumi: typeof pulumiModule): void {
   sites.clear();
   pulumi.runtime.registerStackTransformation((args) => {
     // A component's first program frame is the `super(...)` in its own constructor; its declaration is the caller.
@@ -33,9 +34,12 @@ export function captureCallSites(): void {
   });
 }
 
-/** The line that declared the resource, if the last run captured it. */
-export function callSiteOf(type: string, name: string): SourceLocation | undefined {
-  return sites.get(key(type, name));
+/** The resources with the line that declared each, where the last run captured it. */
+export function withCallSites<T extends { readonly type: string; readonly name: string }>(resources: readonly T[]): (T & { source?: SourceLocation })[] {
+  return resources.map((r) => {
+    const source = sites.get(key(r.type, r.name));
+    return source ? { ...r, source } : r;
+  });
 }
 
 function stackNow(): string {

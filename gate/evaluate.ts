@@ -55,6 +55,8 @@ export interface GateReport {
   readonly violations: readonly Violation[];
   readonly exemptions: readonly ExemptionEntry[];
   readonly inventory: readonly InventoryEntry[];
+  /** Provider functions the program called that the gate cannot answer offline: their results were unknown. */
+  readonly unknownFunctions?: readonly string[];
 }
 
 export interface EvaluateOptions {

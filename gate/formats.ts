@@ -11,6 +11,7 @@ export function formatText(report: GateReport): string {
     `readiness gate: ${report.project}/${report.stack} (environment ${report.environment}), ${report.summary.resources} resources`,
     `${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory violation(s)`,
   ];
+  if (report.unknownFunctions?.length) lines.push(`not checked: results of ${report.unknownFunctions.join(", ")} are unknown offline (see docs/gate.md)`);
   for (const severity of SEVERITY_ORDER) {
     const inSeverity = report.violations.filter((v) => v.severity === severity);
     if (inSeverity.length === 0) continue;

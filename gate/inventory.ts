@@ -1,5 +1,6 @@
 import { looksLikeSecretName } from "../policies/rules/app-settings.ts";
 import type { RegisteredResource } from "./program-runner.ts";
+import { unknownValue } from "./secret-values.ts";
 
 export const REDACTED = "[secret]";
 
@@ -52,9 +53,19 @@ export interface InventoryEntry {
   readonly inputs: Record<string, unknown>;
 }
 
+/** How a report shows a value the engine would not know until the update (the engine's sentinel is an opaque UUID). */
+export const UNKNOWN_DISPLAY = "[unknown until the update]";
+
+function showUnknowns(value: unknown): unknown {
+  if (value === unknownValue) return UNKNOWN_DISPLAY;
+  if (Array.isArray(value)) return value.map(showUnknowns);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, showUnknowns(v)]));
+}
+
 export function inventoryOf(resources: readonly RegisteredResource[]): InventoryEntry[] {
   return resources.map((r) => ({
     urn: r.urn, type: r.type, name: r.name, parent: r.parent, dependencies: r.dependencies,
-    inputs: redactSecretLooking(redactSecrets(r.inputs, r.secretPaths)) as Record<string, unknown>,
+    inputs: showUnknowns(redactSecretLooking(redactSecrets(r.inputs, r.secretPaths))) as Record<string, unknown>,
   }));
 }

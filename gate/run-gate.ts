@@ -1,14 +1,13 @@
 import path from "node:path";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import type { ReadinessRule } from "../policies/rules/rule.ts";
-import { callSiteOf } from "./call-site.ts";
 import { configHint, configKeysBehind } from "./config-sources.ts";
 import { evaluateStack, type GateReport } from "./evaluate.ts";
 import { inputProblemReport, type ConfigProblem } from "./input-problems.ts";
-import { awsMocks } from "./mocks.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
-import { runProgramUnderMocks } from "./program-runner.ts";
-import { readProjectFile, readStackConfig } from "./stack-config.ts";
+import { ProgramError, runProgramInProcess, type HostRequest } from "./program-process.ts";
+import type { ProgramRun } from "./program-runner.ts";
+import { readProjectFile, readStackConfig, withProjectConfig, type ProjectFile, type StackConfig } from "./stack-config.ts";
 
 export interface GateOptions {
   readonly stack: string;
@@ -51,7 +50,7 @@ async function judge(options: GateOptions, environment: string, dir: string, sta
   const rules = options.rules ?? readinessRules;
   // The stack files and the pack config are independent: report what is wrong with both at once.
   const [stackFiles, packConfigResult] = await Promise.allSettled([
-    readProjectFile(dir).then(async (project) => ({ project, config: await readStackConfig(dir, options.stack, project.name) })),
+    readProgramFiles(dir, options.stack),
     loadPackConfig(environment, rules.map((r) => r.name), options.packConfigDir ?? PACK_CONFIG_DIR),
   ]);
   const failures = [stackFiles, packConfigResult].filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -60,20 +59,55 @@ async function judge(options: GateOptions, environment: string, dir: string, sta
   }
   const { project, config } = stackFiles.value;
   const packConfig = packConfigResult.value;
-  const region = config.config["aws:region"] ?? "us-east-1";
-  const run = await load(() => runProgramUnderMocks({ project: project.name, stack: options.stack, config, mocks: awsMocks(region), program: project.entry }),
-    (err) => `the program ${path.relative(process.cwd(), project.entry) || project.entry} failed for stack ${options.stack}: ${describe(err)}`);
-  return evaluateStack(run.resources, {
+  const run = await load(() => runProgramInProcess(programRequest(dir, options.stack, project, config)),
+    (err) => programFailure(err, dir, project.entry, options.stack));
+  const sites = new Map(run.resources.map((r) => [`${r.type}::${r.name}`, r.source]));
+  const report = await evaluateStack(run.resources, {
     project: project.name, stack: options.stack, environment,
     programFile: toPosix(path.relative(process.cwd(), project.entry)),
     stackFile: toPosix(path.relative(process.cwd(), stackFilePath)),
     rules, packConfig, now: options.now,
     configHint: (message, resource) => configHint(configKeysBehind(message, resource.inputs, config, project.name), options.stack),
     locate: (resource) => {
-      const site = callSiteOf(resource.type, resource.name);
+      const site = sites.get(`${resource.type}::${resource.name}`);
       return site && { file: toPosix(path.relative(process.cwd(), site.file)), line: site.line };
     },
   });
+  return run.unansweredCalls.length > 0 ? { ...report, unknownFunctions: run.unansweredCalls } : report;
+}
+
+/** The project file and the stack's config over the project's defaults. */
+async function readProgramFiles(dir: string, stack: string): Promise<{ project: ProjectFile; config: StackConfig }> {
+  const project = await readProjectFile(dir);
+  return { project, config: withProjectConfig(project, stack, await readStackConfig(dir, stack, project.name)) };
+}
+
+function programRequest(dir: string, stack: string, project: ProjectFile, config: StackConfig): HostRequest {
+  return {
+    project: project.name, stack, organization: ORGANIZATION, region: config.config["aws:region"] ?? "us-east-1",
+    config, entry: project.entry, kind: project.kind, root: dir,
+  };
+}
+
+/**
+ * Runs the program in `dir` for one stack as the gate does (its own process, as a preview) and returns what it
+ * registered, unjudged; throws GateLoadError when the files or the program are broken.
+ */
+export async function runProgramOf(dir: string, stack: string): Promise<ProgramRun> {
+  const root = path.resolve(dir);
+  const { project, config } = await load(() => readProgramFiles(root, stack));
+  return load(() => runProgramInProcess(programRequest(root, stack, project, config)), (err) => programFailure(err, root, project.entry, stack));
+}
+
+/** The organization a program sees (`pulumi.getOrganization()`), as with the CLI's local backend. */
+const ORGANIZATION = "organization";
+
+/** Names the file and line in the program (relative to where the gate runs), then the cause. */
+function programFailure(err: unknown, dir: string, entry: string, stack: string): string {
+  const where = err instanceof ProgramError && err.failure.location
+    ? toPosix(path.relative(process.cwd(), path.join(dir, err.failure.location))) : toPosix(path.relative(process.cwd(), entry) || entry);
+  const cause = describe(err instanceof ProgramError ? err.failure : err);
+  return `the program failed for stack ${stack} at ${where}: ${cause}`;
 }
 
 async function load<T>(step: () => Promise<T>, explain: (err: unknown) => string = describe): Promise<T> {
@@ -84,9 +118,9 @@ async function load<T>(step: () => Promise<T>, explain: (err: unknown) => string
   }
 }
 
-/** The config problems a program's ConfigError lists (none for other failures). */
+/** The config problems a program's ConfigError lists (none for other failures); from the program's process, its failure. */
 function configProblemsOf(err: unknown): ConfigProblem[] {
-  const e = err as { name?: string; issues?: unknown[] };
+  const e = (err instanceof ProgramError ? err.failure : err) as { name?: string; issues?: unknown[] };
   return e?.name === "ConfigError" && Array.isArray(e.issues) ? (e.issues as ConfigProblem[]) : [];
 }
 

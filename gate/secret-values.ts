@@ -1,4 +1,6 @@
-import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc.js";
+import { specialResourceSig, specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc.js";
+
+export { specialResourceSig, specialSigKey, unknownValue };
 
 /** A secret as the runtime serialises it: `{ [sigKey]: secretSig, value }`. */
 export function isSecretWrapper(value: unknown): value is { value: unknown } {

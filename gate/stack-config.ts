@@ -1,12 +1,24 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
+import { resolveProgramEntry, type ModuleKind } from "./program-entry.ts";
 
 /** What a Pulumi project file says about where its program is. */
 export interface ProjectFile {
   readonly name: string;
   /** Absolute path of the program's entry module. */
   readonly entry: string;
+  /** How the language host loads the entry (`require` or `import()`). */
+  readonly kind: ModuleKind;
+  /** Project-level config (`config:` in Pulumi.yaml): defaults every stack gets, and keys a stack must set. */
+  readonly config: ProjectConfig;
+}
+
+export interface ProjectConfig {
+  /** Namespaced keys with the value the project gives them (`default` or `value`), as the runtime sees them. */
+  readonly defaults: Record<string, string>;
+  /** Namespaced keys the project declares without a value: every stack must set them. */
+  readonly required: readonly string[];
 }
 
 /** A stack's configuration as the Pulumi runtime sees it: flat `<namespace>:<key>` strings. */
@@ -32,8 +44,33 @@ export async function readProjectFile(dir: string): Promise<ProjectFile> {
   if (typeof doc?.name !== "string") {
     throw new StackFileError(`${file}: "name" is missing; a Pulumi project file needs name and runtime`);
   }
-  const main = typeof doc.main === "string" ? doc.main : "index.ts";
-  return { name: doc.name, entry: path.resolve(dir, main) };
+  const entry = await resolveProgramEntry(dir, typeof doc.main === "string" ? doc.main : undefined);
+  return { name: doc.name, entry: entry.file, kind: entry.kind, config: projectConfig(doc.config, doc.name) };
+}
+
+/** The keys of a config type declaration in Pulumi.yaml (anything else is a value given in shorthand). */
+const DECLARATION_KEYS = new Set(["type", "description", "default", "value", "secret", "items"]);
+
+function projectConfig(raw: unknown, project: string): ProjectConfig {
+  const defaults: Record<string, string> = {};
+  const required: string[] = [];
+  for (const [rawKey, decl] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+    const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
+    const declared = decl !== null && typeof decl === "object" && !Array.isArray(decl) && Object.keys(decl).every((k) => DECLARATION_KEYS.has(k));
+    const value = declared ? (decl as { value?: unknown; default?: unknown }).value ?? (decl as { default?: unknown }).default : decl;
+    if (value === undefined || value === null) required.push(key);
+    else defaults[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return { defaults, required };
+}
+
+/** The stack's config over the project's defaults; a key the project requires and the stack does not set is an error, as in the CLI. */
+export function withProjectConfig(project: ProjectFile, stack: string, config: StackConfig): StackConfig {
+  const missing = project.config.required.filter((key) => !(key in config.config));
+  if (missing.length > 0) {
+    throw new StackFileError(missing.map((key) => `stack ${stack} is missing configuration value ${key} (Pulumi.yaml declares it without a default); set it with pulumi config set ${key.replace(`${project.name}:`, "")} <value>`).join("\n"));
+  }
+  return { config: { ...project.config.defaults, ...config.config }, secretKeys: config.secretKeys };
 }
 
 /** Reads `Pulumi.<stack>.yaml` the way the CLI hands it to a program (structured values as JSON). */

@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { EXIT, parseOrExit } from "../cli/exit-codes.ts";
 import { exitCodeFor } from "../gate/exit-code.ts";
@@ -9,7 +9,7 @@ const program = new Command()
   .name("gate")
   .description("Offline readiness gate: runs a Pulumi program under mocks and checks every resource with the readiness policy pack")
   .requiredOption("--stack <stack>", "stack to check (reads Pulumi.<stack>.yaml)")
-  .option("--dir <dir>", "directory of the Pulumi program (Pulumi.yaml)", ".")
+  .option("--dir <dir>", "directory of the Pulumi program (Pulumi.yaml); the program runs there, in its own process, as pulumi preview would run it", ".")
   .option("--environment <env>", "policy config to apply (policies/config/<env>.json); defaults to the stack name")
   .addOption(new Option("--format <format>", "report format").choices(Object.keys(FORMATS)).default("text"))
   .option("--out <file>", "write the report to this file instead of stdout (written in every outcome, also when the config is invalid)")
@@ -46,6 +46,9 @@ try {
     // CI uploads this file whatever the exit code: the problem must show up where it looks (code scanning, test reports).
     await writeFile(opts.out, FORMATS[opts.format](err.report));
     process.stderr.write(`readiness gate: ${opts.format} report of these problems written to ${opts.out}\n`);
+  } else if (opts.out) {
+    // A report left from an earlier run would pass for this run's result.
+    await rm(opts.out, { force: true });
   }
   process.exitCode = EXIT.badInput;
 }

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import type { PlatformConfig } from "../config/platform-config.ts";
 import { subnetCidrs } from "../components/network.ts";
 import { SECRET_KEY_LENGTH } from "../components/secrets.ts";
-import { hasMockOutputs } from "../gate/mocks.ts";
+import { hasProviderOutputs } from "../gate/provider-outputs.ts";
 import type { ProgramRun, RegisteredResource } from "../gate/program-runner.ts";
 import { customResources, onlyResourceOfType, platformConfigOf, resourceByRef, resourcesOfType, runStack, withinComponents } from "./support/stacks.ts";
 
@@ -227,7 +227,7 @@ for (const stack of ["dev", "staging", "production"] as const) {
     });
 
     it("has realistic mock outputs for every resource type it creates", () => {
-      const missing = [...new Set(customResources(run).map((r) => r.type))].filter((type) => !hasMockOutputs(type));
+      const missing = [...new Set(customResources(run).map((r) => r.type))].filter((type) => !hasProviderOutputs(type));
       assert.deepEqual(missing, []);
     });
 

@@ -10,6 +10,7 @@ describe("gate: a report of the input problems when nothing could be checked", (
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gate-input-"));
   const stackFile = path.join(dir, "Pulumi.production.yaml");
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: shop\nruntime: nodejs\n");
+  fs.writeFileSync(path.join(dir, "index.ts"), "export {};\n");
   fs.writeFileSync(stackFile, [
     "# a comment",
     "config:",

@@ -46,7 +46,7 @@ describe("runProgramUnderMocks", () => {
     const subnet = result.resources.find((r) => r.type === "aws:ec2/subnet:Subnet");
     assert.ok(subnet);
     assert.deepEqual(subnet.inputs.tags, { token: "s3cr3t" });
-    assert.deepEqual(subnet.secretPaths, ["tags"]);
+    assert.deepEqual(subnet.secretPaths, ["tags.token"]);
     assert.deepEqual(result.outputs, { greeting: "hello two", password: "pw" });
   });
 
