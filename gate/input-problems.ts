@@ -46,13 +46,20 @@ export function inputProblemReport(message: string, problems: readonly ConfigPro
   });
   const violations = problems.length > 0
     ? problems.map((p) => violation(`${p.key} = ${p.value === undefined ? "(not set)" : JSON.stringify(p.value)}: ${p.problem}`, p.fix, at(lineOf(p.key))))
-    : [violation(message, "fix the problem named, then run the gate again; nothing was checked", message.includes(context.stackFile) || !message.includes(context.programFile) ? at(1) : { file: context.programFile, line: 1 })];
+    : [violation(message, "fix the problem named, then run the gate again; nothing was checked", programLocation(message, context) ?? at(1))];
   return {
     project: context.project, stack: context.stack, environment: context.environment,
     programFile: context.programFile, stackFile: context.stackFile,
     summary: { resources: 0, mandatory: violations.length, advisory: 0, exemptions: 0 },
     rules: [STACK_CONFIG_RULE], violations, exemptions: [], inventory: [],
   };
+}
+
+/** A failure inside the program names its place (`<file>:<line>`): the result goes there. */
+function programLocation(message: string, context: InputProblemContext): ReportLocation | undefined {
+  const place = /((?:[\w@.-]+\/)*[\w@.-]+\.[cm]?[jt]s):(\d+)/.exec(message);
+  if (place !== null && !place[1].endsWith(".yaml")) return { file: place[1], line: Number(place[2]) };
+  return message.includes(context.programFile) && !message.includes(context.stackFile) ? { file: context.programFile, line: 1 } : undefined;
 }
 
 /**
