@@ -15,7 +15,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RATE = 200;
 const INTERVAL_MS = 1_000;
 const FAILING_IMAGE = "sample-app:3.0.0?error-rate=0.5";
-const PLAN_FLAGS = ["--steps", "10,50,100", "--bake", "3s", "--interval", `${INTERVAL_MS}ms`, "--non-interactive"];
+// --max-bake: the healthy rollout needs ~14 s at the 10 % step to show its rate under 1 % (docs/rollout.md).
+const PLAN_FLAGS = ["--steps", "10,50,100", "--bake", "3s", "--interval", `${INTERVAL_MS}ms`, "--max-bake", "20s", "--non-interactive"];
 
 interface FailedRun {
   /** Canary starts failing: the shift to the first step, read back from HAProxy. */

@@ -13,13 +13,14 @@ parseOrExit(new Command("demo").description("a real canary rollout on this machi
 
 const ENVIRONMENT = "demo";
 const STABLE = "sample-app:1.0.0";
-const RATE = 100;
+const RATE = 200;
 const ROLLOUTS = [
   { name: "healthy", image: "sample-app:2.0.0", expect: "promoted", exitCode: EXIT.ok },
   { name: "failing", image: "sample-app:3.0.0?error-rate=0.3", expect: "rolled back", exitCode: EXIT.failed },
 ] as const;
 /** Short bakes so that the demo finishes in about a minute; a real rollout bakes minutes per step. */
-const PLAN_FLAGS = ["--steps", "10,50,100", "--bake", "6s", "--interval", "2s", "--non-interactive"];
+// --max-bake: at 20 req/s the 10 % step needs ~14 s of clean traffic to show the canary under the 1 % limit.
+const PLAN_FLAGS = ["--steps", "10,50,100", "--bake", "6s", "--interval", "2s", "--max-bake", "30s", "--non-interactive"];
 
 let bench: LocalRolloutBench | undefined;
 let current: RunningCli | undefined;

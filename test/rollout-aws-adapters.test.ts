@@ -146,7 +146,8 @@ describe("rollout on AWS: adapters", () => {
       const cloudwatch = new FakeCloudWatch();
       const source = new TargetGroupMetricsSource({ client: cloudwatch.client, loadBalancerFullName: "app/web-alb/50dc6c495c0c9188", targetGroupFullNames: { stable: "targetgroup/web-stable/1", canary: "targetgroup/web-canary/2" }, clock: new FakeClock() });
       const sample = await source.sample(context("canary", 90_000));
-      assert.deepEqual(sample, { requests: 1_000, errors5xx: 0, p95Ms: 120, unhealthyTargets: 0, healthyTargets: 2 });
+      const covers = { start: Date.parse("2026-11-22T14:02:00.000Z"), end: Date.parse("2026-11-22T14:04:00.000Z") };
+      assert.deepEqual(sample, { requests: 1_000, errors5xx: 0, p95Ms: 120, unhealthyTargets: 0, healthyTargets: 2, covers });
       const input = cloudwatch.mock.commandCalls(GetMetricDataCommand)[0]?.args[0].input;
       // Analysis ended 14:05:30; minus the one-minute publish lag, the last whole minute ends 14:04; 90 s -> 2 minutes.
       assert.equal(input?.StartTime?.toISOString(), "2026-11-22T14:02:00.000Z");
@@ -184,13 +185,16 @@ describe("rollout on AWS: adapters", () => {
       const cloudwatch = new FakeCloudWatch();
       const source = new TargetGroupMetricsSource({ client: cloudwatch.client, loadBalancerFullName: "app/a/1", targetGroupFullNames: { stable: "targetgroup/s/1", canary: "targetgroup/c/2" }, clock: new FakeClock() });
       cloudwatch.traffic = () => ({ requests: 200, p95Seconds: 0.3, unhealthy: 0, healthy: 1 });
-      assert.deepEqual(await source.sample(context("canary")), { requests: 200, errors5xx: 0, p95Ms: 300, unhealthyTargets: 0, healthyTargets: 1 });
+      const { covers, ...counts } = await source.sample(context("canary"));
+      assert.ok(covers && covers.end - covers.start >= 60_000, "the sample says which whole minutes it covers");
+      assert.deepEqual(counts, { requests: 200, errors5xx: 0, p95Ms: 300, unhealthyTargets: 0, healthyTargets: 1 });
 
       cloudwatch.traffic = () => ({ requests: 200, errors5xx: 3, healthy: 1 });
       await assert.rejects(source.sample(context("canary")), /no TargetResponseTime p95, UnHealthyHostCount for canary target group targetgroup\/c\/2 .* although it served 200 request/);
 
       cloudwatch.traffic = () => ({});
-      assert.deepEqual(await source.sample(context("canary")), { requests: 0, errors5xx: 0 });
+      const { covers: _quiet, ...none } = await source.sample(context("canary"));
+      assert.deepEqual(none, { requests: 0, errors5xx: 0 });
     });
 
     it("retries a throttled GetMetricData and fails fast on AccessDenied naming the target group", async () => {

@@ -84,7 +84,8 @@ describe("rollout on AWS: full simulated rollouts (mocked AWS, stand-in pulumi)"
     const recordedWeights = sim.standIn.calls().filter((args) => args[3] === "web.canaryWeight").map((args) => args[4]);
     assert.deepEqual(recordedWeights, ["10", "50", "100", "0"]);
     assert.equal(sim.ecs.mock.commandCalls(RunTaskCommand).length, 1);
-    assert.equal(sim.cloudwatch.metricRequests.length, 3);
+    // One query per version and analysis: the canary and, for the baseline comparison, stable.
+    assert.equal(sim.cloudwatch.metricRequests.length, 6);
     assert.equal((await sim.elsewhere.load("production"))?.phase, "promoted");
     assert.equal(await sim.elsewhere.readLock("production"), undefined);
   });
@@ -95,7 +96,7 @@ describe("rollout on AWS: full simulated rollouts (mocked AWS, stand-in pulumi)"
     sim.cloudwatch.traffic = (targetGroup) => (targetGroup === canaryTargetGroup ? { requests: 400, errors5xx: 40, p95Seconds: 0.2, unhealthy: 0, healthy: 2 } : { requests: 3_600, errors5xx: 0, p95Seconds: 0.1, unhealthy: 0, healthy: 2 });
     const final = await sim.run();
     assert.equal(final.phase, "rolled-back");
-    assert.match(final.reason ?? "", /canary 5xx rate 10% \(40\/400\) > 1%/);
+    assert.match(final.reason ?? "", /canary 5xx rate 10\.0% \(40\/400, this window; 99% lower bound 7\.03%, 95% upper bound 12\.7%\): lower bound above the limit 1\.00%.*stable 0% \(0\/3600/);
     assert.deepEqual(sim.alb.canaryWeights(), [10, 0]);
     assert.deepEqual(await sim.target.router.readWeights(), { stable: 100, canary: 0 });
     const config = sim.standIn.state().config;

@@ -99,6 +99,20 @@ describe("rollout CLI", function () {
     assert.deepEqual(await fs.readdir(cwd), []);
   });
 
+  it("takes every declared metric limit and analysis setting as a flag, and describes the statistics in the plan", async () => {
+    const tuned = await cli(["plan", "--json", "--max-error-rate", "2", "--fail-confidence", "99.9", "--baseline-p95-delta", "150", "--no-baseline", "--rollout-failure-limit", "3", "--max-bake", "5m"], cwd);
+    assert.equal(tuned.code, 0, tuned.stderr);
+    const { plan } = JSON.parse(tuned.stdout) as { plan: { thresholds: Record<string, number>; baseline: boolean; rolloutFailureLimit: number; maxBakeMs: number } };
+    assert.deepEqual([plan.thresholds.max5xxRate, plan.thresholds.failConfidence, plan.thresholds.baselineP95DeltaMs, plan.baseline, plan.rolloutFailureLimit, plan.maxBakeMs], [0.02, 0.999, 150, false, 3, 300_000]);
+    const text = await cli(["plan"], cwd);
+    assert.match(text.stdout, /rates judged by 95% one-sided Wilson bounds over the rollout so far, failing only with >= 5 failed requests; canary vs stable over the same windows/);
+    assert.match(text.stdout, /failures tolerated: 0 per step, 0 per rollout, 0 in a row/);
+    const bad = await cli(["plan", "--confidence", "100", "--min-failures", "0"], cwd);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--confidence="100" is not a number between 50 and 99\.99/);
+    assert.match(bad.stderr, /--min-failures="0" is not an integer >= 1/);
+  });
+
   it("shows status and refuses a second start from other processes, then aborts the running rollout", async () => {
     const runner = start("test/support/rollout-fake-runner.ts", ["cli-env", "60000"], cwd);
     children.push(runner);

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { evaluateAlarms, evaluateMetrics, evaluateProbe, verdictOf } from "../rollout/engine/evaluate.ts";
-import { buildPlan, DEFAULT_THRESHOLDS, estimatedDurationMs, parseDuration } from "../rollout/engine/plan.ts";
-import type { HttpResponseSample, Measurement } from "../rollout/engine/ports.ts";
+import { settingValue } from "../rollout/engine/metrics.ts";
+import { buildPlan, DEFAULT_THRESHOLDS, estimatedDurationMs, parseDuration, withPlanDefaults } from "../rollout/engine/plan.ts";
+import type { HttpResponseSample, Measurement, RolloutPlan, VersionMetricsSample } from "../rollout/engine/ports.ts";
 
 const statusOf = (measurements: readonly Measurement[], metric: string) => measurements.find((m) => m.metric === metric)?.status;
 
@@ -12,29 +13,38 @@ function response(headers: Record<string, string[]>, status = 200): HttpResponse
 const SECURE = { "strict-transport-security": ["max-age=31536000; includeSubDomains"] };
 
 describe("rollout analysis evaluators", () => {
-  it("judges the 5xx rate against the threshold (default 1 %)", () => {
-    const healthy = evaluateMetrics({ requests: 1_000, errors5xx: 10, p95Ms: 120, unhealthyTargets: 0, healthyTargets: 2 }, DEFAULT_THRESHOLDS, "canary");
+  const judge = (canary: VersionMetricsSample, stable?: VersionMetricsSample) => evaluateMetrics({ canary, ...(stable ? { stable } : {}), history: [], thresholds: DEFAULT_THRESHOLDS, baseline: stable !== undefined });
+
+  it("judges the 5xx rate by its Wilson bounds against the limit (default 1 %), not by the raw ratio", () => {
+    // 10 of 10,000 (0.1 %): the upper bound is far below 1 %.
+    const healthy = judge({ requests: 10_000, errors5xx: 10, p95Ms: 120, unhealthyTargets: 0, healthyTargets: 2 });
     assert.equal(statusOf(healthy, "5xx-rate"), "pass");
     assert.equal(verdictOf(healthy), "pass");
-    const failing = evaluateMetrics({ requests: 1_000, errors5xx: 11, p95Ms: 120, unhealthyTargets: 0, healthyTargets: 2 }, DEFAULT_THRESHOLDS, "canary");
+    // 11 of 1,000 reads as 1.1 % but its 95 % lower bound (0.68 %) is under the limit: no proof either way.
+    assert.equal(statusOf(judge({ requests: 1_000, errors5xx: 11, p95Ms: 120, unhealthyTargets: 0, healthyTargets: 2 }), "5xx-rate"), "inconclusive");
+    const failing = judge({ requests: 1_000, errors5xx: 30, p95Ms: 120, unhealthyTargets: 0, healthyTargets: 2 });
     assert.equal(statusOf(failing, "5xx-rate"), "fail");
-    assert.match(failing[0]?.message ?? "", /1\.1% \(11\/1000\) > 1%/);
+    assert.match(failing[0]?.message ?? "", /3\.00% \(30\/1000, this window; 99% lower bound 1\.98%, 95% upper bound 4\.02%\): lower bound above the limit 1\.00% with 30 >= 5 failed requests/);
   });
 
-  it("judges p95 latency (default 500 ms) and unhealthy targets", () => {
-    const slow = evaluateMetrics({ requests: 100, errors5xx: 0, p95Ms: 501, unhealthyTargets: 1, healthyTargets: 1 }, DEFAULT_THRESHOLDS, "canary");
+  it("judges p95 latency (default 500 ms) once a second window confirms it, and unhealthy targets at once", () => {
+    const once = judge({ requests: 100, errors5xx: 0, p95Ms: 501, unhealthyTargets: 1, healthyTargets: 1 });
+    assert.equal(statusOf(once, "p95-ms"), "inconclusive");
+    assert.match(once.find((m) => m.metric === "p95-ms")?.message ?? "", /in this window only.*fails if the next window confirms it/);
+    assert.equal(statusOf(once, "unhealthy-targets"), "fail");
+    const history = [{ at: 0, step: 0, canaryWeight: 10, verdict: "inconclusive" as const, measurements: once }];
+    const slow = evaluateMetrics({ canary: { requests: 100, errors5xx: 0, p95Ms: 620, unhealthyTargets: 0, healthyTargets: 1 }, history, thresholds: DEFAULT_THRESHOLDS, baseline: false });
     assert.equal(statusOf(slow, "p95-ms"), "fail");
-    assert.equal(statusOf(slow, "unhealthy-targets"), "fail");
-    const noneHealthy = evaluateMetrics({ requests: 100, errors5xx: 0, p95Ms: 20, unhealthyTargets: 0, healthyTargets: 0 }, DEFAULT_THRESHOLDS, "canary");
+    const noneHealthy = judge({ requests: 100, errors5xx: 0, p95Ms: 20, unhealthyTargets: 0, healthyTargets: 0 });
     assert.equal(statusOf(noneHealthy, "unhealthy-targets"), "fail");
   });
 
-  it("calls too little traffic inconclusive, but still fails a threshold already exceeded", () => {
-    const quiet = evaluateMetrics({ requests: 2, errors5xx: 0, p95Ms: 10, unhealthyTargets: 0 }, DEFAULT_THRESHOLDS, "canary");
+  it("calls too little traffic inconclusive, but still fails a crashing canary with enough failed requests", () => {
+    const quiet = judge({ requests: 2, errors5xx: 0, p95Ms: 10, unhealthyTargets: 0 });
     assert.equal(verdictOf(quiet), "inconclusive");
-    const crashing = evaluateMetrics({ requests: 2, errors5xx: 2, unhealthyTargets: 0 }, DEFAULT_THRESHOLDS, "canary");
+    const crashing = judge({ requests: 6, errors5xx: 6, unhealthyTargets: 0 });
     assert.equal(verdictOf(crashing), "fail");
-    const unknown = evaluateMetrics({ requests: 100, errors5xx: 0 }, DEFAULT_THRESHOLDS, "canary");
+    const unknown = judge({ requests: 100, errors5xx: 0 });
     assert.equal(statusOf(unknown, "p95-ms"), "inconclusive");
     assert.equal(statusOf(unknown, "unhealthy-targets"), "inconclusive");
   });
@@ -88,11 +98,14 @@ describe("rollout plan", () => {
   });
 
   it("parses operator input", () => {
-    const result = buildPlan({ steps: "5,25,100", bake: "2m", interval: "15s", maxErrorRatePercent: "0.5", nonInteractive: true, hooks: ["migrate=python manage.py migrate --noinput"] });
+    const result = buildPlan({ steps: "5,25,100", bake: "2m", interval: "15s", settings: { "--max-error-rate": "0.5", "--confidence": "99" }, nonInteractive: true, hooks: ["migrate=python manage.py migrate --noinput"] });
     assert.ok(result.ok);
     assert.deepEqual(result.plan.steps, [5, 25, 100]);
     assert.equal(result.plan.bakeMs, 120_000);
     assert.equal(result.plan.thresholds.max5xxRate, 0.005);
+    assert.equal(result.plan.thresholds.confidence, 0.99);
+    assert.equal(result.plan.maxBakeMs, 360_000, "--max-bake defaults to 3 x --bake");
+    assert.equal(result.plan.baseline, true);
     assert.equal(result.plan.inconclusivePolicy, "fail");
     assert.deepEqual(result.plan.hooks.map((hook) => [hook.name, hook.command]), [["migrate", "python manage.py migrate --noinput"]]);
     assert.equal(parseDuration("500ms"), 500);
@@ -100,8 +113,17 @@ describe("rollout plan", () => {
     assert.equal(parseDuration("soon"), undefined);
   });
 
+  it("gives a plan stored before the statistical analysis its old meaning (no baseline, bake = max bake)", () => {
+    const result = buildPlan({ failureLimit: "2", bake: "30s" });
+    assert.ok(result.ok);
+    const { rolloutFailureLimit: _r, consecutiveFailureLimit: _c, maxBakeMs: _m, baseline: _b, ...stored } = result.plan;
+    const resumed = withPlanDefaults(stored as RolloutPlan);
+    assert.deepEqual([resumed.rolloutFailureLimit, resumed.consecutiveFailureLimit, resumed.maxBakeMs, resumed.baseline], [2, 2, 30_000, false]);
+    assert.equal(settingValue({ max5xxRate: 0.01, maxP95Ms: 500, maxUnhealthyTargets: 0, minRequests: 5 }, "failConfidence"), 0.99);
+  });
+
   it("reports every bad field at once with the value and the fix", () => {
-    const result = buildPlan({ steps: "50,10,120", bake: "5s", interval: "10s", failureLimit: "-1", maxP95Ms: "fast", hooks: ["nocommand"] });
+    const result = buildPlan({ steps: "50,10,120", bake: "5s", interval: "10s", failureLimit: "-1", settings: { "--max-p95": "fast", "--confidence": "50", "--max-queue": "3" }, hooks: ["nocommand"] });
     assert.ok(!result.ok);
     const fields = result.issues.map((issue) => `${issue.field}: ${issue.problem}`);
     assert.deepEqual(fields, [
@@ -110,7 +132,9 @@ describe("rollout plan", () => {
       "--steps: does not end at 100 (the canary must carry all traffic before it is promoted)",
       "--bake: is shorter than --interval (10s), so a step would never be analysed",
       "--failure-limit: is not an integer >= 0",
+      "--max-queue: is not a metric limit or analysis setting",
       "--max-p95: is not a number >= 1",
+      "--confidence: is not above 50",
       "--hook: is not name=command",
     ]);
     assert.ok(result.issues.every((issue) => issue.fix.length > 0 && issue.value.length > 0));

@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
+import { analysersFor } from "../rollout/engine/analysers.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { Analyser, RolloutState } from "../rollout/engine/ports.ts";
 import { buildReport, formatSummaryTable } from "../rollout/report/report.ts";
@@ -35,7 +36,36 @@ async function rolledBackState(): Promise<RolloutState> {
   return runRollout({ router: new FakeRouter(), deployer: new FakeDeployer("app:1"), hooks: new FakeHooks(), store, analysers: [degradingMetrics()], clock, reporter: new RecordingReporter() }, initial, { pauseMode: "exit" });
 }
 
+/** A canary at 3 % 5xx against a clean stable, judged by the standard analysers. */
+async function judgedState(): Promise<RolloutState> {
+  const clock = new FakeClock();
+  const store = new MemoryStateStore();
+  await store.acquireLock("dev", TEST_HOLDER);
+  const plan = { ...DEFAULT_PLAN, bakeMs: 30_000, intervalMs: 10_000 };
+  const metrics = analysersFor({ metrics: { name: "m", sample: async (context) => ({ requests: context.version === "canary" ? 300 : 2_700, errors5xx: context.version === "canary" ? 9 : 0, p95Ms: 20, unhealthyTargets: 0, healthyTargets: 1 }) } }, plan.thresholds, [], true);
+  const initial = newRolloutState({ id: "r-evidence", environment: "dev", target: "fake", image: "app:2", stableImage: "app:1", plan, holder: TEST_HOLDER, now: clock.now() });
+  return runRollout({ router: new FakeRouter(), deployer: new FakeDeployer("app:1"), hooks: new FakeHooks(), store, analysers: metrics, clock, reporter: new RecordingReporter() }, initial, { pauseMode: "exit" });
+}
+
 describe("rollout reports", () => {
+  it("shows the evidence per window: canary and stable values, the bound, the verdict and the rule", async () => {
+    const state = await judgedState();
+    assert.equal(state.phase, "rolled-back", state.reason);
+    const report = buildReport(state);
+    const rate = report.windows[0]?.metrics.find((metric) => metric.metric === "5xx-rate");
+    assert.equal(rate?.status, "fail");
+    assert.equal(rate?.evidence?.rule, "above-limit");
+    assert.deepEqual([rate?.evidence?.canary.failures, rate?.evidence?.canary.trials, rate?.evidence?.stable?.failures, rate?.evidence?.stable?.trials], [9, 300, 0, 2_700]);
+    assert.ok((rate?.evidence?.canary.lower ?? 0) > 0.01);
+    assert.match(rate?.why ?? "", /lower bound above the limit 1\.00%/);
+    assert.equal(report.failures.total, 1);
+    const table = formatSummaryTable(report);
+    assert.match(table, /^failed analyses: 1 \(limits: 0 per step, 0 per rollout, 0 in a row\)$/m);
+    assert.match(table, /^\s+fail\s+5xx rate\s+3\.00% \(9\/300\) \| 0% \(0\/2700\) bounds 1\.\d+%\.\.\d\.\d+% over 1 window\(s\) limit 1\.00%, vs stable 0\.75\d*% \[above-limit\]$/m);
+    assert.match(table, /^\s+pass\s+p95 latency\s+20 ms \| 20 ms limit 500 ms, vs stable 220 ms \[below-limit\]$/m);
+  });
+
+
   it("summarises each step with its worst 5xx rate and p95, and the rollback reason", async () => {
     const state = await rolledBackState();
     assert.equal(state.phase, "rolled-back");

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { analysersFor } from "../rollout/engine/analysers.ts";
 import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import type { RunOptions } from "../rollout/engine/engine.ts";
 import { exitCodeFor, IllegalTransitionError, transition } from "../rollout/engine/machine.ts";
 import { buildPlan, DEFAULT_PLAN } from "../rollout/engine/plan.ts";
-import type { HookOutcome, MeasurementStatus, RolloutPlan, RolloutState } from "../rollout/engine/ports.ts";
+import type { AnalysisContext, HookOutcome, MeasurementStatus, MetricsSource, RolloutPlan, RolloutState, VersionMetricsSample } from "../rollout/engine/ports.ts";
 import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, RecordingReporter, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
 import type { FakeRouterOptions } from "./support/rollout-fakes.ts";
 
@@ -18,6 +19,8 @@ interface HarnessOptions {
   readonly router?: FakeRouterOptions;
   readonly deployFailures?: ConstructorParameters<typeof FakeDeployer>[1];
   readonly hookOutcomes?: Readonly<Record<string, HookOutcome>>;
+  /** Judge real metrics (through the standard analysers) instead of scripted verdicts. */
+  readonly metrics?: MetricsSource;
 }
 
 function harness(options: HarnessOptions = {}) {
@@ -28,9 +31,10 @@ function harness(options: HarnessOptions = {}) {
   const store = new MemoryStateStore();
   const reporter = new RecordingReporter();
   const analyser = new ScriptedAnalyser(options.verdicts ?? [], options.after ?? "pass");
-  const plan: RolloutPlan = { ...DEFAULT_PLAN, bakeMs: 30_000, intervalMs: 10_000, verifyTimeoutMs: 5_000, ...options.plan };
+  const plan: RolloutPlan = { ...DEFAULT_PLAN, bakeMs: 30_000, maxBakeMs: 60_000, intervalMs: 10_000, verifyTimeoutMs: 5_000, ...options.plan };
   const initial = newRolloutState({ id: "r1", environment: "dev", target: "fake", image: NEW, stableImage: OLD, plan, holder: TEST_HOLDER, now: clock.now() });
-  const deps = { router, deployer, hooks, store, analysers: [analyser], clock, reporter };
+  const analysers = options.metrics ? analysersFor({ metrics: options.metrics }, plan.thresholds, [], plan.baseline) : [analyser];
+  const deps = { router, deployer, hooks, store, analysers, clock, reporter };
   const run = async (state: RolloutState = initial, runOptions: Partial<RunOptions> = {}) => {
     assert.ok((await store.acquireLock("dev", TEST_HOLDER)).ok);
     return runRollout(deps, state, { pauseMode: "exit", ...runOptions });
@@ -63,7 +67,7 @@ describe("rollout engine", () => {
     const final = await h.run();
     assert.equal(final.phase, "rolled-back");
     assert.equal(exitCodeFor(final.phase), 1);
-    assert.match(final.reason ?? "", /analysis failed 1 time\(s\) at step 2 \(canary 50%\), limit 0: scripted fail #5/);
+    assert.match(final.reason ?? "", /analysis failed at step 2 \(canary 50%\) \(1 failed analyses in this step, limit 0; 1 in the rollout, limit 0; 1 in a row, limit 0\): scripted fail #5/);
     assert.deepEqual(canaryWeights(h.router), [10, 50, 0]);
     assert.deepEqual(h.router.weights, { stable: 100, canary: 0 });
     assert.equal(h.deployer.stable, OLD);
@@ -72,10 +76,42 @@ describe("rollout engine", () => {
     assert.ok(rollback?.reason);
   });
 
-  it("tolerates failures up to the failure limit per step (flapping canary is promoted)", async () => {
-    const h = harness({ plan: { failureLimit: 1 }, verdicts: ["fail", "pass", "pass", "fail", "pass", "pass", "fail"] });
+  it("tolerates a blip within the per-step, rollout and in-a-row limits", async () => {
+    const h = harness({ plan: { failureLimit: 1, rolloutFailureLimit: 1, consecutiveFailureLimit: 1 }, verdicts: ["pass", "fail", "pass"] });
     const final = await h.run();
     assert.equal(final.phase, "promoted");
+    assert.equal(final.totalFailures, 1);
+  });
+
+  it("rolls a flapping canary back on the rollout's failure budget although each step stays within its own limit", async () => {
+    // One failure per step is within --failure-limit 1; the rollout-wide budget (2) is spent by step 3.
+    const h = harness({ plan: { failureLimit: 1, rolloutFailureLimit: 2, consecutiveFailureLimit: 1 }, verdicts: ["fail", "pass", "pass", "fail", "pass", "pass", "fail"] });
+    const final = await h.run();
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /at step 3 .*3 in the rollout, limit 2/);
+  });
+
+  it("rolls back on failures in a row across a step boundary", async () => {
+    const h = harness({ plan: { failureLimit: 1, rolloutFailureLimit: 5, consecutiveFailureLimit: 1 }, verdicts: ["pass", "pass", "fail", "pass", "fail", "fail"] });
+    const final = await h.run();
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /2 in a row, limit 1/);
+  });
+
+  it("does not end a step on a failing analysis: the step bakes on until an analysis passes", async () => {
+    // Bake 30 s: windows 1-2 pass, window 3 fails (within budget), window 4 passes and ends the step.
+    const h = harness({ plan: { failureLimit: 1, rolloutFailureLimit: 1, consecutiveFailureLimit: 1 }, verdicts: ["pass", "pass", "fail", "pass"] });
+    const final = await h.run();
+    assert.equal(final.phase, "promoted");
+    assert.equal(final.analyses.filter((a) => a.step === 0).length, 4);
+  });
+
+  it("keeps baking while the evidence is inconclusive and moves on once it passes", async () => {
+    const h = harness({ verdicts: ["inconclusive", "inconclusive", "inconclusive", "inconclusive", "pass"] });
+    const final = await h.run();
+    assert.equal(final.phase, "promoted");
+    assert.ok(!final.transitions.some((t) => t.to === "paused"));
+    assert.equal(final.analyses.filter((a) => a.step === 0).length, 5);
   });
 
   it("treats measurement errors as errors, rolling back after the consecutive-error limit", async () => {
@@ -85,15 +121,16 @@ describe("rollout engine", () => {
     assert.match(final.reason ?? "", /could not be taken 3 times in a row/);
   });
 
-  it("fails inconclusive analyses in non-interactive runs", async () => {
-    const h = harness({ plan: { inconclusivePolicy: "fail" }, verdicts: ["inconclusive"] });
+  it("fails evidence still inconclusive at --max-bake in non-interactive runs", async () => {
+    const h = harness({ plan: { inconclusivePolicy: "fail" }, after: "inconclusive" });
     const final = await h.run();
     assert.equal(final.phase, "rolled-back");
-    assert.match(final.reason ?? "", /inconclusive in a non-interactive run/);
+    assert.match(final.reason ?? "", /still inconclusive after 60 s in a non-interactive run/);
+    assert.equal(final.analyses.length, 6);
   });
 
-  it("pauses on inconclusive analyses interactively, exits 3, and a resume continues from the same step", async () => {
-    const h = harness({ verdicts: ["pass", "pass", "pass", "inconclusive"] });
+  it("pauses on evidence still inconclusive at --max-bake interactively, exits 3, and a resume continues from the same step", async () => {
+    const h = harness({ verdicts: ["pass", "pass", "pass", ...Array<MeasurementStatus>(6).fill("inconclusive")] });
     const paused = await h.run();
     assert.equal(paused.phase, "paused");
     assert.equal(exitCodeFor(paused.phase), 3);
@@ -107,7 +144,7 @@ describe("rollout engine", () => {
   });
 
   it("waits in-process while paused in wait mode until an operator resumes", async () => {
-    const h = harness({ verdicts: ["inconclusive"] });
+    const h = harness({ verdicts: Array<MeasurementStatus>(6).fill("inconclusive") });
     h.clock.at(h.clock.now() + 120_000, () => void h.store.request("dev", { kind: "resume", at: h.clock.now(), by: "operator" }));
     const final = await h.run(h.initial, { pauseMode: "wait" });
     assert.equal(final.phase, "promoted");
@@ -115,7 +152,7 @@ describe("rollout engine", () => {
   });
 
   it("analyses again after a resume, even when the paused step's bake ran out meanwhile", async () => {
-    const h = harness({ verdicts: ["inconclusive"] });
+    const h = harness({ verdicts: Array<MeasurementStatus>(6).fill("inconclusive") });
     const resumeAt = h.clock.now() + 600_000;
     h.clock.at(resumeAt, () => void h.store.request("dev", { kind: "resume", at: h.clock.now(), by: "operator" }));
     const final = await h.run(h.initial, { pauseMode: "wait" });
@@ -236,7 +273,7 @@ describe("rollout engine", () => {
   it("builds the standard analysers from a target's raw sources with the plan's thresholds", async () => {
     const analysers = analysersFor(
       {
-        metrics: { name: "m", sample: async () => ({ requests: 100, errors5xx: 5, p95Ms: 100, unhealthyTargets: 0, healthyTargets: 1 }) },
+        metrics: { name: "m", sample: async (context) => ({ requests: 100, errors5xx: context.version === "canary" ? 5 : 0, p95Ms: 100, unhealthyTargets: 0, healthyTargets: 1 }) },
         probes: { name: "p", probe: async (path) => { throw new Error(`refused ${path}`); } },
       },
       { ...DEFAULT_PLAN.thresholds, max5xxRate: 0.01 },
@@ -247,6 +284,77 @@ describe("rollout engine", () => {
     assert.equal(metrics?.find((m) => m.metric === "5xx-rate")?.status, "fail");
     assert.deepEqual(probes?.map((m) => m.status), ["error"]);
     assert.match(probes?.[0]?.message ?? "", /refused \/health/);
+  });
+});
+
+/** Traffic per analysis window: 4,000 requests split by the canary's weight, failures at the given rates. */
+function traffic(rates: (context: AnalysisContext, window: number) => { canary: number; stable: number; canaryP95?: number }): MetricsSource {
+  let window = 0;
+  return {
+    name: "traffic",
+    async sample(context): Promise<VersionMetricsSample> {
+      if (context.version === "canary") window += 1;
+      const share = context.version === "canary" ? context.canaryWeight / 100 : 1 - context.canaryWeight / 100;
+      const requests = Math.round(4_000 * share);
+      const rate = rates(context, window);
+      return { requests, errors5xx: Math.round(requests * rate[context.version]), p95Ms: context.version === "canary" ? (rate.canaryP95 ?? 20) : 20, unhealthyTargets: 0, healthyTargets: 1 };
+    },
+  };
+}
+
+describe("rollout engine with statistical analysis (standard analysers over raw traffic)", () => {
+  it("promotes a canary at 0.5 % against a 1 % limit once the evidence shows it below", async () => {
+    const h = harness({ metrics: traffic(() => ({ canary: 0.005, stable: 0 })) });
+    const final = await h.run();
+    assert.equal(final.phase, "promoted", final.reason);
+    const first = final.analyses.filter((a) => a.step === 0);
+    // 400 requests per window at 10 %: the first windows cannot show 0.5 % < 1 %; the step bakes on until they can.
+    assert.deepEqual(first.slice(0, 2).map((a) => a.verdict), ["inconclusive", "inconclusive"]);
+    assert.equal(first.at(-1)?.verdict, "pass");
+  });
+
+  it("pauses, and does not roll the canary back, when stable fails as well (even non-interactive)", async () => {
+    const h = harness({ plan: { inconclusivePolicy: "fail" }, metrics: traffic(() => ({ canary: 0.05, stable: 0.05 })) });
+    const final = await h.run();
+    assert.equal(final.phase, "paused");
+    assert.equal(exitCodeFor(final.phase), 3);
+    assert.match(final.reason ?? "", /stable fails as well at step 1 .* both versions fail the 5xx rate limit/);
+    assert.equal(final.totalFailures, 0, "not counted as a canary failure");
+    assert.deepEqual(h.router.weights, { stable: 90, canary: 10 });
+  });
+
+  it("rolls back a canary clearly slower than stable although under the absolute p95 limit", async () => {
+    const h = harness({ metrics: traffic(() => ({ canary: 0, stable: 0, canaryP95: 320 })) });
+    const final = await h.run();
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /p95 latency 320 ms is worse than stable 20 ms/);
+    // The first window only raises it; the second confirms it.
+    assert.equal(final.analyses.length, 2);
+  });
+
+  it("never promotes a flapping canary (100 % 5xx every other window), even with --failure-limit 2 per step", async () => {
+    const h = harness({ plan: { failureLimit: 2, rolloutFailureLimit: 2, consecutiveFailureLimit: 2 }, metrics: traffic((_context, window) => ({ canary: window % 2 === 0 ? 1 : 0, stable: 0 })) });
+    const final = await h.run();
+    assert.notEqual(final.phase, "promoted");
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /in the rollout, limit 2|in this step, limit 2/);
+  });
+
+  it("never promotes a flapping canary, whatever the limits and the flapping period (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 1, max: 4 }), async (step, rollout, inARow, period) => {
+        const h = harness({ plan: { failureLimit: step, rolloutFailureLimit: rollout, consecutiveFailureLimit: inARow }, metrics: traffic((_context, window) => ({ canary: Math.floor((window - 1) / period) % 2 === 0 ? 1 : 0, stable: 0 })) });
+        const final = await h.run();
+        return final.phase !== "promoted";
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("never promotes a flapping canary with a large failure budget either: a step only ends on evidence below the limit", async () => {
+    const h = harness({ plan: { failureLimit: 50, rolloutFailureLimit: 50, consecutiveFailureLimit: 50 }, metrics: traffic((_context, window) => ({ canary: window % 2 === 0 ? 1 : 0, stable: 0 })) });
+    const final = await h.run();
+    assert.notEqual(final.phase, "promoted");
   });
 });
 

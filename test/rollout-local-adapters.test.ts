@@ -204,6 +204,28 @@ describe("sample app", () => {
     assert.deepEqual(insecure.headers["access-control-allow-origin"], ["*"]);
   });
 
+  it("fails the same requests for the same seed, and flaps in alternate periods with error-flap-s", async () => {
+    const statuses = async (faults: Parameters<typeof createSampleApp>[0]["faults"], count: number, gapMs = 0) => {
+      const { url } = await start({ faults });
+      const seen: number[] = [];
+      for (let i = 0; i < count; i++) {
+        seen.push((await httpProbe({ url: url("/") })).status ?? 0);
+        if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+      }
+      return seen;
+    };
+    const base = { latencyMs: 0, readinessFails: false, headers: "secure" as const };
+    const first = await statuses({ ...base, errorRate: 0.3, seed: 42 }, 40);
+    assert.deepEqual(await statuses({ ...base, errorRate: 0.3, seed: 42 }, 40), first);
+    assert.ok(first.includes(500) && first.includes(200));
+    // 100 % errors in the 1st, 3rd, ... 0.3 s period: failing at first, then healthy, then failing again.
+    const flapping = await statuses({ ...base, errorRate: 1, errorFlapS: 0.3 }, 9, 100);
+    assert.equal(flapping[0], 500);
+    assert.ok(flapping.includes(200), flapping.join(","));
+    assert.equal(flapping.lastIndexOf(500) > flapping.indexOf(200), true, flapping.join(","));
+    assert.deepEqual(parseLocalImage("sample-app:2.6.0?error-rate=1&error-flap-s=1&seed=3").ok, true);
+  });
+
   it("refuses invalid flags and variables at start, naming every one, and exits 2", () => {
     const result = spawnSync(process.execPath, ["--import", "tsx", "examples/app/server.ts", "--error-rate", "3", "--port", "x"], {
       env: { ...process.env, FAULT_LATENCY_MS: "-5" },

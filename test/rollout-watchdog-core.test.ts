@@ -224,7 +224,7 @@ describe("local watchdog: the canary's health from HAProxy windows", () => {
     });
     const state = stateIn("baking");
     assert.deepEqual(await tracker.observe(state, 1_000), { failing: [] });
-    assert.deepEqual(await tracker.observe(state, 2_000), { failing: ["5xx rate 50.0% > 1% over 20 requests"], failingSince: 2_000 });
+    assert.deepEqual(await tracker.observe(state, 2_000), { failing: ["5xx rate 50.0% over 20 requests, lower bound 26.93% > 1%"], failingSince: 2_000 });
     assert.deepEqual(await tracker.observe(state, 3_000), { failing: ["canary fails the router's health check"], failingSince: 2_000 });
     assert.deepEqual(await tracker.observe(state, 4_000), { failing: [] }, "a reading that cannot be taken is no evidence");
     assert.deepEqual(await tracker.observe(state, 5_000), { failing: [] });

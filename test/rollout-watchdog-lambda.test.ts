@@ -218,7 +218,8 @@ describe("rollout watchdog Lambda (aws-sdk-client-mock: S3, ELBv2, CloudWatch, S
   it("is packaged with exactly the modules it imports, as plain ES modules that load under Node without tsx", async () => {
     const modules = lambdaModules(path.join(ROOT, "lambdas/rollout-watchdog/index.ts"));
     assert.deepEqual(modules.map((module) => module.archivePath), [
-      "lambdas/rollout-watchdog/core.js", "lambdas/rollout-watchdog/index.js", "rollout/adapters/aws/retry.js", "rollout/adapters/aws/router.js", "rollout/engine/machine.js", "rollout/engine/ports.js",
+      "lambdas/rollout-watchdog/core.js", "lambdas/rollout-watchdog/index.js", "rollout/adapters/aws/retry.js", "rollout/adapters/aws/router.js", "rollout/engine/evaluate.js", "rollout/engine/machine.js", "rollout/engine/metrics.js", "rollout/engine/ports.js",
+      "rollout/engine/statistics.js",
     ]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "watchdog-package-"));
     try {

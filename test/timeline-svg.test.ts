@@ -12,6 +12,7 @@ function report(overrides: Partial<RolloutReport>): RolloutReport {
   return {
     id: "r1", environment: "demo", target: "local", image: "sample-app:2.0.0", stableImage: "sample-app:1.0.0",
     outcome: "promoted", startedAt: new Date(T0).toISOString(), durationMs: 20_000, steps: [], weights: [], timeline: [], markers: [], hooks: [], plan,
+    windows: [], failures: { total: 0, rolloutLimit: 0, perStepLimit: 0, consecutiveLimit: 0 }, notChecked: [],
     ...overrides,
   };
 }

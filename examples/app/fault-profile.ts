@@ -13,6 +13,13 @@ export const faultProfileSchema = z
     errorBurstS: z.coerce.number().positive().optional(),
     /** When set, `errorRate` only applies from N seconds after the first `/` request on: a failure that starts later. */
     errorAfterS: z.coerce.number().positive().optional(),
+    /**
+     * When set, `errorRate` applies during alternate periods of N seconds from the first `/` request (the 1st,
+     * 3rd, ...) and not in between: a flapping version.
+     */
+    errorFlapS: z.coerce.number().positive().optional(),
+    /** Seed of the generator deciding which requests fail, so a run's failures are reproducible. */
+    seed: z.coerce.number().int().min(0).optional(),
     /** Milliseconds added to every `/` response. */
     latencyMs: z.coerce.number().int().min(0).max(60_000).default(0),
     /** The process exits abruptly (code 70) this many seconds after it starts listening. */
@@ -33,6 +40,8 @@ export const faultParameterNames = {
   "error-rate": "errorRate",
   "error-burst-s": "errorBurstS",
   "error-after-s": "errorAfterS",
+  "error-flap-s": "errorFlapS",
+  seed: "seed",
   "latency-ms": "latencyMs",
   "crash-after-s": "crashAfterS",
   "readiness-fails": "readinessFails",
@@ -49,6 +58,8 @@ export const faultEnvironmentNames = {
   errorRate: "FAULT_ERROR_RATE",
   errorBurstS: "FAULT_ERROR_BURST_S",
   errorAfterS: "FAULT_ERROR_AFTER_S",
+  errorFlapS: "FAULT_ERROR_FLAP_S",
+  seed: "FAULT_SEED",
   latencyMs: "FAULT_LATENCY_MS",
   crashAfterS: "FAULT_CRASH_AFTER_S",
   readinessFails: "FAULT_READINESS_FAILS",

@@ -34,17 +34,31 @@ function securityHeaders(request: http.IncomingMessage, options: SampleAppOption
   return headers;
 }
 
+/** mulberry32: a small, well-distributed seeded generator (enough to decide which requests fail). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
 export function createSampleApp(options: SampleAppOptions): SampleApp {
-  const random = options.random ?? Math.random;
+  const random = options.random ?? (options.faults.seed === undefined ? Math.random : seededRandom(options.faults.seed));
   let shuttingDown = false;
   let firstTrafficAt: number | undefined;
 
   const failsThisRequest = (): boolean => {
-    const { errorRate, errorBurstS, errorAfterS } = options.faults;
+    const { errorRate, errorBurstS, errorAfterS, errorFlapS } = options.faults;
     if (errorRate === 0) return false;
     firstTrafficAt ??= Date.now();
-    if (errorBurstS !== undefined && Date.now() - firstTrafficAt > errorBurstS * 1000) return false;
-    if (errorAfterS !== undefined && Date.now() - firstTrafficAt < errorAfterS * 1000) return false;
+    const sinceFirst = Date.now() - firstTrafficAt;
+    if (errorBurstS !== undefined && sinceFirst > errorBurstS * 1000) return false;
+    if (errorAfterS !== undefined && sinceFirst < errorAfterS * 1000) return false;
+    if (errorFlapS !== undefined && Math.floor(sinceFirst / (errorFlapS * 1000)) % 2 === 1) return false;
     return random() < errorRate;
   };
 

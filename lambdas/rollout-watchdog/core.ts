@@ -1,4 +1,5 @@
 import { transition } from "../../rollout/engine/machine.ts";
+import { errorRateShowsAbove } from "../../rollout/engine/evaluate.ts";
 import type { AnalysisThresholds, EpochMs, LockHolder, RolloutPhase, RolloutState, Weights } from "../../rollout/engine/ports.ts";
 import { TERMINAL_PHASES } from "../../rollout/engine/ports.ts";
 
@@ -145,8 +146,10 @@ export function canaryFailures(sample: CanarySample, thresholds: AnalysisThresho
   const problems: string[] = [];
   if (!sample.healthy) problems.push("canary fails the router's health check");
   if (sample.requests >= thresholds.minRequests) {
+    // The analysis's own rule (docs/rollout.md, "Rates are judged statistically"): a raw ratio is no evidence.
     const rate = sample.errors5xx / sample.requests;
-    if (rate > thresholds.max5xxRate) problems.push(`5xx rate ${(rate * 100).toFixed(1)}% > ${thresholds.max5xxRate * 100}% over ${sample.requests} requests`);
+    const judged = errorRateShowsAbove({ failures: sample.errors5xx, trials: sample.requests }, thresholds);
+    if (judged.above) problems.push(`5xx rate ${(rate * 100).toFixed(1)}% over ${sample.requests} requests, lower bound ${(judged.lower * 100).toFixed(2)}% > ${thresholds.max5xxRate * 100}%`);
     if (sample.p95Ms !== undefined && sample.p95Ms > thresholds.maxP95Ms) problems.push(`p95 ${Math.round(sample.p95Ms)} ms > ${thresholds.maxP95Ms} ms`);
   }
   return problems;

@@ -4,10 +4,11 @@ import path from "node:path";
 import type { Writable } from "node:stream";
 import { Command, CommanderError, Option } from "commander";
 import { analysersFor } from "../engine/analysers.ts";
+import { allSettings, METRICS, settingValue } from "../engine/metrics.ts";
 import { systemClock } from "../engine/clock.ts";
 import { newRolloutState, runRollout } from "../engine/engine.ts";
 import { exitCodeFor, isTerminal } from "../engine/machine.ts";
-import { buildPlan, DEFAULT_PLAN, DEFAULT_THRESHOLDS, estimatedDurationMs, formatDuration, formatIssues } from "../engine/plan.ts";
+import { buildPlan, DEFAULT_PLAN, estimatedDurationMs, withPlanDefaults, formatDuration, formatIssues } from "../engine/plan.ts";
 import type { PlanInput, PlanIssue } from "../engine/plan.ts";
 import type { LockHolder, LockInfo, OperatorRequestKind, RolloutPlan, RolloutState, Target, TargetOptions } from "../engine/ports.ts";
 import { writeReports } from "../report/write.ts";
@@ -42,11 +43,12 @@ interface PlanOptions extends CommonOptions {
   bake?: string;
   interval?: string;
   failureLimit?: string;
+  rolloutFailureLimit?: string;
+  consecutiveFailureLimit?: string;
   consecutiveErrorLimit?: string;
-  maxErrorRate?: string;
-  maxP95?: string;
-  maxUnhealthy?: string;
-  minRequests?: string;
+  maxBake?: string;
+  /** commander sets false for `--no-baseline`. */
+  baseline?: boolean;
   probePaths?: string;
   hook?: string[];
   hookTimeout?: string;
@@ -104,16 +106,21 @@ const PLAN_INPUT_OF_OPTION = {
   bake: "bake",
   interval: "interval",
   failureLimit: "failureLimit",
+  rolloutFailureLimit: "rolloutFailureLimit",
+  consecutiveFailureLimit: "consecutiveFailureLimit",
   consecutiveErrorLimit: "consecutiveErrorLimit",
-  maxErrorRate: "maxErrorRatePercent",
-  maxP95: "maxP95Ms",
-  maxUnhealthy: "maxUnhealthy",
-  minRequests: "minRequests",
+  maxBake: "maxBake",
+  baseline: "baseline",
   probePaths: "probePaths",
   hook: "hooks",
   hookTimeout: "hookTimeout",
   verifyTimeout: "verifyTimeout",
 } as const satisfies Partial<Record<keyof PlanOptions, keyof PlanInput>>;
+
+/** commander's attribute name of a flag: `--max-error-rate` -> `maxErrorRate`. */
+function attributeOf(flag: string): string {
+  return new Option(flag).attributeName();
+}
 
 function planInputOf(options: PlanOptions): PlanInput {
   const input: Record<string, unknown> = { nonInteractive: options.nonInteractive ?? false, manualGate: options.manualGate ?? false };
@@ -121,6 +128,13 @@ function planInputOf(options: PlanOptions): PlanInput {
     const value = options[option as keyof PlanOptions];
     if (value !== undefined) input[field] = value;
   }
+  // Metric limits and analysis settings are declared once (rollout/engine/metrics.ts), flags included.
+  const given = options as Readonly<Record<string, unknown>>;
+  const settings = allSettings().flatMap((setting) => {
+    const value = given[attributeOf(setting.flag)];
+    return typeof value === "string" ? [[setting.flag, value] as const] : [];
+  });
+  if (settings.length > 0) input.settings = Object.fromEntries(settings);
   return input as PlanInput;
 }
 
@@ -150,13 +164,18 @@ function planLines(plan: RolloutPlan): string[] {
     elapsed += plan.bakeMs;
     return `  ${String(index + 1).padStart(4)}  ${`${canary}%`.padStart(6)}  ${`${100 - canary}%`.padStart(6)}  ${formatDuration(plan.bakeMs).padStart(6)}  ${formatDuration(elapsed).padStart(8)}`;
   });
-  const thresholds = plan.thresholds;
+  const limits = METRICS.map((metric) => `${metric.title} <= ${metric.format(settingValue(plan.thresholds, metric.limit.key))}`).join(", ");
+  const baseline = plan.baseline
+    ? `canary vs stable over the same windows: fails when worse by more than ${Math.round(settingValue(plan.thresholds, "baselineMargin") * 100)}% and ${METRICS.flatMap((metric) => (metric.baselineDelta ? [`${metric.format(settingValue(plan.thresholds, metric.baselineDelta.key))} (${metric.title})`] : [])).join(", ")}`
+    : "no comparison with stable (--no-baseline)";
   return [
     "  step  canary  stable    bake  elapsed",
     ...rows,
     `estimated duration: ${formatDuration(estimatedDurationMs(plan))} (${plan.steps.length} bakes of ${formatDuration(plan.bakeMs)}) plus deploys${plan.hooks.length > 0 ? " and hooks" : ""}${plan.manualGate ? " and manual approvals" : ""}`,
-    `analysis every ${formatDuration(plan.intervalMs)}: 5xx rate <= ${thresholds.max5xxRate * 100}%, p95 <= ${thresholds.maxP95Ms} ms, unhealthy targets <= ${thresholds.maxUnhealthyTargets}, at least ${thresholds.minRequests} requests; probes ${plan.probePaths.join(", ") || "(none)"}`,
-    `failure limit ${plan.failureLimit} per step, consecutive-error limit ${plan.consecutiveErrorLimit}, inconclusive -> ${plan.inconclusivePolicy}${plan.manualGate ? ", manual gate before each step" : ""}`,
+    `analysis every ${formatDuration(plan.intervalMs)}: ${limits}; probes ${plan.probePaths.join(", ") || "(none)"}`,
+    `rates judged by ${Math.round(settingValue(plan.thresholds, "confidence") * 1000) / 10}% one-sided Wilson bounds over the rollout so far, failing only with >= ${settingValue(plan.thresholds, "minFailures")} failed requests; ${baseline}`,
+    `a step ends on a passing analysis; still inconclusive it bakes up to ${formatDuration(plan.maxBakeMs)}, then -> ${plan.inconclusivePolicy}`,
+    `failures tolerated: ${plan.failureLimit} per step, ${plan.rolloutFailureLimit} per rollout, ${plan.consecutiveFailureLimit} in a row; consecutive-error limit ${plan.consecutiveErrorLimit}${plan.manualGate ? "; manual gate before each step" : ""}`,
     ...plan.hooks.map((hook) => `pre-traffic hook ${hook.name}: ${hook.command} (timeout ${formatDuration(hook.timeoutMs)})`),
   ];
 }
@@ -167,7 +186,7 @@ function formatStatus(state: RolloutState, lock: LockInfo | undefined): string {
   return [
     `rollout ${state.id}: ${state.phase.toUpperCase()}`,
     `  environment ${state.environment} (${state.target}), image ${state.image}${state.stableImage ? `, stable ${state.stableImage}` : ""}`,
-    `  step ${step}, weights stable ${state.weights.stable} / canary ${state.weights.canary}, failures ${state.failures}, consecutive errors ${state.consecutiveErrors}`,
+    `  step ${step}, weights stable ${state.weights.stable} / canary ${state.weights.canary}, failures ${state.failures} in this step / ${state.totalFailures ?? state.failures} in the rollout, consecutive errors ${state.consecutiveErrors}`,
     `  started ${new Date(state.startedAt).toISOString()}, updated ${new Date(state.updatedAt).toISOString()}`,
     ...(state.reason ? [`  reason: ${state.reason}`] : []),
     `  lock: ${lock ? describeHolder(lock.holder, lock.stale) : "free"}`,
@@ -217,7 +236,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     let final: RolloutState;
     try {
       final = await runRollout(
-        { router: target.router, deployer: target.deployer, hooks: target.hooks, store: target.store, analysers: analysersFor(target, state.plan.thresholds, state.plan.probePaths), clock: target.clock ?? systemClock, reporter },
+        { router: target.router, deployer: target.deployer, hooks: target.hooks, store: target.store, analysers: analysersFor(target, state.plan.thresholds, state.plan.probePaths, withPlanDefaults(state.plan).baseline), clock: target.clock ?? systemClock, reporter },
         state,
         { signal: controller.signal, pauseMode: io.interactive ? "wait" : "exit", approved: options.approved },
       );
@@ -269,17 +288,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       .allowUnknownOption()
       .allowExcessArguments();
 
+  const withSettings = (command: Command) => {
+    for (const setting of allSettings()) command.option(`${setting.flag} ${setting.argument}`, `${setting.help} (default ${Number((setting.default / setting.scale).toPrecision(12))})`);
+    return command;
+  };
+
   const withPlan = (command: Command) =>
-    withCommon(command)
+    withSettings(withCommon(command))
       .option("--steps <list>", `canary weights in percent, increasing, ending at 100 (default ${DEFAULT_PLAN.steps.join(",")})`)
       .option("--bake <duration>", `bake time per step, e.g. 30s, 2m (default ${formatDuration(DEFAULT_PLAN.bakeMs)})`)
       .option("--interval <duration>", `analysis interval (default ${formatDuration(DEFAULT_PLAN.intervalMs)})`)
       .option("--failure-limit <n>", `failed analyses tolerated per step (default ${DEFAULT_PLAN.failureLimit})`)
+      .option("--rollout-failure-limit <n>", "failed analyses tolerated over the whole rollout (default: --failure-limit)")
+      .option("--consecutive-failure-limit <n>", "failed analyses tolerated in a row, across steps (default: --failure-limit)")
       .option("--consecutive-error-limit <n>", `analyses that could not be taken, tolerated in a row (default ${DEFAULT_PLAN.consecutiveErrorLimit})`)
-      .option("--max-error-rate <percent>", `maximum canary 5xx rate in percent (default ${DEFAULT_THRESHOLDS.max5xxRate * 100})`)
-      .option("--max-p95 <ms>", `maximum canary p95 latency in ms (default ${DEFAULT_THRESHOLDS.maxP95Ms})`)
-      .option("--max-unhealthy <n>", `maximum unhealthy canary targets (default ${DEFAULT_THRESHOLDS.maxUnhealthyTargets})`)
-      .option("--min-requests <n>", `requests a window needs to count as evidence (default ${DEFAULT_THRESHOLDS.minRequests})`)
+      .option("--max-bake <duration>", "how long a step with inconclusive evidence keeps baking before it pauses (default 3 x --bake)")
+      .option("--no-baseline", "do not compare the canary with stable (absolute limits only)")
       .option("--probe-paths <list>", `paths probed on the canary (default ${DEFAULT_PLAN.probePaths.join(",")})`)
       .addOption(new Option("--hook <name=command>", "pre-traffic hook (repeatable)").argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]))
       .option("--hook-timeout <duration>", "timeout of each hook (default 10m)")

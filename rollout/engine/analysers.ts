@@ -14,10 +14,22 @@ async function guarded(analyser: string, metric: string, measure: () => Promise<
   }
 }
 
-export function metricsAnalyser(source: MetricsSource, thresholds: AnalysisThresholds): Analyser {
+/**
+ * Samples the canary and, for the baseline comparison, stable over the same window. Stable that cannot be
+ * measured only loses the comparison (the canary is still judged on its own); the canary failing to be
+ * measured is an error.
+ */
+export function metricsAnalyser(source: MetricsSource, thresholds: AnalysisThresholds, baseline = true): Analyser {
   return {
     name: `metrics(${source.name})`,
-    measure: (context: AnalysisContext) => guarded("metrics", "metrics", async () => evaluateMetrics(await source.sample(context), thresholds, context.version)),
+    measure: (context: AnalysisContext) =>
+      guarded("metrics", "metrics", async () => {
+        const [canary, stable] = await Promise.all([
+          source.sample({ ...context, version: "canary" }),
+          baseline ? source.sample({ ...context, version: "stable" }).catch(() => undefined) : Promise.resolve(undefined),
+        ]);
+        return evaluateMetrics({ canary, ...(stable ? { stable } : {}), history: context.history ?? [], thresholds, baseline });
+      }),
   };
 }
 
@@ -39,9 +51,9 @@ export function alarmAnalyser(source: AlarmSource): Analyser {
 }
 
 /** The analysers a target's raw sources give, with the plan's thresholds, plus the target's own. */
-export function analysersFor(target: Pick<Target, "metrics" | "probes" | "alarms" | "analysers">, thresholds: AnalysisThresholds, probePaths: readonly string[]): Analyser[] {
+export function analysersFor(target: Pick<Target, "metrics" | "probes" | "alarms" | "analysers">, thresholds: AnalysisThresholds, probePaths: readonly string[], baseline = true): Analyser[] {
   return [
-    ...(target.metrics ? [metricsAnalyser(target.metrics, thresholds)] : []),
+    ...(target.metrics ? [metricsAnalyser(target.metrics, thresholds, baseline)] : []),
     ...(target.probes && probePaths.length > 0 ? [probeAnalyser(target.probes, probePaths)] : []),
     ...(target.alarms ? [alarmAnalyser(target.alarms)] : []),
     ...(target.analysers ?? []),

@@ -1,6 +1,7 @@
 import { analyse } from "./analysers.ts";
 import { verdictOf } from "./evaluate.ts";
 import { isTerminal, transition } from "./machine.ts";
+import { withPlanDefaults } from "./plan.ts";
 import { takenOver } from "./takeover.ts";
 import type {
   AnalysisRecord,
@@ -60,6 +61,8 @@ export function newRolloutState(input: NewRolloutInput): RolloutState {
     stepIndex: -1,
     weights: { stable: 100, canary: 0 },
     failures: 0,
+    totalFailures: 0,
+    consecutiveFailures: 0,
     consecutiveErrors: 0,
     holder: input.holder,
     startedAt: input.now,
@@ -115,7 +118,7 @@ function summarise(measurements: readonly Measurement[], status: Measurement["st
  * rollback, or in `rollback-failed` when even that cannot be verified.
  */
 export async function runRollout(dependencies: EngineDependencies, initial: RolloutState, options: RunOptions): Promise<RolloutState> {
-  return new RolloutRun(dependencies, initial, options).execute();
+  return new RolloutRun(dependencies, { ...initial, plan: withPlanDefaults(initial.plan) }, options).execute();
 }
 
 class RolloutRun {
@@ -382,12 +385,17 @@ class RolloutRun {
     return "done";
   }
 
+  /**
+   * Analyses every interval. A step ends on a passing analysis once its bake time is over; evidence still
+   * inconclusive (or failing within the budget) keeps the step baking up to `maxBakeMs`, after which the
+   * inconclusive policy decides (pause, or a failure in a non-interactive run).
+   */
   private async bake(step: number): Promise<"done" | "promote"> {
     const { clock } = this.deps;
-    const bakeEnds = (this.state.bakeStartedAt ?? clock.now()) + this.plan.bakeMs;
-    let analysedThisRun = false;
-    // At least one analysis per step, even when a resumed step's bake time has already passed.
-    while (!analysedThisRun || clock.now() < bakeEnds) {
+    const bakeStartedAt = this.state.bakeStartedAt ?? clock.now();
+    const bakeEnds = bakeStartedAt + this.plan.bakeMs;
+    let giveUpAt = bakeStartedAt + this.plan.maxBakeMs;
+    for (;;) {
       const windowStart = clock.now();
       if ((await this.wait(this.plan.intervalMs, ["promote"])) === "promote") return "promote";
       await this.enter("analysing");
@@ -396,43 +404,61 @@ class RolloutRun {
         window: { start: windowStart, end: clock.now() },
         step,
         canaryWeight: this.plan.steps[step] as number,
+        history: this.state.analyses,
         ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
       this.checkSignal();
-      const outcome = await this.judge(step, measurements, Math.max(0, bakeEnds - clock.now()));
+      const now = clock.now();
+      const outcome = await this.judge(step, measurements, { bakeRemainingMs: Math.max(0, bakeEnds - now), outOfTime: now >= giveUpAt });
       if (outcome === "promote") return "promote";
-      // A step never ends on the inconclusive analysis that paused it, even if its bake ran out meanwhile.
-      analysedThisRun = outcome !== "resumed";
+      if (outcome === "passed" && clock.now() >= bakeEnds) return "done";
+      // A resumed step is analysed again and gets another stretch of evidence before it pauses once more.
+      if (outcome === "resumed") giveUpAt = Math.max(giveUpAt, clock.now() + Math.max(this.plan.maxBakeMs - this.plan.bakeMs, this.plan.intervalMs));
     }
-    return "done";
   }
 
-  private async judge(step: number, measurements: readonly Measurement[], bakeRemainingMs: number): Promise<"continue" | "promote" | "resumed"> {
+  private async judge(step: number, measurements: readonly Measurement[], timing: { bakeRemainingMs: number; outOfTime: boolean }): Promise<"passed" | "continue" | "promote" | "resumed"> {
     const verdict = verdictOf(measurements);
     const at = this.deps.clock.now();
     const record: AnalysisRecord = { at, step, canaryWeight: this.plan.steps[step] as number, verdict, measurements };
-    const failures = this.state.failures + (verdict === "fail" || (verdict === "inconclusive" && this.plan.inconclusivePolicy === "fail") ? 1 : 0);
+    const shared = verdict !== "fail" && measurements.some((measurement) => measurement.attribution === "both-versions");
+    const inconclusiveFails = verdict === "inconclusive" && !shared && timing.outOfTime && this.plan.inconclusivePolicy === "fail";
+    const failed = verdict === "fail" || inconclusiveFails;
+    const failures = this.state.failures + (failed ? 1 : 0);
+    const totalFailures = (this.state.totalFailures ?? 0) + (failed ? 1 : 0);
+    const consecutiveFailures = failed ? (this.state.consecutiveFailures ?? 0) + 1 : verdict === "pass" ? 0 : (this.state.consecutiveFailures ?? 0);
     const consecutiveErrors = verdict === "error" ? this.state.consecutiveErrors + 1 : 0;
-    await this.commit({ ...this.state, analyses: [...this.state.analyses, record], failures, consecutiveErrors });
-    this.emit({ type: "analysis", at, record, bakeRemainingMs });
+    await this.commit({ ...this.state, analyses: [...this.state.analyses, record], failures, totalFailures, consecutiveFailures, consecutiveErrors });
+    this.emit({ type: "analysis", at, record, bakeRemainingMs: timing.bakeRemainingMs });
 
     const where = `at step ${step + 1} (canary ${record.canaryWeight}%)`;
-    if (failures > this.plan.failureLimit) {
-      const cause = verdict === "inconclusive" ? `inconclusive in a non-interactive run: ${summarise(measurements, "inconclusive")}` : summarise(measurements, "fail");
-      throw new RollbackRequired(`analysis failed ${failures} time(s) ${where}, limit ${this.plan.failureLimit}: ${cause}`, "rolled-back");
+    if (failed) {
+      const cause = inconclusiveFails ? `still inconclusive after ${Math.round(this.plan.maxBakeMs / 1000)} s in a non-interactive run: ${summarise(measurements, "inconclusive")}` : summarise(measurements, "fail");
+      const exceeded = [
+        ...(failures > this.plan.failureLimit ? [`${failures} failed analyses in this step, limit ${this.plan.failureLimit}`] : []),
+        ...(totalFailures > this.plan.rolloutFailureLimit ? [`${totalFailures} in the rollout, limit ${this.plan.rolloutFailureLimit}`] : []),
+        ...(consecutiveFailures > this.plan.consecutiveFailureLimit ? [`${consecutiveFailures} in a row, limit ${this.plan.consecutiveFailureLimit}`] : []),
+      ];
+      if (exceeded.length > 0) throw new RollbackRequired(`analysis failed ${where} (${exceeded.join("; ")}): ${cause}`, "rolled-back");
     }
     if (consecutiveErrors > this.plan.consecutiveErrorLimit) {
       throw new RollbackRequired(`analysis could not be taken ${consecutiveErrors} times in a row ${where}, limit ${this.plan.consecutiveErrorLimit}: ${summarise(measurements, "error")}`, "rolled-back");
     }
-    if (verdict === "inconclusive" && this.plan.inconclusivePolicy === "pause") {
-      await this.enter("paused", `inconclusive analysis ${where}: ${summarise(measurements, "inconclusive")}`);
+    // Both versions failing is not the canary's doing: rolling it back would not help, so a person decides.
+    const pauseReason = shared
+      ? `stable fails as well ${where}, so the canary is not rolled back for it: ${measurements.filter((measurement) => measurement.attribution === "both-versions").map((measurement) => measurement.message).join("; ")}`
+      : verdict === "inconclusive" && timing.outOfTime && this.plan.inconclusivePolicy === "pause"
+        ? `inconclusive analysis ${where} after ${Math.round(this.plan.maxBakeMs / 1000)} s of evidence: ${summarise(measurements, "inconclusive")}`
+        : undefined;
+    if (pauseReason !== undefined) {
+      await this.enter("paused", pauseReason);
       const decision = await this.holdForOperator();
       if (decision === "promote") return "promote";
       await this.enter("baking");
       return "resumed";
     }
     await this.enter("baking");
-    return "continue";
+    return verdict === "pass" ? "passed" : "continue";
   }
 
   private async promote(): Promise<void> {

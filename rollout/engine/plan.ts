@@ -1,3 +1,4 @@
+import { allSettings, defaultThresholds } from "./metrics.ts";
 import type { AnalysisThresholds, InconclusivePolicy, PreTrafficHook, RolloutPlan } from "./ports.ts";
 
 /** One problem with the operator's input: which field, what was given, and what to do instead. */
@@ -10,13 +11,18 @@ export interface PlanIssue {
 
 export type PlanResult = { readonly ok: true; readonly plan: RolloutPlan } | { readonly ok: false; readonly issues: readonly PlanIssue[] };
 
-export const DEFAULT_THRESHOLDS: AnalysisThresholds = { max5xxRate: 0.01, maxP95Ms: 500, maxUnhealthyTargets: 0, minRequests: 5 };
+/** Every metric's limit and every analysis setting at its declared default (rollout/engine/metrics.ts). */
+export const DEFAULT_THRESHOLDS: AnalysisThresholds = defaultThresholds();
 
 export const DEFAULT_PLAN: RolloutPlan = {
   steps: [10, 50, 100],
   bakeMs: 60_000,
   intervalMs: 10_000,
   failureLimit: 0,
+  rolloutFailureLimit: 0,
+  consecutiveFailureLimit: 0,
+  maxBakeMs: 180_000,
+  baseline: true,
   consecutiveErrorLimit: 2,
   inconclusivePolicy: "pause",
   manualGate: false,
@@ -36,11 +42,14 @@ export interface PlanInput {
   readonly bake?: string;
   readonly interval?: string;
   readonly failureLimit?: string;
+  readonly rolloutFailureLimit?: string;
+  readonly consecutiveFailureLimit?: string;
   readonly consecutiveErrorLimit?: string;
-  readonly maxErrorRatePercent?: string;
-  readonly maxP95Ms?: string;
-  readonly maxUnhealthy?: string;
-  readonly minRequests?: string;
+  readonly maxBake?: string;
+  /** False turns the comparison with stable off (`--no-baseline`). */
+  readonly baseline?: boolean;
+  /** Metric limits and analysis settings as typed, keyed by their flag (`--max-error-rate`: "1"). */
+  readonly settings?: Readonly<Record<string, string>>;
   readonly nonInteractive?: boolean;
   readonly manualGate?: boolean;
   readonly probePaths?: string;
@@ -137,6 +146,37 @@ function readHooks(reader: FieldReader, entries: readonly string[] | undefined, 
   return hooks;
 }
 
+/** Every declared metric limit and analysis setting, from its flag's text or its default. */
+function readSettings(reader: FieldReader, given: Readonly<Record<string, string>>): AnalysisThresholds {
+  const known = allSettings();
+  for (const flag of Object.keys(given)) {
+    if (!known.some((setting) => setting.flag === flag)) reader.report(flag, given[flag] ?? "", "is not a metric limit or analysis setting", `use one of ${known.map((setting) => setting.flag).join(", ")}`);
+  }
+  const values = known.map((setting) => {
+    const fallback = setting.default / setting.scale;
+    const value = reader.number(setting.flag, given[setting.flag], fallback, setting.range);
+    if (setting.range.exclusiveMin && value <= setting.range.min) reader.report(setting.flag, given[setting.flag] ?? "", `is not above ${setting.range.min}`, `give a number above ${setting.range.min}`);
+    // Scaling by 0.01 in binary leaves 0.010000000000000002 for 1 %: round to what was typed.
+    return [setting.key, Number((value * setting.scale).toPrecision(12))] as const;
+  });
+  return Object.fromEntries(values) as unknown as AnalysisThresholds;
+}
+
+/**
+ * A plan as stored, with the fields added after it was written set to their defaults, so that a rollout
+ * started by an older version resumes with the same meaning (no baseline then: it was never judged).
+ */
+export function withPlanDefaults(plan: RolloutPlan): RolloutPlan {
+  const stored: Partial<RolloutPlan> = plan;
+  return {
+    ...plan,
+    rolloutFailureLimit: stored.rolloutFailureLimit ?? plan.failureLimit,
+    consecutiveFailureLimit: stored.consecutiveFailureLimit ?? plan.failureLimit,
+    maxBakeMs: stored.maxBakeMs ?? plan.bakeMs,
+    baseline: stored.baseline ?? false,
+  };
+}
+
 /** Builds a validated plan from operator input; pure. Reports every problem at once. */
 export function buildPlan(input: PlanInput): PlanResult {
   const reader = new FieldReader();
@@ -147,11 +187,14 @@ export function buildPlan(input: PlanInput): PlanResult {
     reader.report("--bake", input.bake ?? formatDuration(bakeMs), `is shorter than --interval (${formatDuration(intervalMs)}), so a step would never be analysed`, "make --bake at least as long as --interval");
   }
   const failureLimit = reader.number("--failure-limit", input.failureLimit, DEFAULT_PLAN.failureLimit, { min: 0, integer: true });
+  // Unless given, the rollout-wide budget and the run of failures default to the per-step limit: raising
+  // --failure-limit alone tolerates that many blips per step, not per step over and over.
+  const rolloutFailureLimit = reader.number("--rollout-failure-limit", input.rolloutFailureLimit, failureLimit, { min: 0, integer: true });
+  const consecutiveFailureLimit = reader.number("--consecutive-failure-limit", input.consecutiveFailureLimit, failureLimit, { min: 0, integer: true });
   const consecutiveErrorLimit = reader.number("--consecutive-error-limit", input.consecutiveErrorLimit, DEFAULT_PLAN.consecutiveErrorLimit, { min: 0, integer: true });
-  const maxErrorRatePercent = reader.number("--max-error-rate", input.maxErrorRatePercent, DEFAULT_THRESHOLDS.max5xxRate * 100, { min: 0, max: 100 });
-  const maxP95Ms = reader.number("--max-p95", input.maxP95Ms, DEFAULT_THRESHOLDS.maxP95Ms, { min: 1 });
-  const maxUnhealthyTargets = reader.number("--max-unhealthy", input.maxUnhealthy, DEFAULT_THRESHOLDS.maxUnhealthyTargets, { min: 0, integer: true });
-  const minRequests = reader.number("--min-requests", input.minRequests, DEFAULT_THRESHOLDS.minRequests, { min: 1, integer: true });
+  const maxBakeMs = reader.duration("--max-bake", input.maxBake, Math.max(3 * bakeMs, bakeMs + intervalMs), 100);
+  if (maxBakeMs < bakeMs && input.maxBake !== undefined) reader.report("--max-bake", input.maxBake, `is shorter than --bake (${formatDuration(bakeMs)})`, "make --max-bake at least as long as --bake");
+  const thresholds = readSettings(reader, input.settings ?? {});
   const hookTimeoutMs = reader.duration("--hook-timeout", input.hookTimeout, 10 * 60_000, 1_000);
   const verifyTimeoutMs = reader.duration("--verify-timeout", input.verifyTimeout, DEFAULT_PLAN.verifyTimeoutMs, 100);
   const probePaths = input.probePaths === undefined ? DEFAULT_PLAN.probePaths : input.probePaths.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
@@ -169,10 +212,14 @@ export function buildPlan(input: PlanInput): PlanResult {
       bakeMs,
       intervalMs,
       failureLimit,
+      rolloutFailureLimit,
+      consecutiveFailureLimit,
+      maxBakeMs,
+      baseline: input.baseline ?? true,
       consecutiveErrorLimit,
       inconclusivePolicy,
       manualGate: input.manualGate ?? false,
-      thresholds: { max5xxRate: maxErrorRatePercent / 100, maxP95Ms, maxUnhealthyTargets, minRequests },
+      thresholds,
       probePaths,
       hooks,
       verifyTimeoutMs,

@@ -8,6 +8,10 @@
  *
  * STABILITY: other modules build on these types. Changes are additive only; a breaking change must be
  * announced here, at the top of this file.
+ * - issue 12: `AnalysisThresholds` gained statistical and baseline settings plus an index signature (a metric
+ *   declared in metrics.ts names its own limit key); `RolloutPlan` gained rollout-wide failure accounting
+ *   (`rolloutFailureLimit`, `consecutiveFailureLimit`), `maxBakeMs` and `baseline`; state files written
+ *   before lack them and get the defaults (`withPlanDefaults`).
  */
 
 /** The two versions a canary rollout runs side by side. */
@@ -60,6 +64,43 @@ export interface Measurement {
   readonly threshold?: number | string;
   /** Human sentence: what was seen and why it is judged so. */
   readonly message: string;
+  /** The numbers behind a metric's judgement (canary, stable, bounds), for the report. */
+  readonly evidence?: MetricEvidence;
+  /**
+   * `both-versions`: stable fails the same check over the same window, so the canary is not the cause. The
+   * engine pauses for a person instead of rolling the canary back (and does not count it as a canary failure).
+   */
+  readonly attribution?: "canary" | "both-versions";
+}
+
+/** One version's side of a metric's evidence. Rates carry counts and Wilson bounds; levels a value. */
+export interface VersionEvidence {
+  readonly value?: number;
+  readonly failures?: number;
+  readonly trials?: number;
+  /** Rates only: lower bound at the fail confidence, upper bound at the pass confidence. */
+  readonly lower?: number;
+  readonly upper?: number;
+}
+
+export interface MetricEvidence {
+  /** This window. */
+  readonly canary: VersionEvidence;
+  readonly stable?: VersionEvidence;
+  /** Rates: every non-overlapping window of the rollout so far, this one included. */
+  readonly accumulated?: { readonly canary: VersionEvidence; readonly stable?: VersionEvidence; readonly windows: number };
+  /** The window the source says the numbers cover (CloudWatch rounds to whole minutes). */
+  readonly covers?: TimeWindow;
+  /** The absolute limit. */
+  readonly limit: number;
+  /** What the canary had to stay under relative to stable (baseline comparison), when compared. */
+  readonly baselineLimit?: number;
+  /** Bounds of canary minus stable (rates, baseline comparison). */
+  readonly difference?: { readonly lower: number; readonly upper: number };
+  /** One-sided confidence of the upper bounds (pass) and of the lower bounds (fail). */
+  readonly confidence?: { readonly pass: number; readonly fail: number };
+  /** Why the status: the rule that decided it. */
+  readonly rule: "above-limit" | "worse-than-stable" | "both-failing" | "below-limit" | "too-little-data" | "no-data" | "unconfirmed";
 }
 
 export interface AnalysisContext {
@@ -70,6 +111,8 @@ export interface AnalysisContext {
   readonly step: number;
   readonly canaryWeight: number;
   readonly signal?: AbortSignal;
+  /** Earlier analyses of this rollout: rate evidence accumulates over them. */
+  readonly history?: readonly AnalysisRecord[];
 }
 
 /** Something that turns the world into judged measurements. The engine builds the standard ones itself. */
@@ -93,6 +136,11 @@ export interface VersionMetricsSample {
   readonly unhealthyTargets?: number;
   /** Targets/instances of this version passing health checks. */
   readonly healthyTargets?: number;
+  /**
+   * The time the counts really cover, when it differs from the analysis window (CloudWatch rounds to whole
+   * minutes, so consecutive windows overlap); overlapping windows are counted once in accumulated evidence.
+   */
+  readonly covers?: TimeWindow;
 }
 
 /** Fetches raw per-version metrics. Throwing means "could not measure" and becomes an `error` measurement. */
@@ -186,13 +234,26 @@ export interface HookRunner {
 // Plan and state
 // ---------------------------------------------------------------------------------------------------------
 
+/**
+ * Limits and analysis settings, keyed as the metric declarations in `metrics.ts` name them; a new metric adds
+ * its own key there (hence the index signature), not here.
+ */
 export interface AnalysisThresholds {
   /** Maximum share of 5xx responses (0.01 = 1 %). */
   readonly max5xxRate: number;
   readonly maxP95Ms: number;
   readonly maxUnhealthyTargets: number;
-  /** Fewer requests than this in a window is `inconclusive` for rate and latency (no evidence either way). */
+  /** Fewer requests than this in a window is `inconclusive` for latency (no evidence either way). */
   readonly minRequests: number;
+  /** One-sided confidence a rate needs to pass (0.95: its 95 % upper bound is under the limit). */
+  readonly confidence?: number;
+  /** One-sided confidence a rate needs to fail (its lower bound over the limit, or over stable's plus the margin). */
+  readonly failConfidence?: number;
+  /** Failed requests (5xx) a rate needs before it can fail at all. */
+  readonly minFailures?: number;
+  /** Relative margin over stable (0.5 = canary may be 50 % worse) before the baseline comparison fails. */
+  readonly baselineMargin?: number;
+  readonly [limit: string]: number | undefined;
 }
 
 /** What to do with an inconclusive analysis: stop and ask a person, or treat it as a failure. */
@@ -207,6 +268,14 @@ export interface RolloutPlan {
   readonly intervalMs: number;
   /** Failed analyses tolerated per step; one more rolls back. */
   readonly failureLimit: number;
+  /** Failed analyses tolerated over the whole rollout (all steps); one more rolls back. */
+  readonly rolloutFailureLimit: number;
+  /** Failed analyses tolerated in a row (across steps); one more rolls back. */
+  readonly consecutiveFailureLimit: number;
+  /** A step whose evidence is still inconclusive when its bake ends keeps baking up to this long. */
+  readonly maxBakeMs: number;
+  /** Judge the canary against stable over the same windows. */
+  readonly baseline: boolean;
   /** Consecutive analyses that could not be taken (errors) tolerated; one more rolls back. */
   readonly consecutiveErrorLimit: number;
   readonly inconclusivePolicy: InconclusivePolicy;
@@ -296,6 +365,10 @@ export interface RolloutState {
   readonly weights: Weights;
   /** Failed analyses in the current step. */
   readonly failures: number;
+  /** Failed analyses over the whole rollout (absent in states written before it was counted). */
+  readonly totalFailures?: number;
+  /** Failed analyses in a row, across steps. */
+  readonly consecutiveFailures?: number;
   readonly consecutiveErrors: number;
   /** Why the rollout is rolling back / rolled back / aborted / paused / failed. */
   readonly reason?: string;

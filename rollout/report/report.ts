@@ -1,4 +1,5 @@
-import type { AnalysisRecord, Measurement, RolloutPhase, RolloutState } from "../engine/ports.ts";
+import { metricById } from "../engine/metrics.ts";
+import type { AnalysisRecord, Measurement, MeasurementStatus, MetricEvidence, RolloutPhase, RolloutState } from "../engine/ports.ts";
 import { formatDuration } from "../engine/plan.ts";
 
 /** One point of the timeline: the canary's weight and its measured 5xx rate and p95 at an analysis. */
@@ -16,6 +17,24 @@ export interface TimelineMarker {
   readonly label: string;
 }
 
+/** One metric of one analysis window: both versions, the bound, the verdict and the rule that decided it. */
+export interface WindowMetric {
+  readonly metric: string;
+  readonly status: MeasurementStatus;
+  readonly evidence?: MetricEvidence;
+  readonly attribution?: Measurement["attribution"];
+  readonly why: string;
+}
+
+/** The evidence of one analysis window, as the report shows it. */
+export interface WindowEvidence {
+  readonly at: number;
+  readonly step: number;
+  readonly canaryWeight: number;
+  readonly verdict: MeasurementStatus;
+  readonly metrics: readonly WindowMetric[];
+}
+
 /** What identifies the rollout is copied from its state as is. */
 export interface RolloutReport extends Pick<RolloutState, "id" | "environment" | "target" | "image" | "stableImage"> {
   readonly outcome: RolloutPhase;
@@ -26,6 +45,12 @@ export interface RolloutReport extends Pick<RolloutState, "id" | "environment" |
   readonly steps: readonly StepSummary[];
   readonly weights: readonly { readonly at: number; readonly stable: number; readonly canary: number; readonly verified: boolean }[];
   readonly timeline: readonly TimelinePoint[];
+  /** Per analysis window: canary and stable values, bounds, verdict and why (declared metrics only). */
+  readonly windows: readonly WindowEvidence[];
+  /** Failed analyses over the rollout (the failure budget spent). */
+  readonly failures: { readonly total: number; readonly rolloutLimit: number; readonly perStepLimit: number; readonly consecutiveLimit: number };
+  /** What the analysis could not check, e.g. windows where stable could not be measured for the comparison. */
+  readonly notChecked: readonly string[];
   readonly markers: readonly TimelineMarker[];
   readonly hooks: RolloutState["hookOutcomes"];
   readonly plan: RolloutState["plan"];
@@ -43,9 +68,37 @@ export interface StepSummary {
   readonly worstP95Ms?: number;
 }
 
+/** This window's canary value of a metric (a rate's `value` is the rollout's accumulated rate; the window's is in the evidence). */
 function numberOf(measurements: readonly Measurement[], metric: string): number | undefined {
-  const value = measurements.find((measurement) => measurement.metric === metric)?.value;
+  const measurement = measurements.find((each) => each.metric === metric);
+  const value = measurement?.evidence?.canary.value ?? measurement?.value;
   return typeof value === "number" ? value : undefined;
+}
+
+function windowsOf(state: RolloutState): WindowEvidence[] {
+  return state.analyses.map((record) => ({
+    at: record.at,
+    step: record.step + 1,
+    canaryWeight: record.canaryWeight,
+    verdict: record.verdict,
+    metrics: record.measurements
+      .filter((measurement) => metricById(measurement.metric) !== undefined)
+      .map((measurement) => ({
+        metric: measurement.metric,
+        status: measurement.status,
+        ...optional("evidence", measurement.evidence),
+        ...optional("attribution", measurement.attribution),
+        why: measurement.message,
+      })),
+  }));
+}
+
+function notCheckedOf(state: RolloutState): string[] {
+  const withoutStable = state.analyses.filter((record) => record.measurements.some((measurement) => measurement.evidence !== undefined && measurement.evidence.stable === undefined)).length;
+  return [
+    ...(state.plan.baseline === false ? ["the canary was not compared with stable (--no-baseline)"] : []),
+    ...(state.plan.baseline !== false && withoutStable > 0 ? [`stable could not be measured in ${withoutStable} window(s): those were judged on absolute limits only`] : []),
+  ];
 }
 
 function maxOf(values: readonly (number | undefined)[]): number | undefined {
@@ -106,6 +159,9 @@ export function buildReport(state: RolloutState): RolloutReport {
     steps,
     weights: state.weightHistory.map((record) => ({ at: record.at, ...record.weights, verified: record.verified })),
     timeline,
+    windows: windowsOf(state),
+    failures: { total: state.totalFailures ?? 0, rolloutLimit: state.plan.rolloutFailureLimit ?? state.plan.failureLimit, perStepLimit: state.plan.failureLimit, consecutiveLimit: state.plan.consecutiveFailureLimit ?? state.plan.failureLimit },
+    notChecked: notCheckedOf(state),
     markers,
     hooks: state.hookOutcomes,
     plan: state.plan,
@@ -142,5 +198,25 @@ export function formatSummaryTable(report: RolloutReport): string {
     line(header),
     line(widths.map((width) => "-".repeat(width))),
     ...rows.map(line),
+    `failed analyses: ${report.failures.total} (limits: ${report.failures.perStepLimit} per step, ${report.failures.rolloutLimit} per rollout, ${report.failures.consecutiveLimit} in a row)`,
+    ...report.notChecked.map((text) => `not checked: ${text}`),
+    ...(report.windows.length > 0 ? ["", "evidence per window (canary | stable, same window; rates with their bounds):", ...report.windows.flatMap(formatWindow)] : []),
   ].join("\n");
+}
+
+function formatWindow(window: WindowEvidence): string[] {
+  const time = new Date(window.at).toISOString().slice(11, 19);
+  return [
+    `${time} step ${window.step} (${window.canaryWeight}%) ${window.verdict.toUpperCase()}`,
+    ...window.metrics.map((metric) => {
+      const declared = metricById(metric.metric);
+      const format = (value: number | undefined) => (value === undefined || declared === undefined ? "-" : declared.format(value));
+      const evidence = metric.evidence;
+      const version = (side: MetricEvidence["canary"] | undefined) =>
+        side === undefined ? "-" : `${format(side.value)}${side.failures !== undefined ? ` (${side.failures}/${side.trials})` : ""}`;
+      const bound = evidence?.canary.lower !== undefined ? ` bounds ${format(evidence.accumulated?.canary.lower ?? evidence.canary.lower)}..${format(evidence.accumulated?.canary.upper ?? evidence.canary.upper)} over ${evidence.accumulated?.windows ?? 1} window(s)` : "";
+      const limits = evidence === undefined ? "" : ` limit ${format(evidence.limit)}${evidence.baselineLimit === undefined ? "" : `, vs stable ${format(evidence.baselineLimit)}`}`;
+      return `  ${metric.status.padEnd(12)} ${(declared?.title ?? metric.metric).padEnd(17)} ${version(evidence?.canary)} | ${version(evidence?.stable)}${bound}${limits} [${evidence?.rule ?? "-"}${metric.attribution === "both-versions" ? ", both versions" : ""}]`;
+    }),
+  ];
 }

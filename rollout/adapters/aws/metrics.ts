@@ -133,7 +133,9 @@ export class TargetGroupMetricsSource implements MetricsSource {
       results.push(...(output.MetricDataResults ?? []));
       nextToken = output.NextToken;
     } while (nextToken);
-    return sampleFromResults(results, `${context.version} target group ${targetGroup} from ${window.start.toISOString()} to ${window.end.toISOString()}`);
+    const sample = sampleFromResults(results, `${context.version} target group ${targetGroup} from ${window.start.toISOString()} to ${window.end.toISOString()}`);
+    // Consecutive analysis windows map to overlapping whole minutes: say which, so evidence is counted once.
+    return { ...sample, covers: { start: window.start.getTime(), end: window.end.getTime() } };
   }
 }
 

@@ -81,6 +81,8 @@ export async function startLocalRolloutBench(options: {
   ratePerSecond: number;
   maxDurationS: number;
   cwd?: string;
+  /** Load connections (default 4); a slow version needs more to keep the rate. */
+  connections?: number;
   /** The rollout watchdog's settings (it always runs, as with every local environment); e.g. a short abandon deadline in tests. */
   watchdog?: Pick<LocalWatchdogArgs, "abandonedAfterMs" | "pollMs">;
 }): Promise<LocalRolloutBench> {
@@ -89,7 +91,7 @@ export async function startLocalRolloutBench(options: {
   fs.rmSync(dir, { recursive: true, force: true });
   const watchdog = { stateRoot: path.join(cwd, ".readiness", "rollouts"), environment: options.environmentName, ...options.watchdog };
   const environment = await startLocalEnvironment({ dir, stableImage: options.stableImage, watchdog });
-  const load = startLoad({ url: `http://127.0.0.1:${environment.trafficPort}/`, ratePerSecond: options.ratePerSecond, maxDurationS: options.maxDurationS });
+  const load = startLoad({ url: `http://127.0.0.1:${environment.trafficPort}/`, ratePerSecond: options.ratePerSecond, maxDurationS: options.maxDurationS, ...(options.connections ? { connections: options.connections } : {}) });
   let summary: LoadSummary | undefined;
   return {
     environmentName: options.environmentName,
