@@ -9,9 +9,13 @@ import { isServerUp } from "../rollout/adapters/local/show-stat.ts";
 import { LOCAL_WATCHDOG_DEFAULTS } from "../rollout/watchdog/local.ts";
 import type { RolloutState } from "../rollout/engine/ports.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
+import type { FaultRow } from "./rollout-faults.ts";
+import { concurrentStartRow, printFaultTable, routerLostRow, sigkillMidShiftRow, sigtermRow } from "./rollout-faults.ts";
 
 const ENVIRONMENT = "bench";
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** BENCH_FAULTS=only runs just the fault table; BENCH_FAULTS=skip leaves it out. */
+const FAULTS = process.env.BENCH_FAULTS ?? "run";
 const RATE = 200;
 const INTERVAL_MS = 1_000;
 const FAILING_IMAGE = "sample-app:3.0.0?error-rate=0.5";
@@ -60,7 +64,8 @@ const stats = (values: readonly number[]): string => {
   return `median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms`;
 };
 
-interface FaultRow {
+/** A row of the watchdog fault (issue 11b); the other rows are bench/rollout-faults.ts. */
+interface WatchdogFaultRow {
   readonly fault: string;
   /** From the fault (the kill) to all traffic verified on stable 100 / canary 0. */
   readonly toVerifiedMs: readonly number[];
@@ -76,7 +81,7 @@ interface FaultRow {
  * environment's watchdog is left to act (its default settings). Runs in its own environment so that its
  * figures are its own.
  */
-async function sigkillMidBakeRow(runs: number, how: { readonly label: string; readonly image: (run: number) => string }): Promise<FaultRow> {
+async function sigkillMidBakeRow(runs: number, how: { readonly label: string; readonly image: (run: number) => string }): Promise<WatchdogFaultRow> {
   const environment = `${ENVIRONMENT}-sigkill`;
   const own = await startLocalRolloutBench({ environmentName: environment, stableImage: "sample-app:1.0.0", ratePerSecond: RATE, maxDurationS: 900 });
   const deadlineMs = LOCAL_WATCHDOG_DEFAULTS.abandonedAfterMs;
@@ -122,11 +127,11 @@ async function sigkillMidBakeRow(runs: number, how: { readonly label: string; re
   return { fault: `SIGKILL mid-bake with failing canary (${how.label})`, toVerifiedMs, failed, requests, target, met: toVerifiedMs.every((ms) => ms <= deadlineMs) };
 }
 
-function printFaultRow(row: FaultRow): void {
+function printFaultRow(row: WatchdogFaultRow): void {
   console.log(`  ${row.fault}: fault -> verified 100/0 ${stats(row.toVerifiedMs)}; failed requests ${row.failed}/${row.requests}; ${row.met ? "PASS" : "MISS"} ${row.target}`);
 }
 
-try {
+async function detection(): Promise<boolean> {
   const failedRuns: FailedRun[] = [];
   for (let run = 1; run <= RUNS; run++) {
     const { state, failureTimes, requests } = await rollout(FAILING_IMAGE);
@@ -155,13 +160,29 @@ try {
   console.log(`  failed share during failed rollouts: ${(100 * failedShare).toFixed(2)} % of requests`);
   console.log(`  healthy rollout: ${healthy.failed} failed of ${healthy.requests}`);
   for (const [name, ok] of checks) console.log(`  ${ok ? "PASS" : "MISS"} ${name}`);
-  if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+  return checks.every(([, ok]) => ok);
+}
+
+async function faultTable(): Promise<boolean> {
+  const rows: FaultRow[] = [];
+  for (const entry of ["npm", "bin"] as const) rows.push(await sigtermRow(bench, store, entry));
+  rows.push(await sigkillMidShiftRow(bench, store));
+  rows.push(await routerLostRow(bench, store));
+  rows.push(await concurrentStartRow(path.resolve("."), store));
+  printFaultTable(rows);
+  return rows.every((row) => row.target?.met !== false);
+}
+
+try {
+  const detected = FAULTS === "only" ? true : await detection();
+  const faults = FAULTS === "skip" ? true : await faultTable();
+  if (!detected || !faults) process.exitCode = 1;
 } finally {
   await bench.stop();
 }
 
-console.log("\nfault table (local target):");
-for (const how of [
+if (FAULTS !== "skip") console.log("\nfault table, SIGKILL mid-bake with the watchdog (local target):");
+for (const how of FAULTS === "skip" ? [] : [
   // A new version each run: the watchdog leaves the rolled-back canary running, and the same image would be reused.
   { label: "answers 5xx from 4 s after its first request", image: (run: number) => `sample-app:3.0.${run}?error-rate=0.5&error-after-s=4` },
   { label: "crashes 4 s after it starts", image: (run: number) => `sample-app:3.0.${run}?crash-after-s=4` },

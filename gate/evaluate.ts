@@ -1,5 +1,6 @@
 import type { EnforcementLevel } from "@pulumi/policy";
-import { parseExemption, taggedExemptions } from "../policies/rules/exemption.ts";
+import { JUDGED_COMPONENT_TYPES } from "../policies/rules/awsx.ts";
+import { exemptionFor, parseExemption, taggedExemptions } from "../policies/rules/exemption.ts";
 import type { ReadinessRule, Severity } from "../policies/rules/rule.ts";
 import { inventoryOf, type InventoryEntry } from "./inventory.ts";
 import { enforcementFor, runPolicies, type AnalyzedResource, type PackConfig } from "./policy-harness.ts";
@@ -43,6 +44,19 @@ export interface RuleSummary {
   readonly enforcementLevel: EnforcementLevel;
 }
 
+/** What the gate could and could not judge: every report states it. */
+export interface Coverage {
+  /** Resources of a type some rule inspects (directly, or as an awsx component judged from its inputs). */
+  readonly inspectedResources: number;
+  /** Cloud resources (not components) whose type no rule inspects, by type. */
+  readonly uninspectedTypes: ReadonlyArray<{ readonly type: string; readonly count: number }>;
+  /**
+   * Components registered without children: remote (multi-language) components such as awsx's create their
+   * children in their provider, which does not run offline.
+   */
+  readonly componentsWithoutChildren: ReadonlyArray<{ readonly urn: string; readonly type: string; readonly name: string; readonly judgedFromInputs: boolean }>;
+}
+
 export interface GateReport {
   readonly project: string;
   readonly stack: string;
@@ -54,6 +68,7 @@ export interface GateReport {
   readonly rules: readonly RuleSummary[];
   readonly violations: readonly Violation[];
   readonly exemptions: readonly ExemptionEntry[];
+  readonly coverage: Coverage;
   readonly inventory: readonly InventoryEntry[];
   /** Provider functions the program called that the gate cannot answer offline: their results were unknown. */
   readonly unknownFunctions?: readonly string[];
@@ -94,13 +109,69 @@ export function collectExemptions(resources: readonly AnalyzedResource[], packCo
   return [...tagged, ...configured].map(({ rule, resource, source, reason, expires, valid, problem }) => ({ rule, resource, source, reason, expires, valid, problem }));
 }
 
+/** The engine's own resources, which no rule is meant to inspect. */
+function isEngineResource(type: string): boolean {
+  return type === "pulumi:pulumi:Stack" || type.startsWith("pulumi:providers:");
+}
+
+export function coverageOf(resources: readonly RegisteredResource[], rules: readonly ReadinessRule[]): Coverage {
+  const inspected = new Set<string>([...rules.flatMap((r) => r.types === "*" ? [] : [...r.types, ...r.componentTypes])]);
+  const parents = new Set(resources.map((r) => r.parent));
+  const uninspected = new Map<string, number>();
+  for (const r of resources) {
+    if (r.custom && !inspected.has(r.type) && !isEngineResource(r.type)) uninspected.set(r.type, (uninspected.get(r.type) ?? 0) + 1);
+  }
+  return {
+    inspectedResources: resources.filter((r) => inspected.has(r.type)).length,
+    uninspectedTypes: [...uninspected].sort(([a], [b]) => a.localeCompare(b)).map(([type, count]) => ({ type, count })),
+    componentsWithoutChildren: resources.filter((r) => !r.custom && !isEngineResource(r.type) && !parents.has(r.urn))
+      .map((r) => ({ urn: r.urn, type: r.type, name: r.name, judgedFromInputs: JUDGED_COMPONENT_TYPES.includes(r.type) })),
+  };
+}
+
+/** Inputs whose Pulumi secret ends up in plain environment variables or container definitions, by resource type. */
+const SECRET_ENV_INPUTS: Readonly<Record<string, readonly string[]>> = {
+  "aws:lambda/function:Function": ["environment"],
+  "aws:ecs/taskDefinition:TaskDefinition": ["containerDefinitions"],
+  "awsx:ecs:FargateService": ["taskDefinitionArgs"],
+  "awsx:ecs:EC2Service": ["taskDefinitionArgs"],
+  "awsx:ecs:FargateTaskDefinition": ["container", "containers"],
+  "awsx:ecs:EC2TaskDefinition": ["container", "containers"],
+};
+export const SECRET_ENV_RULE = "no-literal-secret-env";
+
+/**
+ * A value the program marks secret, placed where AWS keeps it in plaintext (Lambda environment variables, ECS
+ * container definitions): the gate sees the secret marker, a real policy pack does not (its host unwraps
+ * secrets before any policy runs), so this part of no-literal-secret-env is the gate's own.
+ */
+export function secretEnvViolations(resources: readonly RegisteredResource[], rules: readonly ReadinessRule[], packConfig: PackConfig, now = new Date()): Violation[] {
+  const rule = rules.find((r) => r.name === SECRET_ENV_RULE);
+  if (rule === undefined) return [];
+  const level = enforcementFor(rule, packConfig, "advisory");
+  if (level === "disabled") return [];
+  const entry = packConfig[SECRET_ENV_RULE];
+  const exemptions = (typeof entry === "object" ? entry.exemptions : undefined) as Record<string, string> | undefined;
+  return resources.flatMap((r) => {
+    const inputs = SECRET_ENV_INPUTS[r.type] ?? [];
+    const secret = inputs.filter((input) => r.secretPaths.some((p) => p === input || p.startsWith(`${input}.`)));
+    if (secret.length === 0 || exemptionFor(SECRET_ENV_RULE, r.inputs.tags, exemptions?.[r.name], now)?.valid) return [];
+    return secret.map((input): Violation => ({
+      rule: rule.name, severity: rule.severity, enforcementLevel: level === "remediate" ? "mandatory" : level,
+      message: `${input} holds a value the program marks secret; AWS keeps it in plaintext (readable with a describe/get-configuration call): use secrets/valueFrom`,
+      remediation: rule.remediationSteps, url: rule.url ?? "", unknownDuringPreview: false,
+      resource: { urn: r.urn, type: r.type, name: r.name },
+    }));
+  });
+}
+
 /** Runs every rule over a program's resources (pure: no files, no program). */
 export async function evaluateStack(resources: readonly RegisteredResource[], options: EvaluateOptions): Promise<GateReport> {
   const analyzed = analyzedResources(resources);
   const { findings } = await runPolicies([...options.rules], analyzed, { config: options.packConfig, recordNotApplicable: false });
   const byName = new Map(options.rules.map((r) => [r.name, r]));
   const byUrn = new Map(analyzed.map((r) => [r.urn, r]));
-  const violations = findings.map((f): Violation => {
+  const violations = [...findings.map((f): Violation => {
     const rule = byName.get(f.policyName)!;
     const resource = f.urn === undefined ? undefined : byUrn.get(f.urn);
     const location = resource && options.locate?.(resource);
@@ -111,7 +182,7 @@ export async function evaluateStack(resources: readonly RegisteredResource[], op
       resource: resource && { urn: resource.urn, type: resource.type, name: resource.name },
       ...(location ? { location } : {}),
     };
-  });
+  }), ...secretEnvViolations(resources, options.rules, options.packConfig, options.now)];
   const exemptions = collectExemptions(analyzed, options.packConfig, options.now);
   return {
     project: options.project, stack: options.stack, environment: options.environment,
@@ -128,6 +199,7 @@ export async function evaluateStack(resources: readonly RegisteredResource[], op
     })),
     violations,
     exemptions,
+    coverage: coverageOf(resources, options.rules),
     inventory: inventoryOf(resources),
   };
 }

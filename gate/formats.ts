@@ -1,9 +1,23 @@
-import type { GateReport, Violation } from "./evaluate.ts";
+import type { Coverage, GateReport, Violation } from "./evaluate.ts";
 import { STACK_CONFIG_RULE } from "./input-problems.ts";
 
 export const GATE_TOOL = { name: "readiness-gate", version: "0.1.0", informationUri: "https://github.com/readiness-platform/readiness/blob/main/docs/gate.md" };
 
 const SEVERITY_ORDER = ["critical", "high", "medium", "low"] as const;
+
+/** What the gate could not check, in words: every format carries these lines. */
+export function coverageLines(coverage: Coverage, resources: number): string[] {
+  const uninspected = coverage.uninspectedTypes.reduce((n, t) => n + t.count, 0);
+  return [
+    `${coverage.inspectedResources} of ${resources} resources are of a type some rule inspects`,
+    uninspected === 0
+      ? "every cloud resource type is inspected by some rule"
+      : `not inspected by any rule (${uninspected}): ${coverage.uninspectedTypes.map((t) => `${t.type} (${t.count})`).join(", ")}`,
+    ...coverage.componentsWithoutChildren.map((c) => c.judgedFromInputs
+      ? `component ${c.name} (${c.type}): its children cannot be seen offline; judged from its inputs as the children awsx would create`
+      : `component ${c.name} (${c.type}): its children cannot be seen offline and no rule judges its inputs; run \`pulumi preview --policy-pack\` to check them`),
+  ];
+}
 
 /** Readable report: violations grouped by severity, then by resource, each with its fix; exemptions always listed. */
 export function formatText(report: GateReport): string {
@@ -31,6 +45,7 @@ export function formatText(report: GateReport): string {
     lines.push(`  ${e.resource}: ${e.rule} via ${e.source}${e.expires ? ` until ${e.expires}` : ""}: ${e.reason || "(no reason)"}${e.valid ? "" : ` INVALID: ${e.problem}`}`);
   }
   const inputOnly = report.rules.length === 1 && report.rules[0].name === STACK_CONFIG_RULE.name;
+  if (!inputOnly) lines.push("", "coverage", ...coverageLines(report.coverage, report.summary.resources).map((l) => `  ${l}`));
   lines.push("", inputOnly ? "NOT CHECKED: no resource was checked; fix the stack config above, then run the gate again"
     : report.summary.mandatory > 0 ? "FAILED: mandatory violations must be fixed (or exempted with a reason and an expiry)" : "PASSED");
   return `${lines.join("\n")}\n`;
@@ -73,6 +88,12 @@ export function formatSarif(report: GateReport): string {
         },
       },
       automationDetails: { id: `readiness-gate/${report.stack}/` },
+      // What the gate could not check, as SARIF states a tool's limits: notifications of the invocation.
+      invocations: [{
+        executionSuccessful: true,
+        toolExecutionNotifications: coverageLines(report.coverage, report.summary.resources).map((text) => ({ level: "note", message: { text } })),
+      }],
+      properties: { coverage: report.coverage },
       results: report.violations.map((v) => ({
         ruleId: v.rule,
         ruleIndex: ruleIndex.get(v.rule),
@@ -108,7 +129,8 @@ export function formatJunit(report: GateReport): string {
   });
   const failures = report.rules.filter((r) => report.violations.some((v) => v.rule === r.name && v.enforcementLevel === "mandatory")).length;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="readiness-gate" tests="${report.rules.length}" failures="${failures}">\n` +
-    `  <testsuite name="${xml(`${report.project}/${report.stack}`)}" tests="${report.rules.length}" failures="${failures}" errors="0" skipped="0">\n${cases.join("\n")}\n  </testsuite>\n</testsuites>\n`;
+    `  <testsuite name="${xml(`${report.project}/${report.stack}`)}" tests="${report.rules.length}" failures="${failures}" errors="0" skipped="0">\n${cases.join("\n")}\n` +
+    `    <system-out>${xml(coverageLines(report.coverage, report.summary.resources).join("\n"))}</system-out>\n  </testsuite>\n</testsuites>\n`;
 }
 
 export const FORMATS = { text: formatText, json: formatJson, sarif: formatSarif, junit: formatJunit } as const;

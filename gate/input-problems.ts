@@ -52,6 +52,7 @@ export function inputProblemReport(message: string, problems: readonly ConfigPro
     programFile: context.programFile, stackFile: context.stackFile,
     summary: { resources: 0, mandatory: violations.length, advisory: 0, exemptions: 0 },
     rules: [STACK_CONFIG_RULE], violations, exemptions: [], inventory: [],
+    coverage: { inspectedResources: 0, uninspectedTypes: [], componentsWithoutChildren: [] },
   };
 }
 

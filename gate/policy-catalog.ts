@@ -7,6 +7,12 @@ function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
+function typeList(types: readonly string[] | "*", stack: boolean): string {
+  if (types === "*") return stack ? "" : "every resource";
+  const list = types.map((t) => `\`${t}\``).join(", ");
+  return stack ? ` (${list})` : list;
+}
+
 /** The enforcement a rule gets in an environment, or "not applicable" where it does not run. */
 function levelIn(rule: ReadinessRule, environment: Environment, config: PackConfig): string {
   if (rule.environments && !rule.environments.includes(environment)) return "n/a";
@@ -28,6 +34,18 @@ export function renderPolicyCatalog(rules: readonly ReadinessRule[], configs: Re
     "`<reason, at least 10 characters> expires=YYYY-MM-DD` (or, for resources without tags, the rule's",
     "`exemptions` entry in the pack config). See [ADR 0021](adr/0021-exemptions-by-tag-with-expiry.md).",
     "",
+    "**awsx components.** Rules marked *also judges* read the inputs of awsx components (`awsx:lb:ApplicationLoadBalancer`,",
+    "`awsx:ecs:FargateService`, ...) as the children awsx would create, under the same rule name and message, but only",
+    "when the stack holds no children of that component: offline (the gate's mocks never create them) the component is",
+    "judged from its inputs; under `pulumi preview` the engine registers the children and the rules judge those, so a",
+    "problem is reported once. See [ADR 0025](adr/0026-awsx-components-judged-from-inputs-once.md).",
+    "",
+    "**Secrets.** A policy pack run by the Pulumi engine receives secret values already unwrapped (`@pulumi/policy`",
+    "deserializes resource properties with secrets as plain values), so no rule can tell that a value was marked secret.",
+    "`no-literal-secret-env` therefore judges names and values (a secret-looking name with a literal value, a URL with",
+    "a password); the offline gate additionally reports any input that the program marked secret and that ends up in a",
+    "Lambda environment or an ECS container definition (Pulumi marks the whole top-level input, e.g. `environment`).",
+    "",
     `| rule | area | severity | ${ENVIRONMENTS.join(" | ")} |`,
     `|---|---|---|${ENVIRONMENTS.map(() => "---").join("|")}|`,
     ...rules.map((r) => `| [${r.name}](#${r.name}) | ${r.area} | ${r.severity} | ${ENVIRONMENTS.map((e) => levelIn(r, e, configs[e])).join(" | ")} |`),
@@ -38,7 +56,8 @@ export function renderPolicyCatalog(rules: readonly ReadinessRule[], configs: Re
       `## ${r.name}`,
       "",
       `**Area:** ${r.area} · **Severity:** ${r.severity} · **Applies in:** ${(r.environments ?? ENVIRONMENTS).join(", ")}` +
-        (r.kind === "resource" ? ` · **Checks:** ${r.types === "*" ? "every resource" : r.types.map((t) => `\`${t}\``).join(", ")}` : " · **Checks:** the whole stack"),
+        ` · **Checks:** ${r.kind === "stack" ? "the whole stack" : ""}${typeList(r.types, r.kind === "stack")}` +
+        (r.componentTypes.length > 0 ? ` · **Also judges from inputs:** ${r.componentTypes.map((t) => `\`${t}\``).join(", ")}` : ""),
       "",
       `**Enforces:** ${cell(r.description)}`,
       "",

@@ -35,7 +35,21 @@ describe("gate reports", function () {
     assert.match(text, /\n {2}db \(aws:rds\/cluster:Cluster\)\n {4}\[mandatory\] aurora-encrypted: storageEncrypted is not true\n {6}fix: Set `storageEncrypted: true`/);
     assert.match(text, /exemptions \(2\)\n {2}app: log-group-retention via tag until 2099-12-31/);
     assert.match(text, /FAILED/);
-    assert.match(formatText(production), /exemptions \(0\)\n {2}none\n\nPASSED/);
+    assert.match(formatText(production), /exemptions \(0\)\n {2}none\n\ncoverage\n( {2}.+\n)+\nPASSED/);
+  });
+
+  it("every format states the coverage: resource types no rule inspects", () => {
+    const { coverage } = production;
+    assert.ok(coverage.uninspectedTypes.length > 0 && coverage.uninspectedTypes.every((t) => t.count > 0 && !t.type.startsWith("pulumi:")));
+    assert.ok(!coverage.uninspectedTypes.some((t) => production.rules.length > 0 && t.type === "aws:ecs/service:Service"), "a type a rule inspects is not listed");
+    assert.deepEqual(coverage.componentsWithoutChildren, [], "the project's own components register their children");
+    const line = `not inspected by any rule (${coverage.uninspectedTypes.reduce((n, t) => n + t.count, 0)}): ${coverage.uninspectedTypes[0].type} (${coverage.uninspectedTypes[0].count})`;
+    assert.ok(formatText(production).includes(line), line);
+    const sarif = JSON.parse(formatSarif(production)) as { runs: Array<{ invocations: Array<{ toolExecutionNotifications: Array<{ message: { text: string } }> }>; properties: { coverage: unknown } }> };
+    assert.ok(sarif.runs[0].invocations[0].toolExecutionNotifications.some((n) => n.message.text.startsWith(line)));
+    assert.deepEqual(sarif.runs[0].properties.coverage, coverage);
+    assert.ok(formatJunit(production).includes(`<system-out>${production.coverage.inspectedResources} of ${production.summary.resources} resources`));
+    assert.deepEqual((JSON.parse(formatJson(production)) as GateReport).coverage, coverage);
   });
 
   it("SARIF 2.1.0: rules with help, results pointing at their rule and the program file", () => {

@@ -47,9 +47,14 @@ describe("gate: the insecure example", function () {
       "cors-not-wildcard", "rate-limiting-enabled", "image-pinned-by-digest", "ecs-service-no-public-ip",
       "ecs-service-circuit-breaker-rollback", "aurora-encrypted", "aurora-not-public", "aurora-deletion-protection",
       "aurora-backup-retention", "elasticache-encrypted", "lambda-xray-active", "secret-uses-kms-key",
-      "s3-public-access-blocked", "s3-encrypted", "alb-5xx-and-latency-alarms", "iam-no-star-on-star", "exemption-valid",
+      "s3-public-access-blocked", "alb-5xx-and-latency-alarms", "iam-no-star-on-star", "exemption-valid",
+      "ec2-imdsv2-required", "ec2-root-volume-encrypted", "ec2-no-public-ip", "rds-instance-encrypted", "rds-instance-not-public",
+      "rds-instance-deletion-protection", "rds-instance-backup-retention", "rds-instance-multi-az", "dynamodb-point-in-time-recovery",
     ];
     assert.deepEqual(expected.filter((r) => !fired.has(r)), []);
+    const advisory = new Set(report.violations.filter((v) => v.enforcementLevel === "advisory").map((v) => v.rule));
+    assert.deepEqual(["s3-encrypted", "dynamodb-kms-encryption"].filter((r) => !advisory.has(r)), [], "AWS encrypts by default: advisory only");
+    assert.ok(report.violations.some((v) => v.rule === "security-group-no-world-ingress" && v.resource?.name === "vm" && /no load balancer uses/.test(v.message)));
     assert.equal(exitCodeFor(report), 1);
   });
   it("lists its exemptions: the valid one silences its rule, the expired one does not", async () => {

@@ -6,7 +6,7 @@ import type { MetricDataQuery } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import type { Action } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { DescribeListenersCommand, ElasticLoadBalancingV2Client, ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { DescribeListenersCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import type { AlarmStateValue } from "../rollout/engine/ports.ts";
@@ -74,6 +74,8 @@ export class FakeAlb {
   readonly client = new ElasticLoadBalancingV2Client({ region: "eu-west-1" });
   readonly modifications: Action[][] = [];
   describeCalls = 0;
+  /** Target health states per target group ARN, as DescribeTargetHealth answers them (default: two healthy). */
+  readonly targetHealth = new Map<string, string[]>();
   private applied: Action[];
   private pending: { actions: Action[]; readsLeft: number } | undefined;
 
@@ -92,6 +94,9 @@ export class FakeAlb {
       }
       return { Listeners: [{ ListenerArn: LISTENER_ARN, Port: 443, Protocol: "HTTPS", DefaultActions: this.applied }] };
     });
+    this.mock.on(DescribeTargetHealthCommand).callsFake((input: { TargetGroupArn: string }) => ({
+      TargetHealthDescriptions: (this.targetHealth.get(input.TargetGroupArn) ?? ["healthy", "healthy"]).map((State, index) => ({ Target: { Id: `10.0.1.${index + 10}`, Port: 8000 }, TargetHealth: { State } })),
+    }));
     this.mock.on(ModifyListenerCommand).callsFake((input: { DefaultActions: Action[] }) => {
       const failure = this.failures.modify.shift();
       if (failure) throw failure;

@@ -8,8 +8,8 @@ import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { LockHolder, RolloutPlan, RolloutState } from "../rollout/engine/ports.ts";
 import { buildAwsTarget } from "../rollout/targets/aws.ts";
-import { FakeAlb, FakeCloudWatch, FakeEcs, FakeS3, PulumiStandIn, restoreAwsMocks, sampleOutputs } from "./rollout-aws-fakes.ts";
-import { FakeClock, RecordingReporter } from "./support/rollout-fakes.ts";
+import { CANARY_TG_ARN, FakeAlb, FakeCloudWatch, FakeEcs, FakeS3, PulumiStandIn, restoreAwsMocks, sampleOutputs } from "./rollout-aws-fakes.ts";
+import { FakeClock, operatorRequest, RecordingReporter } from "./support/rollout-fakes.ts";
 
 const NEW_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:bbbb";
 const OLD_IMAGE = sampleOutputs().stableImage;
@@ -78,11 +78,12 @@ describe("rollout on AWS: full simulated rollouts (mocked AWS, stand-in pulumi)"
     const sim = start();
     const final = await sim.run();
     assert.equal(final.phase, "promoted", final.reason);
-    assert.deepEqual(sim.alb.canaryWeights(), [10, 50, 100, 0]);
+    assert.deepEqual(sim.alb.canaryWeights(), [0, 10, 50, 100, 0]);
     assert.deepEqual(sim.standIn.state().config, { "web.canaryImage": NEW_IMAGE, "web.canaryDesiredCount": "0", "web.canaryWeight": "0", "web.image": NEW_IMAGE });
-    // Every weight the listener took was recorded in config right after it showed.
+    // Every weight the listener took was recorded in config right after it showed; canary 0 first, before the
+    // deploy's `pulumi up`, so a split left in config by an earlier rollout is never re-applied.
     const recordedWeights = sim.standIn.calls().filter((args) => args[3] === "web.canaryWeight").map((args) => args[4]);
-    assert.deepEqual(recordedWeights, ["10", "50", "100", "0"]);
+    assert.deepEqual(recordedWeights, ["0", "10", "50", "100", "0"]);
     assert.equal(sim.ecs.mock.commandCalls(RunTaskCommand).length, 1);
     // One query per version and analysis: the canary and, for the baseline comparison, stable.
     assert.equal(sim.cloudwatch.metricRequests.length, 6);
@@ -97,7 +98,7 @@ describe("rollout on AWS: full simulated rollouts (mocked AWS, stand-in pulumi)"
     const final = await sim.run();
     assert.equal(final.phase, "rolled-back");
     assert.match(final.reason ?? "", /canary 5xx rate 10\.0% \(40\/400, this window; 99% lower bound 7\.03%, 95% upper bound 12\.7%\): lower bound above the limit 1\.00%.*stable 0% \(0\/3600/);
-    assert.deepEqual(sim.alb.canaryWeights(), [10, 0]);
+    assert.deepEqual(sim.alb.canaryWeights(), [0, 10, 0]);
     assert.deepEqual(await sim.target.router.readWeights(), { stable: 100, canary: 0 });
     const config = sim.standIn.state().config;
     assert.equal(config["web.canaryWeight"], "0");
@@ -111,7 +112,7 @@ describe("rollout on AWS: full simulated rollouts (mocked AWS, stand-in pulumi)"
     const final = await sim.run();
     assert.equal(final.phase, "rolled-back");
     assert.match(final.reason ?? "", /web-p95 is ALARM/);
-    assert.deepEqual(sim.alb.canaryWeights(), [10, 0]);
+    assert.deepEqual(sim.alb.canaryWeights(), [0, 10, 0]);
   });
 
   it("aborts before any traffic moves when a pre-traffic hook exits non-zero, with exit code and log stream", async () => {
@@ -120,19 +121,28 @@ describe("rollout on AWS: full simulated rollouts (mocked AWS, stand-in pulumi)"
     const final = await sim.run();
     assert.equal(final.phase, "rolled-back");
     assert.match(final.reason ?? "", /pre-traffic hook migrate failed \(exit code 1\).*log: cloudwatch logs group \/readiness\/production\/web stream canary\/web\/task1/);
-    assert.deepEqual(sim.alb.canaryWeights(), [0], "the only listener change is the rollback's confirmation of stable");
+    assert.deepEqual(sim.alb.canaryWeights(), [0, 0], "the only listener changes: canary at 0 before the deploy, then the rollback's confirmation of stable");
     assert.equal(sim.cloudwatch.metricRequests.length, 0);
     assert.deepEqual(final.hookOutcomes.map((outcome) => [outcome.hook, outcome.exitCode]), [["migrate", 1]]);
+  });
+
+  it("gives no weight to a canary whose targets the ALB does not see healthy (DescribeTargetHealth)", async () => {
+    const sim = start();
+    sim.alb.targetHealth.set(CANARY_TG_ARN, ["unhealthy", "initial"]);
+    const final = await sim.run();
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /canary is not healthy on the router before a shift to canary 10%: 0 of 2 canary target\(s\) healthy on the ALB \(unhealthy, initial\)/);
+    assert.deepEqual(sim.alb.canaryWeights(), [0, 0]);
   });
 
   it("takes an abort from another machine through the shared bucket and rolls back", async () => {
     const sim = start();
     // During the first step's bake (deploy and hooks take no virtual time here).
-    sim.clock.at(sim.clock.now() + 30_000, () => void sim.elsewhere.request("production", { kind: "abort", at: sim.clock.now(), by: "alice@laptop", reason: "wrong image" }));
+    sim.clock.at(sim.clock.now() + 30_000, () => void sim.elsewhere.request("production", operatorRequest("abort", CI.id, sim.clock.now(), "alice@laptop", "wrong image")));
     const final = await sim.run();
     assert.equal(final.phase, "aborted");
     assert.match(final.reason ?? "", /aborted by alice@laptop: wrong image/);
-    assert.deepEqual(sim.alb.canaryWeights(), [10, 0]);
+    assert.deepEqual(sim.alb.canaryWeights(), [0, 10, 0]);
     assert.equal((await sim.elsewhere.load("production"))?.phase, "aborted");
   });
 

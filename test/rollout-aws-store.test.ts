@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { S3StateStore } from "../rollout/adapters/aws/s3-store.ts";
+import { newRolloutState } from "../rollout/engine/engine.ts";
+import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
+import { StoreDamageError } from "../rollout/store/damage.ts";
 import type { LockHolder } from "../rollout/engine/ports.ts";
 import { awsError, FakeS3, restoreAwsMocks } from "./rollout-aws-fakes.ts";
-import { FakeClock } from "./support/rollout-fakes.ts";
+import { FakeClock, operatorRequest } from "./support/rollout-fakes.ts";
 
 const BUCKET = "readiness-production-rollout-state";
 const LAPTOP: LockHolder = { id: "rollout-laptop", host: "laptop", pid: 101, startedAt: 1_700_000_000_000 };
@@ -91,11 +94,49 @@ describe("rollout on AWS: state and lock in S3", () => {
     const s3 = new FakeS3();
     const clock = new FakeClock();
     const { laptop, ci } = machines(s3, clock);
-    await laptop.request("production", { kind: "resume", at: 2_000, by: "alice@laptop" });
-    await laptop.request("production", { kind: "abort", at: 1_000, by: "bob@laptop", reason: "bad deploy" });
+    await laptop.request("production", operatorRequest("resume", "rollout-laptop", 2_000, "alice@laptop"));
+    await laptop.request("production", operatorRequest("abort", "rollout-laptop", 1_000, "bob@laptop", "bad deploy"));
     assert.deepEqual((await ci.takeRequests("production")).map((request) => request.by), ["bob@laptop", "alice@laptop"]);
     assert.deepEqual(await ci.takeRequests("production"), []);
     assert.equal(await ci.load("production"), undefined);
+  });
+
+  it("lets exactly one of taking and withdrawing a request win (conditional deletes)", async () => {
+    const s3 = new FakeS3();
+    const clock = new FakeClock();
+    const { laptop, ci } = machines(s3, clock);
+    const withdrawn = operatorRequest("promote", "rollout-ci", 1_000, "alice@laptop");
+    const taken = operatorRequest("abort", "rollout-ci", 2_000, "bob@laptop");
+    await laptop.request("production", withdrawn);
+    await laptop.request("production", taken);
+    assert.equal(await laptop.withdrawRequest("production", withdrawn.id), true);
+    assert.deepEqual((await ci.takeRequests("production")).map((request) => request.id), [taken.id]);
+    assert.equal(await laptop.withdrawRequest("production", taken.id), false);
+    assert.equal(s3.objects.size, 0);
+  });
+
+  it("refuses a damaged state or lock in S3, naming the key, the problem and how to restore a previous version", async () => {
+    const s3 = new FakeS3();
+    const { laptop } = machines(s3, new FakeClock());
+    const state = newRolloutState({ id: "r1", environment: "production", target: "aws", image: "app:2", plan: DEFAULT_PLAN, holder: LAPTOP, now: 1 });
+    await laptop.save(state);
+    for (const [body, problem] of [
+      ["", /the file is empty/],
+      ['{"schemaVersion":1,"id":', /not valid JSON/],
+      [JSON.stringify({ ...state, schemaVersion: 3 }), /schemaVersion is 3/],
+    ] as const) {
+      s3.objects.set("rollouts/production/state.json", { body, etag: '"damaged"' });
+      await assert.rejects(
+        laptop.load("production"),
+        (error: unknown) =>
+          error instanceof StoreDamageError &&
+          error.location === `s3://${BUCKET}/rollouts/production/state.json` &&
+          problem.test(error.problem) &&
+          error.recovery.some((line) => line.includes(`aws s3api copy-object --bucket ${BUCKET} --key rollouts/production/state.json`)),
+      );
+    }
+    s3.objects.set("rollouts/production/lock.json", { body: "garbage", etag: '"damaged"' });
+    await assert.rejects(laptop.acquireLock("production", LAPTOP), (error: unknown) => error instanceof StoreDamageError && error.recovery.includes(`aws s3 rm s3://${BUCKET}/rollouts/production/lock.json`));
   });
 
   it("fails fast on AccessDenied naming the bucket and key", async () => {

@@ -132,7 +132,7 @@ describe("rollout CLI", function () {
 
     const abort = await cli(["abort", "--env", "cli-env", "--reason", "test says stop"], cwd);
     assert.equal(abort.code, 0, abort.stderr);
-    assert.match(abort.stdout, /abort requested for rollout fake-\d+/);
+    assert.match(abort.stdout, /abort acknowledged by rollout fake-\d+ .*: rolling back from (baking|analysing)/);
 
     const result = await runnerDone;
     assert.equal(result.code, 1, result.stdout + result.stderr);
@@ -157,6 +157,69 @@ describe("rollout CLI", function () {
     const status = await cli(["status", "--env", "killed-env"], cwd);
     assert.match(status.stdout, /BAKING|ANALYSING/);
     assert.match(status.stdout, /STALE/);
+  });
+
+  it("refuses a request the running rollout cannot act on (rolling-back, deploying), leaving nothing queued", async () => {
+    const runner = start("test/support/rollout-fake-runner.ts", ["busy-env", "60000"], cwd);
+    children.push(runner);
+    const runnerDone = finished(runner, 45_000);
+    await waitForLine(runner, "baking");
+    // The live runner holds the lock; pretend it is rolling back by editing its state as it would be.
+    const stateFile = path.join(cwd, ".readiness", "rollouts", "busy-env", "state.json");
+    const state = JSON.parse(await fs.readFile(stateFile, "utf8")) as Record<string, unknown>;
+    runner.kill("SIGSTOP");
+    try {
+      await fs.writeFile(stateFile, JSON.stringify({ ...state, phase: "rolling-back", reason: "test" }));
+      for (const command of ["abort", "promote"]) {
+        const refused = await cli([command, "--env", "busy-env"], cwd);
+        assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+        assert.match(refused.stderr, new RegExp(`refused: rollout fake-${runner.pid} is rolling-back in .* can no longer act on ${command}`));
+      }
+      // Before traffic moves, a deploy or hook reads no requests: the refusal names the signal that stops it now.
+      await fs.writeFile(stateFile, JSON.stringify({ ...state, phase: "deploying" }));
+      const early = await cli(["abort", "--env", "busy-env"], cwd);
+      assert.equal(early.code, 2, early.stdout + early.stderr);
+      assert.match(early.stderr, new RegExp(`is deploying .* To stop it now, send \`kill -TERM ${runner.pid}\`: it rolls back, verified`));
+      assert.deepEqual(await fs.readdir(path.join(cwd, ".readiness", "rollouts", "busy-env", "requests")), []);
+    } finally {
+      runner.kill("SIGCONT");
+      runner.kill("SIGKILL");
+      await runnerDone;
+    }
+  });
+
+  it("withdraws a request the running rollout does not answer in time, so it can never act later", async function () {
+    this.timeout(40_000);
+    const runner = start("test/support/rollout-fake-runner.ts", ["hung-env", "60000"], cwd);
+    children.push(runner);
+    const runnerDone = finished(runner, 45_000);
+    await waitForLine(runner, "baking");
+    runner.kill("SIGSTOP");
+    try {
+      const abort = await cli(["abort", "--env", "hung-env"], cwd);
+      assert.equal(abort.code, 3, abort.stdout + abort.stderr);
+      assert.match(abort.stderr, /did not answer the abort within 10 s .* the request was withdrawn and will never act/);
+      assert.deepEqual(await fs.readdir(path.join(cwd, ".readiness", "rollouts", "hung-env", "requests")), []);
+    } finally {
+      runner.kill("SIGCONT");
+      runner.kill("SIGKILL");
+      await runnerDone;
+    }
+  });
+
+  it("refuses every command on a damaged state with its path, the problem and the recovery command (exit 2, no crash)", async () => {
+    const directory = path.join(cwd, ".readiness", "rollouts", "broken");
+    await fs.mkdir(directory, { recursive: true });
+    await fs.writeFile(path.join(directory, "state.json"), '{"schemaVersion": 1, "id": "r-trunc');
+    for (const args of [["status"], ["abort"], ["resume"], ["start", "--image", "sample-app:2.0.0"]]) {
+      const result = await cli([...args, "--env", "broken"], cwd);
+      assert.equal(result.code, 2, `${args[0]}: ${result.stdout}${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`refused: ${path.join(directory, "state.json").replaceAll("/", "\\/")} is damaged: not valid JSON`));
+      assert.match(result.stderr, /Recover with:\n {2}mv '.*state.json' '.*state.json.damaged'/);
+    }
+    // Nothing was started for the refused start: no local environment directory, no lock left.
+    assert.deepEqual((await fs.readdir(directory)).filter((name) => name !== "requests"), ["state.json"]);
+    await assert.rejects(fs.stat(path.join(cwd, ".readiness", "local", "broken")));
   });
 
   it("refuses operator commands when no rollout is in progress", async () => {

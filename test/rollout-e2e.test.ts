@@ -86,7 +86,7 @@ describe("rollout end to end on loopback (real HAProxy, real processes, CLI as a
     const state = await finalState();
     assert.equal(state.phase, "promoted", `${state.reason}\n${run.stdout}${run.stderr}`);
     assert.equal(run.code, 0);
-    assert.deepEqual(state.weightHistory.filter((record) => record.verified).map((record) => record.weights.canary), [10, 50, 100, 0]);
+    assert.deepEqual(state.weightHistory.filter((record) => record.verified).map((record) => record.weights.canary), [0, 10, 50, 100, 0]);
     await assertTrafficOnStableOnly(run, "sample-app:2.0.0");
     const load = await current.stop();
     assert.ok(load.requests > 1_000, `load ran (${load.requests} requests)`);
@@ -99,7 +99,10 @@ describe("rollout end to end on loopback (real HAProxy, real processes, CLI as a
 
   it("rolls back a canary that crashes", () => assertRolledBack("sample-app:3.0.0?crash-after-s=1.5", /unhealthy|no response/));
 
-  it("rolls back a canary that never gets ready", () => assertRolledBack("sample-app:3.0.0?readiness-fails=true", /health\/ready|unhealthy/));
+  it("rolls back a canary that never gets ready, before it receives any traffic", async () => {
+    await assertRolledBack("sample-app:3.0.0?readiness-fails=true", /haproxy's health check \(GET \/health\/ready\)/);
+    assert.ok((await finalState()).weightHistory.every((record) => record.weights.canary === 0), "the canary never got traffic");
+  });
 
   it("rolls back a canary without HSTS and with a wildcard CORS header", () => assertRolledBack("sample-app:3.0.0?headers=insecure", /Strict-Transport-Security missing.*Access-Control-Allow-Origin is the wildcard/));
 

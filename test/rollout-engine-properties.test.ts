@@ -4,7 +4,7 @@ import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import { isTerminal } from "../rollout/engine/machine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { OperatorRequestKind, RolloutPlan } from "../rollout/engine/ports.ts";
-import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, RecordingReporter, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
+import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, operatorRequest, RecordingReporter, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
 
 const OLD = "app:1";
 const NEW = "app:2";
@@ -53,10 +53,10 @@ describe("rollout engine properties", () => {
         const controller = new AbortController();
         if (scenario.signalAtMs !== undefined) clock.at(start + scenario.signalAtMs, () => controller.abort("SIGTERM"));
         for (const request of scenario.requests) {
-          clock.at(start + request.atMs, () => void store.request("dev", { kind: request.kind, at: clock.now(), by: "property" }));
+          clock.at(start + request.atMs, () => void store.request("dev", operatorRequest(request.kind, "p", clock.now(), "property")));
         }
         // Nobody answering a pause forever would hang the run: a last resort resume keeps the property finite.
-        for (let minute = 1; minute <= 60; minute += 1) clock.at(start + minute * 600_000, () => void store.request("dev", { kind: "resume", at: clock.now(), by: "watchdog" }));
+        for (let minute = 1; minute <= 60; minute += 1) clock.at(start + minute * 600_000, () => void store.request("dev", operatorRequest("resume", "p", clock.now(), "watchdog")));
         assert.ok((await store.acquireLock("dev", TEST_HOLDER)).ok);
         const initial = newRolloutState({ id: "p", environment: "dev", target: "fake", image: NEW, stableImage: OLD, plan, holder: TEST_HOLDER, now: start });
         const final = await runRollout(

@@ -6,7 +6,7 @@ import type { RunOptions } from "../rollout/engine/engine.ts";
 import { exitCodeFor, IllegalTransitionError, transition } from "../rollout/engine/machine.ts";
 import { buildPlan, DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { AnalysisContext, HookOutcome, MeasurementStatus, MetricsSource, RolloutPlan, RolloutState, VersionMetricsSample } from "../rollout/engine/ports.ts";
-import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, RecordingReporter, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
+import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, operatorRequest, RecordingReporter, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
 import type { FakeRouterOptions } from "./support/rollout-fakes.ts";
 
 const OLD = "app:1";
@@ -52,7 +52,8 @@ describe("rollout engine", () => {
     const final = await h.run();
     assert.equal(final.phase, "promoted");
     assert.equal(exitCodeFor(final.phase), 0);
-    assert.deepEqual(canaryWeights(h.router), [10, 50, 100, 0]);
+    // The first change puts the canary at 0 (verified) before it is deployed.
+    assert.deepEqual(canaryWeights(h.router), [0, 10, 50, 100, 0]);
     assert.deepEqual(h.router.weights, { stable: 100, canary: 0 });
     assert.deepEqual(h.deployer.calls, [`deployCanary ${NEW}`, `promote ${NEW}`, "resetCanary"]);
     assert.equal(h.deployer.stable, NEW);
@@ -68,7 +69,7 @@ describe("rollout engine", () => {
     assert.equal(final.phase, "rolled-back");
     assert.equal(exitCodeFor(final.phase), 1);
     assert.match(final.reason ?? "", /analysis failed at step 2 \(canary 50%\) \(1 failed analyses in this step, limit 0; 1 in the rollout, limit 0; 1 in a row, limit 0\): scripted fail #5/);
-    assert.deepEqual(canaryWeights(h.router), [10, 50, 0]);
+    assert.deepEqual(canaryWeights(h.router), [0, 10, 50, 0]);
     assert.deepEqual(h.router.weights, { stable: 100, canary: 0 });
     assert.equal(h.deployer.stable, OLD);
     assert.deepEqual(h.deployer.calls.at(-1), "resetCanary");
@@ -140,12 +141,12 @@ describe("rollout engine", () => {
     assert.equal(final.phase, "promoted");
     assert.equal(final.reason, undefined, "the pause's reason does not describe the promotion");
     // Resume re-applies (and verifies) step 2's weights rather than starting over.
-    assert.deepEqual(canaryWeights(h.router), [10, 50, 50, 100, 0]);
+    assert.deepEqual(canaryWeights(h.router), [0, 10, 50, 50, 100, 0]);
   });
 
   it("waits in-process while paused in wait mode until an operator resumes", async () => {
     const h = harness({ verdicts: Array<MeasurementStatus>(6).fill("inconclusive") });
-    h.clock.at(h.clock.now() + 120_000, () => void h.store.request("dev", { kind: "resume", at: h.clock.now(), by: "operator" }));
+    h.clock.at(h.clock.now() + 120_000, () => void h.store.request("dev", operatorRequest("resume", "r1", h.clock.now(), "operator")));
     const final = await h.run(h.initial, { pauseMode: "wait" });
     assert.equal(final.phase, "promoted");
     assert.ok(final.transitions.some((t) => t.to === "paused"));
@@ -154,7 +155,7 @@ describe("rollout engine", () => {
   it("analyses again after a resume, even when the paused step's bake ran out meanwhile", async () => {
     const h = harness({ verdicts: Array<MeasurementStatus>(6).fill("inconclusive") });
     const resumeAt = h.clock.now() + 600_000;
-    h.clock.at(resumeAt, () => void h.store.request("dev", { kind: "resume", at: h.clock.now(), by: "operator" }));
+    h.clock.at(resumeAt, () => void h.store.request("dev", operatorRequest("resume", "r1", h.clock.now(), "operator")));
     const final = await h.run(h.initial, { pauseMode: "wait" });
     assert.equal(final.phase, "promoted");
     const firstStep = final.analyses.filter((a) => a.step === 0);
@@ -175,7 +176,7 @@ describe("rollout engine", () => {
 
   it("aborts on an operator abort request and names who asked", async () => {
     const h = harness();
-    h.clock.at(h.clock.now() + 15_000, () => void h.store.request("dev", { kind: "abort", at: h.clock.now(), by: "alice@laptop", reason: "wrong image" }));
+    h.clock.at(h.clock.now() + 15_000, () => void h.store.request("dev", operatorRequest("abort", "r1", h.clock.now(), "alice@laptop", "wrong image")));
     const final = await h.run();
     assert.equal(final.phase, "aborted");
     assert.equal(final.reason, "aborted by alice@laptop: wrong image");
@@ -184,17 +185,17 @@ describe("rollout engine", () => {
 
   it("skips the remaining steps on a promote request, passing through 100% before promoting", async () => {
     const h = harness();
-    h.clock.at(h.clock.now() + 15_000, () => void h.store.request("dev", { kind: "promote", at: h.clock.now(), by: "bob" }));
+    h.clock.at(h.clock.now() + 15_000, () => void h.store.request("dev", operatorRequest("promote", "r1", h.clock.now(), "bob")));
     const final = await h.run();
     assert.equal(final.phase, "promoted");
-    assert.deepEqual(canaryWeights(h.router), [10, 100, 0]);
+    assert.deepEqual(canaryWeights(h.router), [0, 10, 100, 0]);
   });
 
   it("waits at a manual gate before each step until resumed", async () => {
     const h = harness({ plan: { manualGate: true } });
     const gated = await h.run();
     assert.equal(gated.phase, "awaiting-approval");
-    assert.deepEqual(h.router.requested, []);
+    assert.deepEqual(canaryWeights(h.router), [0]);
     let state = gated;
     for (let approvals = 0; state.phase === "awaiting-approval" && approvals < 5; approvals += 1) state = await h.run(state, { approved: true });
     assert.equal(state.phase, "promoted");

@@ -87,8 +87,11 @@ describe("local target adapters with a real HAProxy", function () {
 
   it("reports the canary unhealthy when it crashes, and the metrics source as down when the stats page is gone", async () => {
     const metrics = new LocalMetricsReader(environment.statsPort, environment.requestLogPath);
-    await deployer.deployCanary("sample-app:2.0.0?crash-after-s=0.5");
-    await sleep(2_000);
+    // Ready first (the deploy waits for HAProxy's check to pass), then it crashes.
+    await deployer.deployCanary("sample-app:2.0.0?crash-after-s=2.5");
+    await assert.rejects(deployer.deployCanary("sample-app:2.0.1?crash-after-s=0.001"), /exited (during start|after it started)/);
+    await deployer.deployCanary("sample-app:2.0.0?crash-after-s=2.5");
+    await sleep(3_500);
     assert.equal((await metrics.read()).canary.healthy, false);
     await runtimeCommand(environment.adminSocketPath, "shutdown frontend stats");
     await assert.rejects(metrics.read(), MetricsSourceError);

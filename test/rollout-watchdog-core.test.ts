@@ -173,7 +173,7 @@ describe("rollout watchdog and orchestrator agree through the state", () => {
 
     assert.equal(final.phase, "rolled-back");
     assert.match(final.reason ?? "", /^rolled back by the rollout watchdog: .*has not rolled back within/);
-    assert.deepEqual(router.requested.map((w) => w.canary), [10, 0], "the orchestrator shifted to 10 %, the watchdog back to 0, and nobody shifted again");
+    assert.deepEqual(router.requested.map((w) => w.canary), [0, 10, 0], "the orchestrator put the canary at 0 before deploying and shifted to 10 %, the watchdog back to 0, and nobody shifted again");
     assert.deepEqual(await store.load("production"), final, "the watchdog's record stands");
     assert.equal(measured, 2, "no analysis after the takeover");
     assert.deepEqual(notes, ["production: rollout r1 rolled back by the watchdog"]);

@@ -8,6 +8,8 @@ const image = config.require("image");
 const vpc = new aws.ec2.Vpc("vpc", { cidrBlock: "10.0.0.0/16" });
 const publicA = new aws.ec2.Subnet("public-a", { vpcId: vpc.id, cidrBlock: "10.0.0.0/24", availabilityZone: "us-east-1a" });
 const publicB = new aws.ec2.Subnet("public-b", { vpcId: vpc.id, cidrBlock: "10.0.1.0/24", availabilityZone: "us-east-1b" });
+// Private compute (the Lambda below) runs in AZ b, whose NAT gateway is missing.
+const privateB = new aws.ec2.Subnet("private-b", { vpcId: vpc.id, cidrBlock: "10.0.11.0/24", availabilityZone: "us-east-1b" });
 const eip = new aws.ec2.Eip("nat", { domain: "vpc" });
 new aws.ec2.NatGateway("only-nat", { subnetId: publicA.id, allocationId: eip.id });
 
@@ -79,9 +81,24 @@ new aws.secretsmanager.Secret("api-token", { tags: { "readiness:exempt:secret-us
 const role = new aws.iam.Role("fn", { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "lambda.amazonaws.com" } }] }) });
 new aws.iam.RolePolicy("fn-admin", { role: role.id, policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) });
 new aws.lambda.Function("handler", {
-  role: role.arn, runtime: "nodejs20.x", handler: "index.handler",
+  role: role.arn, runtime: "nodejs20.x", handler: "index.handler", vpcConfig: { subnetIds: [privateB.id], securityGroupIds: [sg.id] },
   code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset("exports.handler = async () => ({ ok: true });") }),
   environment: { variables: { STRIPE_SECRET_KEY: "sk_live_0123456789", SENTRY_DSN: "https://key@sentry.example.com/1" } },
 });
+
+// A Django host on a plain EC2 instance: IMDSv1, unencrypted root volume, a public IP, HTTPS from anywhere on its own group.
+const vmGroup = new aws.ec2.SecurityGroup("vm", { vpcId: vpc.id, ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }] });
+new aws.ec2.Instance("vm", {
+  ami: "ami-0123456789abcdef0", instanceType: "t3.small", subnetId: publicA.id, vpcSecurityGroupIds: [vmGroup.id], associatePublicIpAddress: true,
+});
+
+// A plain RDS instance: unencrypted, public, no backups, deletable without a final snapshot, single-AZ.
+new aws.rds.Instance("legacy-db", {
+  engine: "postgres", instanceClass: "db.t4g.micro", allocatedStorage: 20, username: "app", password: "hunter2hunter2",
+  publiclyAccessible: true, backupRetentionPeriod: 0, skipFinalSnapshot: true,
+});
+
+// Django sessions in DynamoDB without point-in-time recovery.
+new aws.dynamodb.Table("sessions", { hashKey: "id", attributes: [{ name: "id", type: "S" }], billingMode: "PAY_PER_REQUEST" });
 
 export const albDnsName = alb.dnsName;

@@ -1,12 +1,18 @@
-import { auroraBackupRetention } from "./backups.ts";
+import { apiGatewayAccessLogs, apiGatewayRestWaf, apiGatewayThrottling } from "./api-gateway.ts";
+import { auroraBackupRetention, rdsInstanceBackupRetention } from "./backups.ts";
 import { elasticacheEncrypted } from "./cache.ts";
-import { auroraDeletionProtection, auroraEncrypted, auroraNotPublic } from "./database.ts";
+import { ec2Imdsv2Required, ec2NoPublicIp, ec2RootVolumeEncrypted } from "./compute.ts";
+import {
+  auroraDeletionProtection, auroraEncrypted, auroraNotPublic, rdsInstanceDeletionProtection, rdsInstanceEncrypted, rdsInstanceMultiAz,
+  rdsInstanceNotPublic,
+} from "./database.ts";
+import { dynamodbKmsEncryption, dynamodbPointInTimeRecovery } from "./dynamodb.ts";
 import {
   allowedHostsRestricted, corsNotWildcard, ecsServiceCircuitBreaker, ecsServiceNoPublicIp, imagePinnedByDigest,
   noDebugInProduction, noLiteralSecretEnv, rateLimitingEnabled,
 } from "./ecs.ts";
 import { exemptionsListed, exemptionValid } from "./exemptions.ts";
-import { iamNoStarOnStar } from "./iam.ts";
+import { iamNoServiceWildcard, iamNoStarOnStar } from "./iam.ts";
 import { lambdaXrayActive } from "./lambda.ts";
 import { albAccessLogs, albDropInvalidHeaders, httpListenerRedirects, httpsListenerTls12 } from "./load-balancing.ts";
 import { albAlarms, logGroupRetention } from "./monitoring.ts";
@@ -23,12 +29,16 @@ const checks: readonly ReadinessRule[] = [
   noDebugInProduction, allowedHostsRestricted, corsNotWildcard, rateLimitingEnabled, imagePinnedByDigest,
   ecsServiceNoPublicIp, ecsServiceCircuitBreaker,
   auroraEncrypted, auroraNotPublic, auroraDeletionProtection, auroraBackupRetention,
+  rdsInstanceEncrypted, rdsInstanceNotPublic, rdsInstanceDeletionProtection, rdsInstanceBackupRetention, rdsInstanceMultiAz,
   elasticacheEncrypted,
+  dynamodbPointInTimeRecovery, dynamodbKmsEncryption,
+  ec2Imdsv2Required, ec2RootVolumeEncrypted, ec2NoPublicIp,
   lambdaXrayActive,
+  apiGatewayAccessLogs, apiGatewayThrottling, apiGatewayRestWaf,
   noLiteralSecretEnv, secretUsesKmsKey,
   s3PublicAccessBlocked, s3Encrypted,
   logGroupRetention, albAlarms,
-  iamNoStarOnStar,
+  iamNoStarOnStar, iamNoServiceWildcard,
 ];
 
 /** Every rule of the readiness pack, in catalog order. */

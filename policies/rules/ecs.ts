@@ -1,6 +1,6 @@
 import {
-  isDjangoContainer, isFalsySetting, isLocalSettingsModule, isTruthySetting, lambdaEnvironment, listSetting,
-  looksLikeSecretName, taskContainers,
+  appEnvironments, DJANGO_SETTING, isDjangoContainer, isFalsySetting, isLocalSettingsModule, isTruthySetting, listSetting,
+  literalSecretProblem, settingOf, taskContainers,
 } from "./app-settings.ts";
 import { items, resourceRule } from "./rule.ts";
 import { T } from "./types.ts";
@@ -10,15 +10,17 @@ export const noDebugInProduction = resourceRule({
   area: "ecs",
   severity: "critical",
   environments: ["production"],
-  types: T.taskDefinition,
-  description: "Production task definitions run with DEBUG off and a deployed (not local/dev) Django settings module.",
+  types: [...T.taskDefinition, ...T.lambdaFunction],
+  description: "Production task definitions and Lambda functions (Django behind API Gateway) run with DEBUG / DJANGO_DEBUG off and a deployed (not local/dev) Django settings module or django-configurations class.",
   why: "Django's debug pages print settings, SQL and stack traces to anyone who triggers an error; local settings modules disable security middleware.",
   remediationSteps: "Set `app.debug: false` in the stack config and point DJANGO_SETTINGS_MODULE at the production settings module (e.g. `config.settings.production`).",
-  check: (props) => taskContainers(props).flatMap((c) => {
-    const problems: string[] = [];
-    if (isTruthySetting(c.environment.get("DEBUG"))) problems.push(`container "${c.container}" sets DEBUG=${c.environment.get("DEBUG")}`);
-    const module = c.environment.get("DJANGO_SETTINGS_MODULE");
-    if (module !== undefined && isLocalSettingsModule(module)) problems.push(`container "${c.container}" uses the local settings module ${module}`);
+  check: (props, ctx) => appEnvironments(props, ctx.type).flatMap((c) => {
+    const problems = DJANGO_SETTING.debug.filter((n) => isTruthySetting(c.environment.get(n)))
+      .map((n) => `${c.label} sets ${n}=${c.environment.get(n)}`);
+    for (const name of ["DJANGO_SETTINGS_MODULE", "DJANGO_CONFIGURATION"]) {
+      const module = c.environment.get(name);
+      if (module !== undefined && isLocalSettingsModule(module)) problems.push(`${c.label} uses the local settings ${name}=${module}`);
+    }
     return problems;
   }),
 });
@@ -28,16 +30,14 @@ export const noLiteralSecretEnv = resourceRule({
   area: "secrets",
   severity: "critical",
   types: [...T.taskDefinition, ...T.lambdaFunction],
-  description: "No secret-looking environment variable (*SECRET*, *KEY*, *TOKEN*, *PASSWORD*, *DSN*, DATABASE_URL) has a literal value in an ECS task definition or a Lambda function.",
+  description: "No secret-looking environment variable (*SECRET*, *KEY*, *TOKEN*, *PASSWORD*, *DSN*, DJANGO_SECRET_KEY) has a literal value in an ECS task definition or a Lambda function, and no variable holds a connection URL with an embedded password (DATABASE_URL=postgres://user:pass@...). Values that are Secrets Manager or SSM Parameter Store ARNs are references, not secrets; URLs without a password (IAM database auth) are not secrets.",
   why: "Literal environment values are stored in plaintext in the task definition, the Lambda configuration, Pulumi state and every `describe` call.",
-  remediationSteps: "Store the value in Secrets Manager and reference it: ECS `secrets: [{ name, valueFrom: <secret ARN> }]`; Lambda reads the secret at start from its ARN.",
+  remediationSteps: "Store the value in Secrets Manager or SSM Parameter Store (SecureString) and reference it: ECS `secrets: [{ name, valueFrom: <secret or parameter ARN> }]`; Lambda reads it at start from its ARN or parameter name. Build DATABASE_URL in settings from a password secret (or use IAM authentication).",
   check: (props, ctx) => {
-    const entries: Array<[string, string, string]> = T.lambdaFunction.includes(ctx.type as never)
-      ? [...lambdaEnvironment(props)].map(([k, v]) => ["function", k, v])
-      : taskContainers(props).flatMap((c) => [...c.environment].map(([k, v]): [string, string, string] => [`container "${c.container}"`, k, v]));
-    return entries
-      .filter(([, name, value]) => looksLikeSecretName(name) && value.length > 0)
-      .map(([where, name]) => `${where} sets ${name} to a literal value; use secrets/valueFrom`);
+    return appEnvironments(props, ctx.type).flatMap((c) => [...c.environment].flatMap(([name, value]) => {
+      const problem = literalSecretProblem(name, value);
+      return problem === undefined ? [] : [`${c.label} ${problem}; use secrets/valueFrom`];
+    }));
   },
 });
 
@@ -46,14 +46,15 @@ export const allowedHostsRestricted = resourceRule({
   area: "ecs",
   severity: "high",
   environments: ["production"],
-  types: T.taskDefinition,
-  description: "Django containers in production set ALLOWED_HOSTS, and it never contains `*`.",
+  types: [...T.taskDefinition, ...T.lambdaFunction],
+  description: "Django containers and Lambda functions in production set ALLOWED_HOSTS (or DJANGO_ALLOWED_HOSTS, or take it from a secret), and it never contains `*`.",
   why: "A wildcard ALLOWED_HOSTS lets forged Host headers poison password-reset links and caches.",
   remediationSteps: "Set `allowedHosts` in the stack config to the application's domain names.",
-  check: (props) => taskContainers(props).filter(isDjangoContainer).flatMap((c) => {
-    const hosts = listSetting(c.environment.get("ALLOWED_HOSTS"));
-    if (hosts.length === 0) return [`container "${c.container}" has no ALLOWED_HOSTS`];
-    return hosts.includes("*") ? [`container "${c.container}" allows every host (ALLOWED_HOSTS contains *)`] : [];
+  check: (props, ctx) => appEnvironments(props, ctx.type).filter(isDjangoContainer).flatMap((c) => {
+    const setting = settingOf(c, DJANGO_SETTING.allowedHosts);
+    const hosts = listSetting(setting?.value);
+    if (hosts.length === 0) return DJANGO_SETTING.allowedHosts.some((n) => c.secretNames.has(n)) ? [] : [`${c.label} has no ALLOWED_HOSTS`];
+    return hosts.includes("*") ? [`${c.label} allows every host (${setting!.name} contains *)`] : [];
   }),
 });
 

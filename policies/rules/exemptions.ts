@@ -21,6 +21,7 @@ export const exemptionsListed = stackRule({
   name: "exemptions-listed",
   area: "exemptions",
   severity: "low",
+  types: "*",
   description: "Lists every valid exemption in use, so each preview shows what is switched off and until when.",
   why: "Exemptions that nobody sees are never revisited.",
   remediationSteps: "Nothing to fix: review the list and remove exemptions that are no longer needed.",

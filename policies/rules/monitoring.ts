@@ -1,4 +1,4 @@
-import type { PolicyResource } from "@pulumi/policy";
+import { origin, reportedUrn } from "./awsx.ts";
 import { isInternetFacingAlb } from "./load-balancing.ts";
 import { items, ofTypes, resourceRule, stackRule, text, type Props } from "./rule.ts";
 import { T } from "./types.ts";
@@ -39,21 +39,23 @@ export const albAlarms = stackRule({
   area: "monitoring",
   severity: "high",
   environments: ["production"],
+  types: [...T.loadBalancer, ...T.metricAlarm],
   description: "In production every internet-facing ALB has a 5xx alarm and a latency alarm on its LoadBalancer dimension.",
   why: "Users notice errors and slowness first when nothing alarms; the canary rollout also reads these alarms.",
   remediationSteps: "Create CloudWatch alarms on HTTPCode_Target_5XX_Count/HTTPCode_ELB_5XX_Count and TargetResponseTime with `dimensions: { LoadBalancer: alb.arnSuffix }` (the monitoring component does).",
   check: (resources) => {
     // "<load balancer URN or LoadBalancer dimension>|<kind>" for every alarm: one pass, so large stacks stay linear.
     // An alarm that depends on a load balancer watches it; only other alarms need their dimension read.
+    // A load balancer derived from an awsx component is watched through the component's outputs.
     const albs = ofTypes(resources, T.loadBalancer);
-    const albUrns = new Set(albs.map((lb) => lb.urn));
+    const albKey = new Map(albs.flatMap((lb) => [[lb.urn, lb.urn], ...(lb.component ? [[lb.component.urn, lb.urn] as const] : [])]));
     const watched = new Set(ofTypes(resources, T.metricAlarm).flatMap((alarm) => {
-      const watchedAlbs = alarm.dependencies.filter((d) => albUrns.has(d.urn)).map((d) => d.urn);
+      const watchedAlbs = alarm.dependencies.map((d) => albKey.get(d.urn)).filter((u): u is string => u !== undefined);
       return alarmMetrics(alarm.props).flatMap((m) => ALARM_KINDS.filter(({ matches }) => matches(m.metricName))
         .flatMap(({ kind }) => (watchedAlbs.length > 0 ? watchedAlbs : [m.loadBalancer()]).map((key) => `${key}|${kind}`)));
     }));
-    return albs.filter((lb: PolicyResource) => isInternetFacingAlb(lb.props)).flatMap((lb) =>
+    return albs.filter((lb) => isInternetFacingAlb(lb.props)).flatMap((lb) =>
       ALARM_KINDS.filter(({ kind }) => !watched.has(`${lb.urn}|${kind}`) && !watched.has(`${text(lb.props.arnSuffix)}|${kind}`))
-        .map(({ kind }) => ({ message: `load balancer ${lb.name} has no ${kind} alarm`, urn: lb.urn })));
+        .map(({ kind }) => ({ message: `load balancer ${lb.name} has no ${kind} alarm${origin(lb)}`, urn: reportedUrn(lb) })));
   },
 });

@@ -1,7 +1,9 @@
-import type {
-  EnforcementLevel, PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationArgs,
-  ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+import {
+  validateResourceOfType,
+  type EnforcementLevel, type PolicyConfigSchema, type PolicyResource, type ReportViolation, type ResourceValidationArgs,
+  type ResourceValidationPolicy, type StackValidationArgs, type StackValidationPolicy,
 } from "@pulumi/policy";
+import { componentChildren, componentTypesCreating, origin, withComponentChildren, type StackResource } from "./awsx.ts";
 import { exemptionFor, type Exemption } from "./exemption.ts";
 
 export type Severity = "low" | "medium" | "high" | "critical";
@@ -9,7 +11,7 @@ export const ENVIRONMENTS = ["dev", "staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 export type Area =
   | "network" | "load-balancing" | "waf" | "ecs" | "database" | "cache" | "lambda" | "secrets" | "storage"
-  | "monitoring" | "backups" | "iam" | "exemptions";
+  | "monitoring" | "backups" | "iam" | "exemptions" | "compute" | "api-gateway" | "dynamodb";
 
 /** Resource inputs as the policy host hands them over: plain JSON, possibly behind the unknown-checking proxy. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -71,16 +73,32 @@ export interface ResourceRuleSpec extends RuleMetadata {
   readonly types: readonly string[] | "*";
   /** Returns one message per problem; empty when compliant. */
   check(props: Props, ctx: CheckContext): string[];
+  /**
+   * Problems only the whole stack shows (e.g. whether a security group belongs to a load balancer). Runs in the
+   * same policy's `validateStack`, after the per-resource check, over the stack with awsx children filled in.
+   */
+  checkStack?(resources: readonly StackResource[], ctx: { environment: Environment }): StackViolation[];
 }
 
 export interface StackViolation { readonly message: string; readonly urn?: string }
 
 export interface StackRuleSpec extends RuleMetadata {
-  check(resources: readonly PolicyResource[], ctx: { environment: Environment }): StackViolation[];
+  /** The types the rule judges or relates (for coverage reports and docs); `*` for every resource. */
+  readonly types: readonly string[] | "*";
+  /** Every resource of the stack, plus the children awsx components would create where the stack does not hold them. */
+  check(resources: readonly StackResource[], ctx: { environment: Environment }): StackViolation[];
 }
 
-export type ReadinessResourceRule = ResourceValidationPolicy & RuleMetadata & { readonly kind: "resource"; readonly types: readonly string[] | "*" };
-export type ReadinessStackRule = StackValidationPolicy & RuleMetadata & { readonly kind: "stack" };
+export type ReadinessResourceRule = ResourceValidationPolicy & Partial<Pick<StackValidationPolicy, "validateStack">> & RuleMetadata & {
+  readonly kind: "resource"; readonly types: readonly string[] | "*";
+  /** The awsx component types whose inputs this rule also judges (through the children they create). */
+  readonly componentTypes: readonly string[];
+};
+export type ReadinessStackRule = StackValidationPolicy & RuleMetadata & {
+  readonly kind: "stack"; readonly types: readonly string[] | "*";
+  /** The awsx component types whose inputs this rule also judges (through the children they create). */
+  readonly componentTypes: readonly string[];
+};
 export type ReadinessRule = ReadinessResourceRule | ReadinessStackRule;
 
 /**
@@ -111,23 +129,48 @@ export function resourceRule(spec: ResourceRuleSpec): ReadinessResourceRule {
   const types = spec.types === "*" ? undefined : new Set(spec.types);
   // An exemption from the exemption rules would let a tag vouch for itself.
   const exemptable = spec.area !== "exemptions";
-  const { check, ...metadata } = spec;
+  const { check, checkStack, ...metadata } = spec;
+  const judge = (args: { props: Props; type: string; name: string }, config: RuleConfig, report: (message: string) => void) => {
+    const configured = exemptable ? config.exemptions[args.name] : undefined;
+    const exemption = exemptable ? exemptionFor(spec.name, args.props.tags, configured) : undefined;
+    if (configured !== undefined && exemption && !exemption.valid) {
+      report(`the pack-config exemption for ${args.name} is invalid: ${exemption.problem}`);
+    }
+    reportUnlessExempt(check(args.props, { environment: config.environment, type: args.type, name: args.name }), exemption, report);
+  };
+  const validate = (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+    if (types !== undefined && !types.has(args.type)) args.notApplicable(`applies to ${[...types].join(", ")}`);
+    const config = readRuleConfig(args.getConfig<Partial<RuleConfig>>());
+    if (!appliesIn(spec, config.environment)) args.notApplicable(`applies in ${spec.environments?.join(", ")} only`);
+    judge(args, config, (message) => reportViolation(message));
+  };
+  // A single-type rule carries its type, so the policy host skips every other resource before deserializing it.
+  const validateResource = types?.size === 1
+    ? validateResourceOfType({ __pulumiType: [...types][0] } as never, (_props, args, report) => validate(args, report))
+    : validate;
+  const componentTypes = types === undefined ? [] : componentTypesCreating([...types]);
+  const judgesStack = componentTypes.length > 0 || checkStack !== undefined;
   return {
     ...metadata,
     ...policyFields(spec),
     kind: "resource",
-    validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-      if (types !== undefined && !types.has(args.type)) args.notApplicable(`applies to ${[...types].join(", ")}`);
-      const config = readRuleConfig(args.getConfig<Partial<RuleConfig>>());
-      if (!appliesIn(spec, config.environment)) args.notApplicable(`applies in ${spec.environments?.join(", ")} only`);
-      const configured = exemptable ? config.exemptions[args.name] : undefined;
-      const exemption = exemptable ? exemptionFor(spec.name, args.props.tags, configured) : undefined;
-      if (configured !== undefined && exemption && !exemption.valid) {
-        reportViolation(`the pack-config exemption for ${args.name} is invalid: ${exemption.problem}`);
-      }
-      const messages = check(args.props, { environment: config.environment, type: args.type, name: args.name });
-      reportUnlessExempt(messages, exemption, reportViolation);
-    },
+    componentTypes,
+    validateResource,
+    ...(judgesStack ? {
+      // The children awsx components would create, judged from the components' inputs, and checkStack's findings.
+      // Only components whose children are absent count: under the real engine the children are judged above, once.
+      validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+        const config = readRuleConfig(args.getConfig<Partial<RuleConfig>>());
+        if (!appliesIn(spec, config.environment)) args.notApplicable(`applies in ${spec.environments?.join(", ")} only`);
+        for (const child of componentChildren(args.resources)) {
+          if (!types?.has(child.type)) continue;
+          const component = child.component!;
+          judge({ props: { ...child.props, tags: component.props.tags }, type: child.type, name: component.name }, config,
+            (message) => reportViolation(`${message}${origin(child)}`, component.urn));
+        }
+        if (checkStack) reportStackViolations(spec.name, checkStack(withComponentChildren(args.resources), config), args.resources, config, reportViolation);
+      },
+    } : {}),
   };
 }
 
@@ -137,17 +180,24 @@ export function stackRule(spec: StackRuleSpec): ReadinessStackRule {
     ...metadata,
     ...policyFields(spec),
     kind: "stack",
+    componentTypes: spec.types === "*" ? [] : componentTypesCreating(spec.types),
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
       const config = readRuleConfig(args.getConfig<Partial<RuleConfig>>());
       if (!appliesIn(spec, config.environment)) args.notApplicable(`applies in ${spec.environments?.join(", ")} only`);
-      const byUrn = new Map(args.resources.map((r) => [r.urn, r]));
-      for (const violation of check(args.resources, { environment: config.environment })) {
-        const resource = violation.urn === undefined ? undefined : byUrn.get(violation.urn);
-        const exemption = resource && exemptionFor(spec.name, resource.props.tags, config.exemptions[resource.name]);
-        reportUnlessExempt([violation.message], exemption, (message) => reportViolation(message, violation.urn));
-      }
+      reportStackViolations(spec.name, check(withComponentChildren(args.resources), config), args.resources, config, reportViolation);
     },
   };
+}
+
+function reportStackViolations(
+  rule: string, violations: readonly StackViolation[], resources: readonly PolicyResource[], config: RuleConfig, reportViolation: ReportViolation,
+): void {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  for (const violation of violations) {
+    const resource = violation.urn === undefined ? undefined : byUrn.get(violation.urn);
+    const exemption = resource && exemptionFor(rule, resource.props.tags, config.exemptions[resource.name]);
+    reportUnlessExempt([violation.message], exemption, (message) => reportViolation(message, violation.urn));
+  }
 }
 
 function reportUnlessExempt(messages: string[], exemption: Exemption | undefined, report: (message: string) => void): void {
@@ -174,25 +224,35 @@ export function items(value: unknown): Props[] {
  * Whether `resource` takes an input from `target`. Stack rules relate resources by dependency first:
  * during a preview of a new stack the ARNs/ids they would compare are still unknown, the dependencies are not.
  */
-export function dependsOn(resource: PolicyResource, target: PolicyResource): boolean {
-  return resource.dependencies.some((d) => d.urn === target.urn);
+export function dependsOn(resource: StackResource, target: StackResource): boolean {
+  return resource.dependencies.some((d) => d.urn === target.urn || d.urn === target.component?.urn);
+}
+
+/**
+ * The candidates `resource` takes an input from: by dependency; only when it depends on none of them are values
+ * compared (lazily: in a preview of a new stack the ids and ARNs are unknown and reading one stops the rule).
+ */
+export function relatedTo<R extends StackResource>(resource: StackResource, candidates: readonly R[], byValue: (candidate: R) => boolean): R[] {
+  const linked = candidates.filter((c) => dependsOn(resource, c));
+  return linked.length > 0 ? linked : candidates.filter(byValue);
 }
 
 /**
  * The targets no companion refers to: by dependency first, then (lazily, since ARNs and names may be
  * unknown during a preview) by comparing the companion's reference with the target's keys.
  */
-export function unreferenced(
-  targets: readonly PolicyResource[], companions: readonly PolicyResource[],
-  reference: (companion: PolicyResource) => unknown, keys: (target: PolicyResource) => unknown[],
-): PolicyResource[] {
+export function unreferenced<R extends StackResource>(
+  targets: readonly R[], companions: readonly StackResource[],
+  reference: (companion: StackResource) => unknown, keys: (target: R) => unknown[],
+): R[] {
   const byDependency = new Set(companions.flatMap((c) => c.dependencies.map((d) => d.urn)));
   let references: Set<unknown> | undefined;
   const byReference = () => (references ??= new Set(companions.map(reference)));
-  return targets.filter((t) => !byDependency.has(t.urn) && !keys(t).some((k) => byReference().has(k)));
+  // A target derived from an awsx component is referenced through the component (its outputs).
+  return targets.filter((t) => !byDependency.has(t.urn) && !(t.component && byDependency.has(t.component.urn)) && !keys(t).some((k) => byReference().has(k)));
 }
 
 /** Resources of any of `types` from a stack, for rules that relate resources to each other. */
-export function ofTypes(resources: readonly PolicyResource[], types: readonly string[]): PolicyResource[] {
+export function ofTypes<R extends StackResource>(resources: readonly R[], types: readonly string[]): R[] {
   return resources.filter((r) => types.includes(r.type));
 }

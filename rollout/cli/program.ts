@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import type { Writable } from "node:stream";
@@ -9,8 +9,9 @@ import { systemClock } from "../engine/clock.ts";
 import { newRolloutState, runRollout } from "../engine/engine.ts";
 import { exitCodeFor, isTerminal } from "../engine/machine.ts";
 import { buildPlan, DEFAULT_PLAN, estimatedDurationMs, withPlanDefaults, formatDuration, formatIssues } from "../engine/plan.ts";
-import type { PlanInput, PlanIssue } from "../engine/plan.ts";
-import type { LockHolder, LockInfo, OperatorRequestKind, RolloutPlan, RolloutState, Target, TargetOptions } from "../engine/ports.ts";
+import type { PlanInput, PlanIssue, PlanResult } from "../engine/plan.ts";
+import type { DriftPolicy, LockHolder, LockInfo, OperatorRequest, OperatorRequestKind, RequestRecord, RolloutPlan, RolloutState, Target, TargetOptions, Weights } from "../engine/ports.ts";
+import { StoreDamageError } from "../store/damage.ts";
 import { writeReports } from "../report/write.ts";
 import { formatSummaryTable } from "../report/report.ts";
 import { imageIssues, loadTargetFactory, targetNames } from "../targets/index.ts";
@@ -55,6 +56,7 @@ interface PlanOptions extends CommonOptions {
   verifyTimeout?: string;
   manualGate?: boolean;
   nonInteractive?: boolean;
+  onDrift?: string;
 }
 
 interface StartOptions extends PlanOptions {
@@ -71,6 +73,9 @@ interface OperatorOptions extends CommonOptions {
 }
 
 const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+
+/** How long `abort`/`promote`/`resume` wait for the running rollout to answer before withdrawing the request. */
+const ANSWER_TIMEOUT_MS = 10_000;
 
 /** Refusal with a message for the operator; becomes exit code 2 with nothing changed. */
 class Refusal extends Error {}
@@ -116,6 +121,21 @@ const PLAN_INPUT_OF_OPTION = {
   hookTimeout: "hookTimeout",
   verifyTimeout: "verifyTimeout",
 } as const satisfies Partial<Record<keyof PlanOptions, keyof PlanInput>>;
+
+const DRIFT_POLICIES: readonly DriftPolicy[] = ["rollback", "pause"];
+/** Drift (or a router that cannot be read) rolls back unless asked otherwise: a split nobody planned is not safe to bake. */
+const DEFAULT_DRIFT_POLICY: DriftPolicy = "rollback";
+
+/** The plan from the CLI options: buildPlan's fields plus the drift policy, every problem at once. */
+function planOf(options: PlanOptions): PlanResult {
+  const result = buildPlan(planInputOf(options));
+  const driftPolicy = options.onDrift ?? DEFAULT_DRIFT_POLICY;
+  if (!DRIFT_POLICIES.includes(driftPolicy as DriftPolicy)) {
+    const issue: PlanIssue = { field: "--on-drift", value: driftPolicy, problem: "is not a drift policy", fix: `use one of: ${DRIFT_POLICIES.join(", ")}` };
+    return { ok: false, issues: [...(result.ok ? [] : result.issues), issue] };
+  }
+  return result.ok ? { ok: true, plan: { ...result.plan, driftPolicy: driftPolicy as DriftPolicy } } : result;
+}
 
 /** commander's attribute name of a flag: `--max-error-rate` -> `maxErrorRate`. */
 function attributeOf(flag: string): string {
@@ -175,31 +195,39 @@ function planLines(plan: RolloutPlan): string[] {
     `analysis every ${formatDuration(plan.intervalMs)}: ${limits}; probes ${plan.probePaths.join(", ") || "(none)"}`,
     `rates judged by ${Math.round(settingValue(plan.thresholds, "confidence") * 1000) / 10}% one-sided Wilson bounds over the rollout so far, failing only with >= ${settingValue(plan.thresholds, "minFailures")} failed requests; ${baseline}`,
     `a step ends on a passing analysis; still inconclusive it bakes up to ${formatDuration(plan.maxBakeMs)}, then -> ${plan.inconclusivePolicy}`,
-    `failures tolerated: ${plan.failureLimit} per step, ${plan.rolloutFailureLimit} per rollout, ${plan.consecutiveFailureLimit} in a row; consecutive-error limit ${plan.consecutiveErrorLimit}${plan.manualGate ? "; manual gate before each step" : ""}`,
+    `failures tolerated: ${plan.failureLimit} per step, ${plan.rolloutFailureLimit} per rollout, ${plan.consecutiveFailureLimit} in a row; consecutive-error limit ${plan.consecutiveErrorLimit}; drift or unreadable router -> ${plan.driftPolicy ?? DEFAULT_DRIFT_POLICY}${plan.manualGate ? "; manual gate before each step" : ""}`,
     ...plan.hooks.map((hook) => `pre-traffic hook ${hook.name}: ${hook.command} (timeout ${formatDuration(hook.timeoutMs)})`),
+  ];
+}
+
+const formatWeights = (weights: Weights): string => `stable ${weights.stable} / canary ${weights.canary}`;
+const isStableOnly = (weights: Weights): boolean => weights.stable === 100 && weights.canary === 0;
+
+/** Both weights when a change was in flight (or failed): the exposure is the larger canary share of the two. */
+function weightLines(state: RolloutState): string[] {
+  const intended = state.intendedWeights;
+  if (!intended || (intended.stable === state.weights.stable && intended.canary === state.weights.canary)) return [`  weights ${formatWeights(state.weights)} (verified)`];
+  return [
+    `  weights: last verified ${formatWeights(state.weights)}, INTENDED ${formatWeights(intended)}`,
+    `    a change was in flight or not verified: the router may show either (up to canary ${Math.max(intended.canary, state.weights.canary)}%); resume/abort read it before acting`,
   ];
 }
 
 function formatStatus(state: RolloutState, lock: LockInfo | undefined): string {
   const step = state.stepIndex < 0 ? "not started" : `${state.stepIndex + 1}/${state.plan.steps.length} (canary ${state.plan.steps[state.stepIndex]}%)`;
   const latest = state.analyses.at(-1);
+  const request = state.requestLog?.at(-1);
   return [
     `rollout ${state.id}: ${state.phase.toUpperCase()}`,
     `  environment ${state.environment} (${state.target}), image ${state.image}${state.stableImage ? `, stable ${state.stableImage}` : ""}`,
-    `  step ${step}, weights stable ${state.weights.stable} / canary ${state.weights.canary}, failures ${state.failures} in this step / ${state.totalFailures ?? state.failures} in the rollout, consecutive errors ${state.consecutiveErrors}`,
+    `  step ${step}, failures ${state.failures} in this step / ${state.totalFailures ?? state.failures} in the rollout, consecutive errors ${state.consecutiveErrors}`,
+    ...weightLines(state),
+    ...(request ? [`  last operator request: ${request.kind} by ${request.by}: ${request.outcome} (${request.note})`] : []),
     `  started ${new Date(state.startedAt).toISOString()}, updated ${new Date(state.updatedAt).toISOString()}`,
     ...(state.reason ? [`  reason: ${state.reason}`] : []),
     `  lock: ${lock ? describeHolder(lock.holder, lock.stale) : "free"}`,
     ...(latest ? [`  last analysis ${new Date(latest.at).toISOString()}: ${latest.verdict}`, ...latest.measurements.map((m) => `    ${m.status.padEnd(12)} ${m.message}`)] : []),
   ].join("\n");
-}
-
-/**
- * A state or lock file that cannot be read as one (not JSON, cut short, another format): the store reports it
- * and nothing may act on it. Matched by shape: the stores throw SyntaxError or an error naming the recovery.
- */
-function isDamagedState(error: unknown): boolean {
-  return error instanceof SyntaxError || (error instanceof Error && Array.isArray((error as { recovery?: unknown }).recovery));
 }
 
 /** The CLI; returns the exit code instead of exiting so that tests can drive it in-process. */
@@ -223,7 +251,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   };
 
   /** Runs the engine on `state` in this process, with signal handling, progress and reports. */
-  const drive = async (target: Target, state: RolloutState, options: { json?: boolean; reportDir?: string; approved: boolean }): Promise<number> => {
+  const drive = async (target: Target, state: RolloutState, options: { json?: boolean; reportDir?: string; approved: boolean; retryFailedRollback?: string }): Promise<number> => {
     const controller = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
       if (controller.signal.aborted) return warn(`${signal} again: still rolling back, please wait (traffic is being moved to stable and verified)`);
@@ -238,7 +266,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       final = await runRollout(
         { router: target.router, deployer: target.deployer, hooks: target.hooks, store: target.store, analysers: analysersFor(target, state.plan.thresholds, state.plan.probePaths, withPlanDefaults(state.plan).baseline), clock: target.clock ?? systemClock, reporter },
         state,
-        { signal: controller.signal, pauseMode: io.interactive ? "wait" : "exit", approved: options.approved },
+        { signal: controller.signal, pauseMode: io.interactive ? "wait" : "exit", approved: options.approved, ...(options.retryFailedRollback ? { retryFailedRollback: options.retryFailedRollback } : {}) },
       );
     } finally {
       reporter.close();
@@ -251,6 +279,28 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (final.phase === "rollback-failed") warn(`\n!!! ROLLBACK NOT VERIFIED for ${final.environment}: traffic may still reach the canary. See docs/runbook.md ("rollback-failed").\n!!! ${final.reason ?? ""}`);
     if (final.phase === "paused" || final.phase === "awaiting-approval") warn(`paused: ${final.reason ?? ""}\ncontinue with \`npm run rollout -- resume --env ${final.environment}\`, or \`promote\` / \`abort\``);
     return exitCodeFor(final.phase);
+  };
+
+  /**
+   * Takes the environment's lock before anything else happens, then runs `body` with a target opened for
+   * `purpose` (which may start local processes). The lock is taken through a target opened only to attach
+   * (`status`): a process that does not get the lock has started, written and changed nothing.
+   */
+  const lockedTarget = async <T>(
+    options: CommonOptions & { takeOverStale?: boolean },
+    purpose: TargetOptions["purpose"],
+    command: string,
+    check: (stored: RolloutState | undefined) => T,
+    body: (target: Target, holder: LockHolder, checked: T) => Promise<number>,
+  ): Promise<number> => {
+    const environment = environmentOf(options);
+    return withTarget(options, "status", (attached) =>
+      withLock(attached, environment, newHolder(environment, command), options.takeOverStale ?? false, async (holder) => {
+        // Refusals that need only the state come before the target may start anything.
+        const checked = check(await attached.store.load(environment));
+        return withTarget(options, purpose, (target) => body(target, holder, checked));
+      }),
+    );
   };
 
   /** Acquires the lock and runs `body`; the lock is released whatever happens. */
@@ -309,10 +359,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       .option("--hook-timeout <duration>", "timeout of each hook (default 10m)")
       .option("--verify-timeout <duration>", `how long to read weights back before a shift counts as failed (default ${formatDuration(DEFAULT_PLAN.verifyTimeoutMs)})`)
       .option("--manual-gate", "wait for `resume` before each step")
+      .option("--on-drift <policy>", `when the router shows other weights than the plan, or cannot be read: ${DRIFT_POLICIES.join(" | ")} (default ${DEFAULT_DRIFT_POLICY})`)
       .option("--non-interactive", "inconclusive analysis fails instead of pausing (CI)");
 
   withPlan(program.command("plan").description("print the steps and the estimated duration; changes nothing")).action(async (options: PlanOptions, command: Command) => {
-    const result = buildPlan(planInputOf(options));
+    const result = planOf(options);
     if (refuseOnIssues("plan", [...commonIssues(options, command), ...(result.ok ? [] : result.issues)]) || !result.ok) return;
     if (options.json) print(JSON.stringify({ target: targetOf(options), environment: environmentOf(options), plan: result.plan, estimatedDurationMs: estimatedDurationMs(result.plan) }, null, 2));
     else print([`plan for ${environmentOf(options)} on the ${targetOf(options)} target:`, ...planLines(result.plan)].join("\n"));
@@ -324,7 +375,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option("--report-dir <dir>", "where reports are written (default .readiness/reports/<env>)")
     .option("--take-over-stale", "take over a lock whose holder is gone")
     .action(async (options: StartOptions, command: Command) => {
-      const result = buildPlan(planInputOf(options));
+      const result = planOf(options);
       const issues = [...commonIssues(options, command), ...(result.ok ? [] : result.issues)];
       if (options.image === undefined || options.image.trim() === "" || /\s/.test(options.image)) {
         issues.push({ field: "--image", value: options.image ?? "(missing)", problem: "is required and has no spaces", fix: "give the image to roll out, e.g. --image repo@sha256:<digest>" });
@@ -335,26 +386,38 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (refuseOnIssues("start", issues) || !result.ok) return;
       const environment = environmentOf(options);
       const image = options.image as string;
-      // Refuse before the target starts anything (local processes, AWS clients) when a rollout is already running.
-      await withTarget(options, "status", async (target) => {
-        const lock = await target.store.readLock(environment);
-        if (lock && !lock.stale) throw lockRefusal(environment, { heldBy: lock.holder, stale: false });
-      });
-      exitCode = await withTarget(options, "start", (target) =>
-        withLock(target, environment, newHolder(environment, `rollout start --image ${image}`), options.takeOverStale ?? false, async (holder) => {
-          const existing = await target.store.load(environment);
-          if (existing && !isTerminal(existing.phase)) {
-            throw new Refusal(`refused: rollout ${existing.id} of ${existing.image} to ${environment} is ${existing.phase} (${existing.reason ?? "no process is running it"}); \`resume\` or \`abort\` it first`);
-          }
+      const refuseUnfinished = (existing: RolloutState | undefined): RolloutState | undefined => {
+        if (existing && !isTerminal(existing.phase)) {
+          throw new Refusal(`refused: rollout ${existing.id} of ${existing.image} to ${environment} is ${existing.phase} (${existing.reason ?? "no process is running it"}); \`resume\` or \`abort\` it first`);
+        }
+        return existing;
+      };
+      exitCode = await lockedTarget(options, "start", `rollout start --image ${image}`, refuseUnfinished, async (target, holder, existing) => {
+          await refuseUnlessStableOnly(target, environment, existing);
           const images = await target.deployer.images();
           // One line a terminal shows whole; `status` and the report have the target's details.
           warn(`rollout ${holder.id}: ${image} to ${environment} (${target.name}); stable runs ${images.stable ?? "(nothing)"}`);
           const state = newRolloutState({ id: holder.id, environment, target: target.name, image, ...(images.stable ? { stableImage: images.stable } : {}), plan: result.plan, holder, now: Date.now() });
           await target.store.save(state);
           return drive(target, state, { ...(options.json ? { json: true } : {}), ...(options.reportDir ? { reportDir: options.reportDir } : {}), approved: false });
-        }),
-      );
+        });
     });
+
+  /** A new rollout starts only from stable 100 / canary 0 on the router: never inherit a split. */
+  const refuseUnlessStableOnly = async (target: Target, environment: string, previous: RolloutState | undefined): Promise<void> => {
+    let seen: Weights;
+    try {
+      seen = await target.router.readWeights();
+    } catch (error) {
+      throw new Refusal(`refused: the router of ${environment} cannot be read (${error instanceof Error ? error.message : String(error)}); a rollout starts only once it shows stable 100 / canary 0. Fix the router (${target.describe().split("\n")[0]}), then start again`);
+    }
+    if (isStableOnly(seen)) return;
+    const fix =
+      previous?.phase === "rollback-failed"
+        ? `rollout ${previous.id} ended in rollback-failed; finish it with \`npm run rollout -- abort --env ${environment}\` (moves traffic to stable and verifies it), then start again`
+        : `move all traffic to stable on the router (${target.describe().split("\n")[0]}), check with \`npm run rollout -- status --env ${environment}\`, then start again`;
+    throw new Refusal(`refused: the router of ${environment} shows ${formatWeights(seen)}, not stable 100 / canary 0: a new canary would inherit that traffic. Fix: ${fix}`);
+  };
 
   withCommon(program.command("status").description("show the rollout of an environment (from any shell)")).action(async (options: CommonOptions, command: Command) => {
     if (refuseOnIssues("status", commonIssues(options, command))) return;
@@ -382,36 +445,91 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         exitCode = await operate(kind, options);
       });
 
+  /** Phases in which a live rollout process reads requests (within a second); in the others it does not. */
+  const READS_REQUESTS: readonly RolloutState["phase"][] = ["shifting", "baking", "analysing", "paused", "awaiting-approval"];
+  /** Before traffic moves, a deploy or hook can take minutes without reading requests: a signal stops it now. */
+  const BEFORE_TRAFFIC: readonly RolloutState["phase"][] = ["planned", "deploying", "pre-traffic-hooks"];
+
   const operate = async (kind: OperatorRequestKind, options: OperatorOptions): Promise<number> => {
     const environment = environmentOf(options);
-    const request = { kind, at: Date.now(), by: operatorName(), ...(options.reason ? { reason: options.reason } : {}) };
+    const base = { id: randomUUID(), kind, at: Date.now(), by: operatorName(), ...(options.reason ? { reason: options.reason } : {}) };
     const attached = await withTarget(options, "request", async (target) => {
       const [state, lock] = await Promise.all([target.store.load(environment), target.store.readLock(environment)]);
-      if (!state || isTerminal(state.phase)) throw new Refusal(`refused: no rollout in progress for ${environment}${state ? ` (last: ${state.id}, ${state.phase})` : ""}`);
+      if (!state) throw new Refusal(`refused: no rollout in progress for ${environment}`);
+      const failedRollback = state.phase === "rollback-failed" && kind === "abort";
+      if (isTerminal(state.phase) && !failedRollback) throw new Refusal(`refused: no rollout in progress for ${environment} (last: ${state.id}, ${state.phase}); nothing to ${kind}`);
       if (lock?.stale && !options.takeOverStale) throw lockRefusal(environment, { heldBy: lock.holder, stale: true });
       if (!lock || lock.stale) return undefined;
-      if (kind === "resume" && state.phase !== "paused" && state.phase !== "awaiting-approval") {
-        throw new Refusal(`refused: rollout ${state.id} is ${state.phase} and running in ${describeHolder(lock.holder)}; nothing to resume`);
+      if (lock.holder.id !== state.id && !failedRollback) return { refused: `refused: rollout ${state.id} is ${state.phase} but the lock is held by ${describeHolder(lock.holder)}; retry when it is released` };
+      if (BEFORE_TRAFFIC.includes(state.phase)) {
+        const how = lock.holder.host === os.hostname() ? `\`kill -TERM ${lock.holder.pid}\`` : `SIGTERM to pid ${lock.holder.pid} on ${lock.holder.host} (or cancel that CI job)`;
+        return { refused: `refused: rollout ${state.id} is ${state.phase} in ${describeHolder(lock.holder)}: no traffic has moved, and requests are read from the first step on. To stop it now, send ${how}: it rolls back, verified. Or retry the ${kind} once \`status\` shows a step` };
       }
-      // A live process runs the rollout: hand it the request; it acts within a second.
+      if (!READS_REQUESTS.includes(state.phase) || failedRollback) {
+        return { refused: `refused: rollout ${state.id} is ${state.phase} in ${describeHolder(lock.holder)} and can no longer act on ${kind}; follow it with \`npm run rollout -- status --env ${environment}\`` };
+      }
+      if (kind === "resume" && state.phase !== "paused" && state.phase !== "awaiting-approval") {
+        return { refused: `refused: rollout ${state.id} is ${state.phase} and running in ${describeHolder(lock.holder)}; nothing to resume` };
+      }
+      // A live process runs the rollout: hand it the request and wait for its answer in the state.
+      const request: OperatorRequest = { ...base, rolloutId: state.id };
       await target.store.request(environment, request);
-      print(`${kind} requested for rollout ${state.id}; ${describeHolder(lock.holder)} acts on it within a second. Follow with \`npm run rollout -- status --env ${environment}\`.`);
-      return 0;
+      return { answer: await awaitAnswer(target, environment, request, lock.holder) };
     });
-    if (attached !== undefined) return attached;
-    // Nobody runs the rollout (paused and exited, or killed): this process finishes it.
-    return withTarget(options, "resume", (target) =>
-      withLock(target, environment, newHolder(environment, `rollout ${kind}`), options.takeOverStale ?? false, async (holder) => {
-        const stored = await target.store.load(environment);
-        if (!stored || isTerminal(stored.phase)) throw new Refusal(`refused: no rollout in progress for ${environment}`);
-        if (kind !== "resume") await target.store.request(environment, request);
-        const plan = options.nonInteractive ? { ...stored.plan, inconclusivePolicy: "fail" as const } : stored.plan;
-        const state: RolloutState = { ...stored, plan, holder };
-        await target.store.save(state);
-        warn(`${kind}: continuing rollout ${state.id} (${state.phase}) in this process`);
-        return drive(target, state, { ...(options.json ? { json: true } : {}), ...(options.reportDir ? { reportDir: options.reportDir } : {}), approved: true });
-      }),
-    );
+    if (attached !== undefined) {
+      if ("refused" in attached) throw new Refusal(attached.refused);
+      return attached.answer;
+    }
+    // Nobody runs the rollout (paused and exited, killed, or its rollback failed): this process finishes it.
+    const refuseUnless = (stored: RolloutState | undefined): RolloutState => {
+      const failedRollback = stored?.phase === "rollback-failed" && kind === "abort";
+      if (!stored || (isTerminal(stored.phase) && !failedRollback)) throw new Refusal(`refused: no rollout in progress for ${environment}`);
+      if (kind === "promote" && stored.phase === "rolling-back") throw new Refusal(`refused: rollout ${stored.id} is rolling-back; it can only be finished with \`abort\` or \`resume\``);
+      return stored;
+    };
+    return lockedTarget(options, "resume", `rollout ${kind}`, refuseUnless, async (target, holder, stored) => {
+      const failedRollback = stored.phase === "rollback-failed" && kind === "abort";
+      // A rollback in progress needs no request: continuing it is the abort.
+      if (kind !== "resume" && stored.phase !== "rolling-back" && !failedRollback) await target.store.request(environment, { ...base, rolloutId: stored.id });
+      const plan = options.nonInteractive ? { ...stored.plan, inconclusivePolicy: "fail" as const } : stored.plan;
+      const state: RolloutState = { ...stored, plan, holder };
+      await target.store.save(state);
+      warn(`${kind}: continuing rollout ${state.id} (${state.phase}) in this process`);
+      return drive(target, state, {
+        ...(options.json ? { json: true } : {}),
+        ...(options.reportDir ? { reportDir: options.reportDir } : {}),
+        approved: true,
+        ...(failedRollback ? { retryFailedRollback: `abort by ${base.by}: finishing the rollback that could not be verified${options.reason ? ` (${options.reason})` : ""}` } : {}),
+      });
+    });
+  };
+
+  /**
+   * Waits for the running rollout to answer `request` in its state. Unanswered after ANSWER_TIMEOUT_MS, the
+   * request is withdrawn, so that it can never act later (or on another rollout); a request the rollout took
+   * meanwhile gets a little longer for its answer to be saved.
+   */
+  const awaitAnswer = async (target: Target, environment: string, request: OperatorRequest, holder: LockHolder): Promise<number> => {
+    const deadline = Date.now() + ANSWER_TIMEOUT_MS;
+    let withdrawTried = false;
+    for (;;) {
+      const state = await target.store.load(environment);
+      const answer: RequestRecord | undefined = state?.id === request.rolloutId ? state.requestLog?.find((record) => record.id === request.id) : undefined;
+      if (answer?.outcome === "acted") {
+        print(`${request.kind} acknowledged by rollout ${request.rolloutId} (${describeHolder(holder)}): ${answer.note}. Follow with \`npm run rollout -- status --env ${environment}\`.`);
+        return 0;
+      }
+      if (answer) throw new Refusal(`refused by rollout ${request.rolloutId}: ${request.kind} ${answer.note}`);
+      if (Date.now() >= deadline) {
+        if (!withdrawTried && (await target.store.withdrawRequest(environment, request.id))) {
+          warn(`rollout ${request.rolloutId} did not answer the ${request.kind} within ${ANSWER_TIMEOUT_MS / 1000} s (is ${describeHolder(holder)} hung?); the request was withdrawn and will never act. Check \`npm run rollout -- status --env ${environment}\`; if that process is gone, repeat with --take-over-stale.`);
+          return EXIT.paused;
+        }
+        withdrawTried = true;
+        if (Date.now() >= deadline + ANSWER_TIMEOUT_MS) throw new Error(`rollout ${request.rolloutId} took the ${request.kind} but did not record an answer; check \`npm run rollout -- status --env ${environment}\``);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   };
 
   operatorCommand("abort", "roll the running (or paused, or orphaned) rollout back");
@@ -430,9 +548,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       warn(error.message);
       return EXIT.refused;
     }
-    if (isDamagedState(error)) {
-      const detail = error instanceof SyntaxError ? `a rollout state or lock file under ${path.join(io.cwd, ".readiness", "rollouts")} is not valid JSON (${error.message})` : (error as Error).message;
-      warn(`rollout: ${detail}\nnothing was changed (docs/cli.md, exit code 2)`);
+    if (error instanceof StoreDamageError) {
+      warn(`refused: ${error.message}`);
       return EXIT.refused;
     }
     throw error;

@@ -12,12 +12,14 @@ import type {
   Measurement,
   OperatorRequest,
   Reporter,
+  RequestRecord,
   RolloutEvent,
   RolloutPhase,
   RolloutPlan,
   RolloutState,
   StateStore,
   TrafficRouter,
+  Version,
   Weights,
 } from "./ports.ts";
 
@@ -44,6 +46,8 @@ export interface RunOptions {
   readonly requestPollMs?: number;
   /** Set by `resume` on a rollout waiting at a manual gate or paused: that resume is the approval. */
   readonly approved?: boolean;
+  /** Set by `abort` on a `rollback-failed` rollout: try the rollback again (the only way out of that phase). */
+  readonly retryFailedRollback?: string;
 }
 
 export type NewRolloutInput = Pick<RolloutState, "id" | "environment" | "target" | "image" | "stableImage" | "plan" | "holder"> & { readonly now: number };
@@ -96,6 +100,12 @@ class TakenOver extends Error {
 
 const STABLE_ONLY: Weights = { stable: 100, canary: 0 };
 const LOCK_RENEW_MS = 5_000;
+/** A request older than this is discarded unread: whoever made it has long stopped waiting for an answer. */
+export const REQUEST_TTL_MS = 120_000;
+
+function formatWeights(weights: Weights): string {
+  return `stable ${weights.stable} / canary ${weights.canary}`;
+}
 
 function sameWeights(a: Weights, b: Weights): boolean {
   return a.stable === b.stable && a.canary === b.canary;
@@ -127,6 +137,8 @@ class RolloutRun {
   private readonly pollMs: number;
   /** A `promote` queued before this process picked the rollout up (e.g. `rollout promote` with no process running). */
   private promoteRequested = false;
+  /** Said once per run: a router without a health view leaves readiness to the analysis. */
+  private healthUnknownSaid = false;
 
   constructor(
     private readonly deps: EngineDependencies,
@@ -143,7 +155,11 @@ class RolloutRun {
   }
 
   async execute(): Promise<RolloutState> {
+    if (this.state.phase === "rollback-failed" && this.options.retryFailedRollback) {
+      await this.enter("rolling-back", this.options.retryFailedRollback, { rollbackOutcome: "aborted" });
+    }
     if (isTerminal(this.state.phase)) return this.state;
+    await this.reconcileWithRouter();
     try {
       if (this.state.phase === "rolling-back") {
         throw new RollbackRequired(this.state.reason ?? "an interrupted rollback was resumed", this.state.rollbackOutcome ?? "rolled-back");
@@ -250,14 +266,55 @@ class RolloutRun {
     }
   }
 
+  /**
+   * Reads the queued requests and answers each one of this rollout in the state (acted or refused, with why),
+   * where the requester waits for it. Requests for another rollout or past REQUEST_TTL_MS never act. Of several
+   * requests, an abort wins; otherwise the first acceptable one acts and the others are refused as superseded.
+   */
   private async readRequests(accept: readonly OperatorRequest["kind"][]): Promise<OperatorRequest["kind"] | undefined> {
+    const now = this.deps.clock.now();
+    const ours: OperatorRequest[] = [];
     for (const request of await this.deps.store.takeRequests(this.state.environment)) {
-      this.emit({ type: "request", at: this.deps.clock.now(), request });
-      if (request.kind === "abort") throw new RollbackRequired(`aborted by ${request.by}${request.reason ? `: ${request.reason}` : ""}`, "aborted");
-      if (accept.includes(request.kind)) return request.kind;
-      this.log("warn", `ignored ${request.kind} from ${request.by}: nothing to ${request.kind} while ${this.state.phase}`);
+      if (request.rolloutId !== this.state.id) {
+        this.log("warn", `discarded ${request.kind} from ${request.by}: it was made for rollout ${request.rolloutId}, not ${this.state.id}`);
+      } else if (now - request.at > REQUEST_TTL_MS) {
+        this.log("warn", `discarded ${request.kind} from ${request.by}: expired (made ${Math.round((now - request.at) / 1000)} s ago, limit ${REQUEST_TTL_MS / 1000} s)`);
+        await this.answer(request, "refused", "expired before the rollout read it");
+      } else {
+        this.emit({ type: "request", at: now, request });
+        ours.push(request);
+      }
     }
-    return undefined;
+    const chosen = ours.find((request) => request.kind === "abort") ?? ours.find((request) => accept.includes(request.kind));
+    for (const request of ours) {
+      if (request === chosen) continue;
+      const why = chosen ? `superseded by ${chosen.kind} from ${chosen.by}` : `nothing to ${request.kind} while ${this.state.phase}`;
+      this.log("warn", `refused ${request.kind} from ${request.by}: ${why}`);
+      await this.answer(request, "refused", why);
+    }
+    if (!chosen) return undefined;
+    if (chosen.kind === "abort") {
+      await this.answer(chosen, "acted", `rolling back from ${this.state.phase}`);
+      throw new RollbackRequired(`aborted by ${chosen.by}${chosen.reason ? `: ${chosen.reason}` : ""}`, "aborted");
+    }
+    await this.answer(chosen, "acted", `${chosen.kind} accepted while ${this.state.phase}`);
+    return chosen.kind;
+  }
+
+  private async answer(request: OperatorRequest, outcome: RequestRecord["outcome"], note: string): Promise<void> {
+    const record: RequestRecord = { id: request.id, kind: request.kind, by: request.by, at: this.deps.clock.now(), outcome, note };
+    await this.commitQuietly({ ...this.state, requestLog: [...(this.state.requestLog ?? []), record] });
+  }
+
+  /** Requests that arrive while the rollout cannot act on them any more are refused, never left for the next one. */
+  private async refuseQueued(): Promise<void> {
+    try {
+      for (const request of await this.deps.store.takeRequests(this.state.environment)) {
+        if (request.rolloutId === this.state.id) await this.answer(request, "refused", `the rollout is ${this.state.phase}`);
+      }
+    } catch (error) {
+      this.log("warn", `could not read operator requests from ${this.deps.store.describe()}: ${errorMessage(error)}`);
+    }
   }
 
   /** Waits for an operator while paused or at a gate; in pauseMode `exit` leaves the run instead. */
@@ -277,6 +334,12 @@ class RolloutRun {
     const deadline = clock.now() + this.plan.verifyTimeoutMs;
     let applied = false;
     let detail: string;
+    // Write-ahead: a process killed mid-change leaves the intention on record, so `status` can show the exposure.
+    // More canary traffic waits for that record (a store failure stops the shift); going back to stable never does.
+    if (!this.state.intendedWeights || !sameWeights(this.state.intendedWeights, weights)) {
+      const intended = { ...this.state, intendedWeights: weights };
+      await (sameWeights(weights, STABLE_ONLY) ? this.commitQuietly(intended) : this.commit(intended));
+    }
     for (;;) {
       try {
         if (!applied) {
@@ -325,12 +388,86 @@ class RolloutRun {
     if (!result.verified) throw new RollbackRequired(`shift to canary ${canary}% not verified within ${this.plan.verifyTimeoutMs} ms: ${result.detail}`, "rolled-back");
   }
 
+  /**
+   * A resumed or aborted rollout starts from what the router shows, not from the state: after a kill mid-shift
+   * the state holds only the last verified weights (and the intended ones), the router the truth.
+   */
+  private async reconcileWithRouter(): Promise<void> {
+    if (this.state.phase === "planned") return;
+    let seen: Weights;
+    try {
+      seen = await this.deps.router.readWeights(this.options.signal);
+    } catch (error) {
+      this.log("warn", `could not read the router before continuing (the next shift reads it again): ${errorMessage(error)}`);
+      return;
+    }
+    if (sameWeights(seen, this.state.weights)) return;
+    const intended = this.state.intendedWeights ? ` (intended ${formatWeights(this.state.intendedWeights)})` : "";
+    this.log("warn", `the router shows ${formatWeights(seen)}, the state last verified ${formatWeights(this.state.weights)}${intended}: continuing from the router`);
+    await this.recordWeights(seen, true);
+  }
+
+  /**
+   * The router's own health view of `version` must be healthy before it gets (more) traffic, and before a
+   * promotion: a rollout never reports success for traffic a healthy canary has not been seen to serve.
+   */
+  private async requireHealthy(version: Version, before: string): Promise<void> {
+    const { router } = this.deps;
+    if (!router.readHealth) {
+      if (!this.healthUnknownSaid) this.log("warn", `the router cannot report ${version} health; shifts and the promotion rely on the analysis alone`);
+      this.healthUnknownSaid = true;
+      return;
+    }
+    let health;
+    try {
+      health = await router.readHealth(version, this.options.signal);
+    } catch (error) {
+      health = { status: "unknown" as const, detail: `could not be read: ${errorMessage(error)}` };
+    }
+    this.checkSignal();
+    if (health.status !== "healthy") throw new RollbackRequired(`${version} is not healthy on the router ${before}: ${health.detail}`, "rolled-back");
+  }
+
+  /**
+   * Each analysis interval reads the router back: other weights than the step's (someone changed the listener)
+   * or a router that cannot be read end the interval by the plan's drift policy, with the reason said.
+   * `resumed`: it paused, an operator resumed it, and the step's weights are back (verified).
+   */
+  private async checkDrift(step: number): Promise<"ok" | "promote" | "resumed"> {
+    const canary = this.plan.steps[step] as number;
+    const planned: Weights = { stable: 100 - canary, canary };
+    let problem: string | undefined;
+    try {
+      const seen = await this.deps.router.readWeights(this.options.signal);
+      if (!sameWeights(seen, planned)) problem = `drift: the router shows ${formatWeights(seen)}, the plan says ${formatWeights(planned)} at step ${step + 1} (was the listener changed by hand?)`;
+    } catch (error) {
+      problem = `the router cannot be read at step ${step + 1}: ${errorMessage(error)}`;
+    }
+    this.checkSignal();
+    if (problem === undefined) return "ok";
+    const policy = this.plan.driftPolicy ?? "rollback";
+    this.log("error", `${problem}; drift policy ${policy}`);
+    if (policy === "rollback") throw new RollbackRequired(`${problem} (drift policy rollback)`, "rolled-back");
+    await this.enter("paused", `${problem} (drift policy pause: \`rollout resume\` puts the step's weights back, \`abort\` rolls back)`);
+    const decision = await this.holdForOperator();
+    if (decision === "promote") return "promote";
+    await this.enter("baking");
+    await this.enter("shifting");
+    await this.shiftTo(canary);
+    await this.enter("baking");
+    return "resumed";
+  }
+
   // ---- the rollout ---------------------------------------------------------------------------------------
 
   private async advance(): Promise<void> {
     const signal = this.options.signal;
     if (this.state.phase === "planned") await this.enter("deploying");
     if (this.state.phase === "deploying") {
+      // Whatever an earlier rollout left on the router, the new canary starts at weight 0, verified.
+      const zero = await this.shiftVerified(STABLE_ONLY, signal);
+      this.checkSignal();
+      if (!zero.verified) throw new RollbackRequired(`could not put the canary at weight 0 before deploying it: ${zero.detail}`, "rolled-back");
       await this.deps.deployer.deployCanary(this.state.image, signal);
       this.checkSignal();
       await this.enter("pre-traffic-hooks");
@@ -338,7 +475,10 @@ class RolloutRun {
     } else if (this.state.phase === "pre-traffic-hooks") {
       await this.runHooks();
     }
-    if (this.state.phase !== "promoting" && (await this.runSteps()) === "promote") await this.shiftTo(100);
+    if (this.state.phase !== "promoting" && (await this.runSteps()) === "promote") {
+      await this.requireHealthy("canary", "before a promotion shifts all traffic to it");
+      await this.shiftTo(100);
+    }
     await this.promote();
   }
 
@@ -377,6 +517,7 @@ class RolloutRun {
         }
         await this.enter("shifting", undefined, { stepIndex: step, failures: 0 });
       }
+      await this.requireHealthy("canary", `before a shift to canary ${canary}%`);
       await this.shiftTo(canary);
       const bakeStartedAt = insideStep && step === first && this.state.bakeStartedAt !== undefined ? this.state.bakeStartedAt : this.deps.clock.now();
       await this.enter("baking", undefined, { bakeStartedAt });
@@ -399,6 +540,9 @@ class RolloutRun {
       const windowStart = clock.now();
       if ((await this.wait(this.plan.intervalMs, ["promote"])) === "promote") return "promote";
       await this.enter("analysing");
+      const drift = await this.checkDrift(step);
+      if (drift === "promote") return "promote";
+      if (drift === "resumed") continue;
       const measurements = await analyse(this.deps.analysers, {
         version: "canary",
         window: { start: windowStart, end: clock.now() },
@@ -462,8 +606,10 @@ class RolloutRun {
   }
 
   private async promote(): Promise<void> {
-    if (this.state.phase !== "promoting") await this.enter("promoting");
     const signal = this.options.signal;
+    // A promotion resumed after stable already took the image needs no canary any more.
+    if ((await this.deps.deployer.images(signal)).stable !== this.state.image) await this.requireHealthy("canary", "before the promotion");
+    if (this.state.phase !== "promoting") await this.enter("promoting");
     await this.deps.deployer.promote(this.state.image, signal);
     this.checkSignal();
     // Stable now runs the new image: moving traffic back to it is the last step of a promotion.
@@ -471,6 +617,7 @@ class RolloutRun {
     if (!result.verified) throw new RollbackRequired(`promotion could not move traffic to the promoted stable: ${result.detail}`, "rolled-back");
     await this.resetCanaryNoting();
     await this.enter("promoted");
+    await this.refuseQueued();
   }
 
   private async resetCanaryNoting(): Promise<string> {
@@ -498,7 +645,9 @@ class RolloutRun {
           this.state = await this.yieldTo(error.stored);
           return;
         }
-        this.state = transition({ ...this.state, rollbackOutcome: outcome }, "rolling-back", this.deps.clock.now(), reason);
+        // commit() holds the new state even when saving it failed: enter it only if that did not happen.
+        // (TypeScript still narrows the phase from before enter(); it may have changed since.)
+        if ((this.state.phase as RolloutPhase) !== "rolling-back") this.state = transition({ ...this.state, rollbackOutcome: outcome }, "rolling-back", this.deps.clock.now(), reason);
         this.log("error", `could not save rollout state: ${errorMessage(error)}`);
       }
     }
@@ -511,6 +660,7 @@ class RolloutRun {
     }
     const note = await this.resetCanaryNoting();
     await this.finish(outcome, note ? `${reason} (${note})` : reason);
+    await this.refuseQueued();
   }
 
   private async finish(phase: RolloutPhase, reason: string): Promise<void> {

@@ -20,7 +20,8 @@ const ALLOWED: Readonly<Record<RolloutPhase, readonly RolloutPhase[]>> = {
   promoted: [],
   "rolled-back": [],
   aborted: [],
-  "rollback-failed": [],
+  // An operator `abort` may try again to finish a rollback that could not be verified (nothing else may).
+  "rollback-failed": ["rolling-back"],
 };
 
 /** Phases that require a reason: nobody should ever have to guess why a rollout stopped. */
@@ -31,7 +32,7 @@ export function isTerminal(phase: RolloutPhase): boolean {
 }
 
 export function canTransition(from: RolloutPhase, to: RolloutPhase): boolean {
-  if (to === "rolling-back") return !isTerminal(from) && from !== "rolling-back";
+  if (to === "rolling-back") return (!isTerminal(from) && from !== "rolling-back") || from === "rollback-failed";
   return ALLOWED[from].includes(to);
 }
 
@@ -43,7 +44,7 @@ export function transition(state: RolloutState, to: RolloutPhase, at: EpochMs, r
   if (NEEDS_REASON.includes(to) && !reason) throw new IllegalTransitionError(`rollout ${state.id}: ${to} needs a reason`);
   const record: PhaseTransition = { from: state.phase, to, at, ...(state.stepIndex >= 0 ? { step: state.stepIndex } : {}), ...(reason ? { reason } : {}) };
   // The reason describes the current phase only: a pause's reason must not linger on a later promotion.
-  const { reason: _previousReason, ...rest } = state;
+  const { reason: _previousReason, finishedAt: _previousFinish, ...rest } = state;
   return {
     ...rest,
     phase: to,

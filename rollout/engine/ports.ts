@@ -8,6 +8,9 @@
  *
  * STABILITY: other modules build on these types. Changes are additive only; a breaking change must be
  * announced here, at the top of this file.
+ *
+ * BREAKING (issue 11): `OperatorRequest` carries `id` and `rolloutId` (a request never applies to another
+ * rollout); `StateStore` gained `withdrawRequest`.
  * - issue 12: `AnalysisThresholds` gained statistical and baseline settings plus an index signature (a metric
  *   declared in metrics.ts names its own limit key); `RolloutPlan` gained rollout-wide failure accounting
  *   (`rolloutFailureLimit`, `consecutiveFailureLimit`), `maxBakeMs` and `baseline`; state files written
@@ -44,6 +47,18 @@ export interface TrafficRouter {
   setWeights(weights: Weights, signal?: AbortSignal): Promise<void>;
   /** What the router applies now (not what was last asked). */
   readWeights(signal?: AbortSignal): Promise<Weights>;
+  /**
+   * Whether the router itself sees `version` as able to take traffic (HAProxy's health check, the ALB's
+   * target health). Optional: a router that cannot tell returns `unknown`, and the engine says so.
+   */
+  readHealth?(version: Version, signal?: AbortSignal): Promise<RouterHealth>;
+}
+
+/** The router's own view of one version's backends. */
+export interface RouterHealth {
+  readonly status: "healthy" | "unhealthy" | "unknown";
+  /** What the router says, e.g. `HAProxy status DOWN (L7STS/503)` or `0 of 2 targets healthy`. */
+  readonly detail: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -259,6 +274,8 @@ export interface AnalysisThresholds {
 /** What to do with an inconclusive analysis: stop and ask a person, or treat it as a failure. */
 export type InconclusivePolicy = "pause" | "fail";
 
+export type DriftPolicy = "pause" | "rollback";
+
 export interface RolloutPlan {
   /** Canary weight per step, strictly increasing, ending at 100. */
   readonly steps: readonly number[];
@@ -281,6 +298,11 @@ export interface RolloutPlan {
   readonly inconclusivePolicy: InconclusivePolicy;
   /** Wait for an operator `promote` (approve) before shifting to each step after the first. */
   readonly manualGate: boolean;
+  /**
+   * What an analysis interval does when the router shows other weights than the plan (drift: someone changed
+   * the listener) or cannot be read: `rollback` (the default when absent) or `pause` for a person.
+   */
+  readonly driftPolicy?: DriftPolicy;
   readonly thresholds: AnalysisThresholds;
   /** Paths probed on the canary every interval. */
   readonly probePaths: readonly string[];
@@ -363,6 +385,14 @@ export interface RolloutState {
   readonly stepIndex: number;
   /** Last weights read back from the router. */
   readonly weights: Weights;
+  /**
+   * Written *before* each change (write-ahead): what the engine is about to ask the router for. When it differs
+   * from `weights`, a change was in flight (or failed) and the router may show either: `status` shows both, and
+   * `resume`/`abort` read the router before acting.
+   */
+  readonly intendedWeights?: Weights;
+  /** What became of each operator request this rollout read (acknowledged or refused), for the requester. */
+  readonly requestLog?: readonly RequestRecord[];
   /** Failed analyses in the current step. */
   readonly failures: number;
   /** Failed analyses over the whole rollout (absent in states written before it was counted). */
@@ -400,10 +430,24 @@ export interface RolloutState {
 export type OperatorRequestKind = "abort" | "promote" | "resume";
 
 export interface OperatorRequest {
+  /** Unique per request: the acknowledgement in the state names it. */
+  readonly id: string;
+  /** The rollout it is meant for: any other rollout discards it. */
+  readonly rolloutId: string;
   readonly kind: OperatorRequestKind;
   readonly at: EpochMs;
   readonly by: string;
   readonly reason?: string;
+}
+
+/** How a rollout answered one operator request; the CLI that made it waits for this. */
+export interface RequestRecord {
+  readonly id: string;
+  readonly kind: OperatorRequestKind;
+  readonly by: string;
+  readonly at: EpochMs;
+  readonly outcome: "acted" | "refused";
+  readonly note: string;
 }
 
 export type LockResult =
@@ -433,6 +477,8 @@ export interface StateStore {
   request(environment: string, request: OperatorRequest): Promise<void>;
   /** Returns the queued requests (oldest first) and removes them. */
   takeRequests(environment: string): Promise<readonly OperatorRequest[]>;
+  /** Removes request `id` if nobody took it yet; true when it was still queued (so it will never act). */
+  withdrawRequest(environment: string, id: string): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { LockHolder, LockInfo, LockResult, OperatorRequest, RolloutState, StateStore } from "../engine/ports.ts";
+import { checkLock, checkState, parseRequest, StoreDamageError } from "./damage.ts";
 
 const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
@@ -28,25 +29,48 @@ function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === "ENOENT";
 }
 
-async function readJson<T>(file: string): Promise<T | undefined> {
+async function readText(file: string): Promise<string | undefined> {
   try {
-    return JSON.parse(await fs.readFile(file, "utf8")) as T;
+    return await fs.readFile(file, "utf8");
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;
   }
 }
 
-/** Write to a temporary sibling and rename: readers in other processes never see a half-written file. */
-async function writeJsonAtomically(file: string, value: unknown): Promise<void> {
+/** A complete temporary sibling of `file`, flushed to disk: the only way our JSON files come into being. */
+async function writeTemporary(file: string, value: unknown): Promise<string> {
   const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  await fs.writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  await fs.rename(temporary, file);
+  const handle = await fs.open(temporary, "wx", 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return temporary;
 }
 
+/** Write to a temporary sibling and rename: readers in other processes never see a half-written file. */
+async function writeJsonAtomically(file: string, value: unknown): Promise<void> {
+  await fs.rename(await writeTemporary(file, value), file);
+}
+
+/** Temporary files (`<file>.<pid>.<uuid>.tmp`) of processes that died mid-write: nobody will rename them. */
+async function removeOrphanedTemporaries(directory: string): Promise<void> {
+  for (const name of await fs.readdir(directory)) {
+    const pid = /\.(\d+)\.[0-9a-f-]{36}\.tmp$/.exec(name)?.[1];
+    if (pid !== undefined && !isProcessAlive(Number(pid))) await fs.rm(path.join(directory, name), { force: true });
+  }
+}
+
+const quote = (file: string): string => `'${file.replaceAll("'", "'\\''")}'`;
+
 /**
- * The local target's StateStore: `<root>/<environment>/state.json`, `lock.json` created with O_EXCL (so two
- * processes can never both hold it) and `requests/*.json` for operator requests from other shells.
+ * The local target's StateStore: `<root>/<environment>/state.json` (the previous version kept as
+ * `state.prev.json`), `lock.json` created by hard-linking a complete temporary file (so two processes can never
+ * both hold it, and a crash can never leave a half-written lock) and `requests/*.json` for operator requests
+ * from other shells. Damaged files are reported with the way out (StoreDamageError), never used.
  */
 export class FileStateStore implements StateStore {
   private readonly hostname: string;
@@ -75,12 +99,54 @@ export class FileStateStore implements StateStore {
   }
 
   async load(environment: string): Promise<RolloutState | undefined> {
-    return readJson<RolloutState>(path.join(this.directory(environment), "state.json"));
+    const file = path.join(this.directory(environment), "state.json");
+    const text = await readText(file);
+    if (text === undefined) return undefined;
+    const checked = checkState(text);
+    if (checked.ok) return checked.state;
+    throw new StoreDamageError(file, checked.problem, await this.stateRecovery(environment, file));
+  }
+
+  private async stateRecovery(environment: string, file: string): Promise<string[]> {
+    const previous = path.join(path.dirname(file), "state.prev.json");
+    const text = await readText(previous);
+    const checked = text === undefined ? undefined : checkState(text);
+    const then = `then: npm run rollout -- status --env ${environment}   (resume/abort read the router before acting)`;
+    if (checked?.ok) {
+      const { state } = checked;
+      return [`cp ${quote(previous)} ${quote(file)}`, `(the previous good copy: rollout ${state.id}, ${state.phase}, saved ${new Date(state.updatedAt).toISOString()})`, then];
+    }
+    return [
+      `mv ${quote(file)} ${quote(`${file}.damaged`)}`,
+      "(no good previous copy; the environment then has no recorded rollout, and `start` reads the router and refuses unless it shows stable 100 / canary 0)",
+      then,
+    ];
   }
 
   async save(state: RolloutState): Promise<void> {
     const directory = await this.ensureDirectory(state.environment);
-    await writeJsonAtomically(path.join(directory, "state.json"), state);
+    const file = path.join(directory, "state.json");
+    const temporary = await writeTemporary(file, state);
+    // The copy being replaced becomes state.prev.json (a hard link: no copying of a growing file).
+    const previous = path.join(directory, "state.prev.json");
+    await fs.rm(previous, { force: true });
+    await fs.link(file, previous).catch((error: unknown) => {
+      if (!isMissing(error)) throw error;
+    });
+    await fs.rename(temporary, file);
+  }
+
+  private async readHolder(environment: string): Promise<LockHolder | undefined> {
+    const file = path.join(this.directory(environment), "lock.json");
+    const text = await readText(file);
+    if (text === undefined) return undefined;
+    const checked = checkLock(text);
+    if (checked.ok) return checked.holder;
+    throw new StoreDamageError(file, checked.problem, [
+      `pgrep -af 'rollout.*${environment}'   # make sure no rollout of ${environment} runs, then:`,
+      `rm ${quote(file)}`,
+      `then: npm run rollout -- status --env ${environment}`,
+    ]);
   }
 
   private isStale(holder: LockHolder, now: number): boolean {
@@ -89,7 +155,7 @@ export class FileStateStore implements StateStore {
   }
 
   async readLock(environment: string): Promise<LockInfo | undefined> {
-    const holder = await readJson<LockHolder>(path.join(this.directory(environment), "lock.json"));
+    const holder = await this.readHolder(environment);
     return holder && { holder, stale: this.isStale(holder, Date.now()) };
   }
 
@@ -98,16 +164,16 @@ export class FileStateStore implements StateStore {
     const lockFile = path.join(directory, "lock.json");
     const stamped: LockHolder = { ...holder, heartbeatAt: Date.now() };
     for (let attempt = 0; attempt < 3; attempt += 1) {
+      // link() fails with EEXIST when the lock exists: atomic like O_EXCL, but the lock is complete when it appears.
+      const temporary = await writeTemporary(lockFile, stamped);
       try {
-        const handle = await fs.open(lockFile, "wx", 0o600);
-        try {
-          await handle.writeFile(`${JSON.stringify(stamped, null, 2)}\n`);
-        } finally {
-          await handle.close();
-        }
+        await fs.link(temporary, lockFile);
+        await removeOrphanedTemporaries(directory);
         return { ok: true, holder: stamped };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      } finally {
+        await fs.rm(temporary, { force: true });
       }
       const current = await this.readLock(environment);
       // Released between our create and our read: try again.
@@ -131,7 +197,7 @@ export class FileStateStore implements StateStore {
 
   async renewLock(environment: string, holder: LockHolder): Promise<void> {
     const lockFile = path.join(this.directory(environment), "lock.json");
-    const current = await readJson<LockHolder>(lockFile);
+    const current = await this.readHolder(environment);
     if (current?.id !== holder.id) {
       throw new Error(`lock for ${environment} is no longer held by ${holder.id}${current ? ` (now ${current.id} on ${current.host}, pid ${current.pid})` : " (released)"}`);
     }
@@ -140,15 +206,39 @@ export class FileStateStore implements StateStore {
 
   async releaseLock(environment: string, holder: LockHolder): Promise<void> {
     const lockFile = path.join(this.directory(environment), "lock.json");
-    const current = await readJson<LockHolder>(lockFile);
+    const current = await this.readHolder(environment);
     if (current?.id === holder.id) await fs.rm(lockFile, { force: true });
   }
 
   async request(environment: string, request: OperatorRequest): Promise<void> {
     const directory = await this.ensureDirectory(environment);
     // Time-ordered names so that takeRequests returns requests in the order they were made.
-    const name = `${String(request.at).padStart(15, "0")}-${randomUUID()}.json`;
+    const name = `${String(request.at).padStart(15, "0")}-${request.id}.json`;
     await writeJsonAtomically(path.join(directory, "requests", name), request);
+  }
+
+  /**
+   * Taking and withdrawing both claim a request file by renaming it: of the rollout taking it and the
+   * requester withdrawing it, exactly one wins, so a withdrawn request can never act afterwards.
+   */
+  private async claim(file: string, as: "taken" | "withdrawn"): Promise<string | undefined> {
+    const claimed = `${file}.${as}-${process.pid}`;
+    try {
+      await fs.rename(file, claimed);
+      return claimed;
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async withdrawRequest(environment: string, id: string): Promise<boolean> {
+    const directory = path.join(this.directory(environment), "requests");
+    const names = await fs.readdir(directory).catch((error: unknown) => (isMissing(error) ? [] : Promise.reject(error)));
+    const name = names.find((candidate) => candidate.endsWith(`-${id}.json`));
+    const claimed = name === undefined ? undefined : await this.claim(path.join(directory, name), "withdrawn");
+    if (claimed !== undefined) await fs.rm(claimed, { force: true });
+    return claimed !== undefined;
   }
 
   async takeRequests(environment: string): Promise<readonly OperatorRequest[]> {
@@ -162,9 +252,10 @@ export class FileStateStore implements StateStore {
     }
     const requests: OperatorRequest[] = [];
     for (const name of names) {
-      const file = path.join(directory, name);
-      const request = await readJson<OperatorRequest>(file);
-      await fs.rm(file, { force: true });
+      const claimed = await this.claim(path.join(directory, name), "taken");
+      if (claimed === undefined) continue;
+      const request = parseRequest((await readText(claimed)) ?? "");
+      await fs.rm(claimed, { force: true });
       if (request) requests.push(request);
     }
     return requests;

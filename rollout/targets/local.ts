@@ -23,6 +23,7 @@ import type {
   TrafficRouter,
   VersionMetricsSample,
 } from "../engine/ports.ts";
+import { TERMINAL_PHASES } from "../engine/ports.ts";
 import { FileStateStore } from "../store/file-store.ts";
 
 /** Stable version of a local environment the target starts itself (no environment was running). */
@@ -93,6 +94,20 @@ function hookRunner(cwd: string, environment: LocalEnvironment): HookRunner {
   };
 }
 
+/**
+ * The rollout of `environment` that is not finished (or whose rollback failed, so traffic may still reach the
+ * canary), or undefined. A damaged state counts as unfinished: nobody can tell, so nothing is stopped.
+ */
+async function rolloutInProgress(store: FileStateStore, environment: string): Promise<string | undefined> {
+  try {
+    const state = await store.load(environment);
+    if (state === undefined) return undefined;
+    return state.phase === "rollback-failed" || !TERMINAL_PHASES.includes(state.phase) ? `${state.id} (${state.phase})` : undefined;
+  } catch {
+    return "(state unreadable)";
+  }
+}
+
 /** Adapters for commands that must not touch processes (status, abort, promote, plan) when nothing runs. */
 function unavailable<T extends object>(what: string, dir: string): T {
   return new Proxy({} as T, {
@@ -111,7 +126,7 @@ export const createLocalTarget: TargetFactory = async (options: TargetOptions): 
   const store = new FileStateStore({ root: path.join(options.cwd, ".readiness", "rollouts") });
   let environment = attachLocalEnvironment(dir);
   let load: RunningLoad | undefined;
-  const startedHere = environment === undefined && (options.purpose === "start" || options.purpose === "resume");
+  let startedHere = environment === undefined && (options.purpose === "start" || options.purpose === "resume");
   if (startedHere) {
     options.log(`local: no environment running in ${dir}; starting HAProxy and ${DEFAULT_LOCAL_STABLE_IMAGE} on loopback`);
     const watchdog = { stateRoot: path.join(options.cwd, ".readiness", "rollouts"), environment: options.environment };
@@ -138,7 +153,16 @@ export const createLocalTarget: TargetFactory = async (options: TargetOptions): 
     async close() {
       if (load !== undefined) await load.stop();
       load = undefined;
-      if (startedHere) await stopLocalEnvironment(dir);
+      if (!startedHere) return;
+      const unfinished = await rolloutInProgress(store, options.environment);
+      if (unfinished === undefined) {
+        await stopLocalEnvironment(dir);
+        startedHere = false;
+      } else {
+        // The canary keeps serving while a rollout is paused or needs a person: stopping it would leave its
+        // traffic with nowhere to go, and a later `resume`/`promote` with nothing real to promote.
+        options.log(`local: rollout ${unfinished} is not finished; the environment keeps running in ${dir} (\`npm run rollout -- resume|abort --env ${options.environment}\` finishes it)`);
+      }
     },
   };
 };

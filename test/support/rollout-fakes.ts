@@ -15,11 +15,22 @@ import type {
   PreTrafficHook,
   Reporter,
   RolloutEvent,
+  OperatorRequestKind,
   RolloutState,
+  RouterHealth,
   StateStore,
   TrafficRouter,
+  Version,
   Weights,
 } from "../../rollout/engine/ports.ts";
+
+let requestCounter = 0;
+
+/** An operator request for rollout `rolloutId`, as the CLI makes it. */
+export function operatorRequest(kind: OperatorRequestKind, rolloutId: string, at: number, by: string, reason?: string): OperatorRequest {
+  requestCounter += 1;
+  return { id: `req-${requestCounter}`, rolloutId, kind, at, by, ...(reason ? { reason } : {}) };
+}
 
 /**
  * In-memory fakes of the rollout ports. Time is virtual: `sleep` advances the clock at once, so a rollout
@@ -64,6 +75,8 @@ export interface FakeRouterOptions {
   readonly transientFailures?: number;
   /** Every call throws: the router is gone. */
   readonly broken?: boolean;
+  /** What `readHealth` answers per version (default healthy); `none` makes the router unable to tell. */
+  readonly health?: Partial<Record<Version, RouterHealth["status"]>> | "none";
 }
 
 export class FakeRouter implements TrafficRouter {
@@ -72,9 +85,31 @@ export class FakeRouter implements TrafficRouter {
   private visible: Weights = { stable: 100, canary: 0 };
   private lagLeft = 0;
   private failuresLeft: number;
+  private lost = false;
+  readonly health: Partial<Record<Version, RouterHealth["status"]>>;
+  readonly readHealth?: (version: Version) => Promise<RouterHealth>;
 
   constructor(private readonly options: FakeRouterOptions = {}) {
     this.failuresLeft = options.transientFailures ?? 0;
+    this.health = options.health === "none" ? {} : { ...options.health };
+    if (options.health !== "none") {
+      this.readHealth = async (version) => {
+        this.fail();
+        const status = this.health[version] ?? "healthy";
+        return { status, detail: `fake ${version} ${status}` };
+      };
+    }
+  }
+
+  /** Someone changes the weights behind the rollout's back (a hand-edited listener). */
+  drift(weights: Weights): void {
+    this.applied = weights;
+    this.visible = weights;
+  }
+
+  /** From now on every call throws, as if the router process were gone. */
+  lose(): void {
+    this.lost = true;
   }
 
   /** What the router really applies (the truth a test checks at the end). */
@@ -83,7 +118,7 @@ export class FakeRouter implements TrafficRouter {
   }
 
   private fail(): void {
-    if (this.options.broken) throw new Error("router unreachable");
+    if (this.options.broken || this.lost) throw new Error("router unreachable");
     if (this.failuresLeft > 0) {
       this.failuresLeft -= 1;
       throw new Error("router busy (transient)");
@@ -234,6 +269,12 @@ export class MemoryStateStore implements StateStore {
     const queued = this.queues.get(environment) ?? [];
     this.queues.delete(environment);
     return queued;
+  }
+
+  async withdrawRequest(environment: string, id: string): Promise<boolean> {
+    const queued = this.queues.get(environment) ?? [];
+    this.queues.set(environment, queued.filter((request) => request.id !== id));
+    return queued.some((request) => request.id === id);
   }
 }
 

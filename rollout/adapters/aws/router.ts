@@ -1,6 +1,6 @@
 import type { Action, ElasticLoadBalancingV2Client, Listener } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { DescribeListenersCommand, ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { Clock, TrafficRouter, Weights } from "../../engine/ports.ts";
+import { DescribeListenersCommand, DescribeTargetHealthCommand, ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Clock, RouterHealth, TrafficRouter, Version, Weights } from "../../engine/ports.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { callAws, DEFAULT_RETRY_POLICY } from "./retry.ts";
 
@@ -81,6 +81,22 @@ export class AlbTrafficRouter implements TrafficRouter {
 
   async readWeights(signal?: AbortSignal): Promise<Weights> {
     return weightsFromListener(await this.describeListener(signal), this.options);
+  }
+
+  /** The ALB's own view of a version: healthy when at least one of its targets passes the ALB's health check. */
+  async readHealth(version: Version, signal?: AbortSignal): Promise<RouterHealth> {
+    const { client, clock } = this.options;
+    const targetGroupArn = version === "stable" ? this.options.stableTargetGroupArn : this.options.canaryTargetGroupArn;
+    const output = await callAws(
+      { operation: "elbv2:DescribeTargetHealth", resource: `target group ${targetGroupArn}`, send: () => client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }), { abortSignal: signal }) },
+      clock,
+      this.retry,
+      signal,
+    );
+    const states = (output.TargetHealthDescriptions ?? []).map((description) => description.TargetHealth?.State ?? "unknown");
+    const healthy = states.filter((state) => state === "healthy").length;
+    const detail = `${healthy} of ${states.length} ${version} target(s) healthy on the ALB${states.length > healthy ? ` (${states.filter((state) => state !== "healthy").join(", ")})` : ""}`;
+    return { status: healthy > 0 ? "healthy" : "unhealthy", detail };
   }
 
   /** ModifyListener, then DescribeListeners until the listener shows `weights` or the read-back deadline passes. */

@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import os from "node:os";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Clock, LockHolder, LockInfo, LockResult, OperatorRequest, RolloutState, StateStore } from "../../engine/ports.ts";
+import { checkLock, checkState, parseRequest, StoreDamageError } from "../../store/damage.ts";
 import { isProcessAlive } from "../../store/file-store.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { AwsCallError, callAws, DEFAULT_RETRY_POLICY } from "./retry.ts";
@@ -71,15 +71,27 @@ export class S3StateStore implements StateStore {
     return callAws({ operation, resource: `s3://${this.options.bucket}/${key}`, send }, this.options.clock, this.retry);
   }
 
-  private async getJson<T>(key: string): Promise<Versioned<T> | undefined> {
+  private async getText(key: string): Promise<Versioned<string> | undefined> {
     try {
       const output = await this.send("s3:GetObject", key, () => this.options.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key })));
-      const text = (await output.Body?.transformToString("utf8")) ?? "";
-      return { value: JSON.parse(text) as T, etag: output.ETag ?? "" };
+      return { value: (await output.Body?.transformToString("utf8")) ?? "", etag: output.ETag ?? "" };
     } catch (error) {
       if (isCode(error, "NoSuchKey", "NotFound")) return undefined;
       throw error;
     }
+  }
+
+  /** The lock, checked: a damaged one is reported with the way out, never guessed at. */
+  private async getLock(key: string, environment: string): Promise<Versioned<LockHolder> | undefined> {
+    const object = await this.getText(key);
+    if (object === undefined) return undefined;
+    const checked = checkLock(object.value);
+    if (checked.ok) return { value: checked.holder, etag: object.etag };
+    throw new StoreDamageError(`s3://${this.options.bucket}/${key}`, checked.problem, [
+      `# make sure no rollout of ${environment} runs (CI jobs, other shells), then:`,
+      `aws s3 rm s3://${this.options.bucket}/${key}`,
+      `then: npm run rollout -- status --stack <stack> --env ${environment}`,
+    ]);
   }
 
   private async putJson(key: string, value: unknown, condition: { ifNoneMatch?: "*"; ifMatch?: string } = {}): Promise<void> {
@@ -97,8 +109,18 @@ export class S3StateStore implements StateStore {
     );
   }
 
+  /** S3 writes are atomic and the bucket is versioned: the previous good copy is the previous object version. */
   async load(environment: string): Promise<RolloutState | undefined> {
-    return (await this.getJson<RolloutState>(this.key(environment, "state.json")))?.value;
+    const key = this.key(environment, "state.json");
+    const object = await this.getText(key);
+    if (object === undefined) return undefined;
+    const checked = checkState(object.value);
+    if (checked.ok) return checked.state;
+    throw new StoreDamageError(`s3://${this.options.bucket}/${key}`, checked.problem, [
+      `aws s3api list-object-versions --bucket ${this.options.bucket} --prefix ${key} --max-items 5   # pick the VersionId before the damaged one, then:`,
+      `aws s3api copy-object --bucket ${this.options.bucket} --key ${key} --copy-source '${this.options.bucket}/${key}?versionId=<VersionId>'`,
+      `then: npm run rollout -- status --stack <stack> --env ${environment}   (resume/abort read the router before acting)`,
+    ]);
   }
 
   async save(state: RolloutState): Promise<void> {
@@ -111,7 +133,7 @@ export class S3StateStore implements StateStore {
   }
 
   async readLock(environment: string): Promise<LockInfo | undefined> {
-    const lock = await this.getJson<LockHolder>(this.key(environment, "lock.json"));
+    const lock = await this.getLock(this.key(environment, "lock.json"), environment);
     return lock && { holder: lock.value, stale: this.isStale(lock.value) };
   }
 
@@ -126,7 +148,7 @@ export class S3StateStore implements StateStore {
       } catch (error) {
         if (!isCode(error, "PreconditionFailed", "ConditionalRequestConflict")) throw error;
       }
-      const current = await this.getJson<LockHolder>(key);
+      const current = await this.getLock(key, environment);
       // Released between our write and our read: try again.
       if (!current) continue;
       const stale = this.isStale(current.value);
@@ -147,14 +169,14 @@ export class S3StateStore implements StateStore {
 
   async renewLock(environment: string, holder: LockHolder): Promise<void> {
     const key = this.key(environment, "lock.json");
-    const current = await this.getJson<LockHolder>(key);
+    const current = await this.getLock(key, environment);
     const lost = (now?: LockHolder): Error =>
       new Error(`lock s3://${this.options.bucket}/${key} is no longer held by ${holder.id}${now ? ` (now ${now.id} on ${now.host}, pid ${now.pid})` : " (released)"}`);
     if (current?.value.id !== holder.id) throw lost(current?.value);
     try {
       await this.putJson(key, { ...current.value, heartbeatAt: this.options.clock.now() }, { ifMatch: current.etag });
     } catch (error) {
-      if (isCode(error, "PreconditionFailed", "ConditionalRequestConflict")) throw lost((await this.getJson<LockHolder>(key))?.value);
+      if (isCode(error, "PreconditionFailed", "ConditionalRequestConflict")) throw lost((await this.getLock(key, environment))?.value);
       throw error;
     }
   }
@@ -182,7 +204,7 @@ export class S3StateStore implements StateStore {
   async releaseLock(environment: string, holder: LockHolder): Promise<void> {
     this.stopHeartbeat(environment);
     const key = this.key(environment, "lock.json");
-    const current = await this.getJson<LockHolder>(key);
+    const current = await this.getLock(key, environment);
     if (current?.value.id !== holder.id) return;
     try {
       await this.send("s3:DeleteObject", key, () => this.options.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key, IfMatch: current.etag })));
@@ -194,10 +216,41 @@ export class S3StateStore implements StateStore {
 
   async request(environment: string, request: OperatorRequest): Promise<void> {
     // Time-ordered names so that takeRequests returns requests in the order they were made.
-    await this.putJson(this.key(environment, `requests/${String(request.at).padStart(15, "0")}-${randomUUID()}.json`), request);
+    await this.putJson(this.key(environment, `requests/${String(request.at).padStart(15, "0")}-${request.id}.json`), request);
+  }
+
+  /**
+   * Taking and withdrawing both delete the request with If-Match on the ETag read: of the rollout taking it
+   * and the requester withdrawing it, exactly one delete succeeds, so a withdrawn request never acts.
+   */
+  private async claim(key: string): Promise<string | undefined> {
+    const object = await this.getText(key);
+    if (object === undefined) return undefined;
+    try {
+      await this.send("s3:DeleteObject", key, () => this.options.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key, IfMatch: object.etag })));
+      return object.value;
+    } catch (error) {
+      if (isCode(error, "PreconditionFailed", "NoSuchKey")) return undefined;
+      throw error;
+    }
+  }
+
+  async withdrawRequest(environment: string, id: string): Promise<boolean> {
+    const key = (await this.requestKeys(environment)).find((candidate) => candidate.endsWith(`-${id}.json`));
+    return key !== undefined && (await this.claim(key)) !== undefined;
   }
 
   async takeRequests(environment: string): Promise<readonly OperatorRequest[]> {
+    const requests: OperatorRequest[] = [];
+    for (const key of await this.requestKeys(environment)) {
+      const text = await this.claim(key);
+      const request = text === undefined ? undefined : parseRequest(text);
+      if (request) requests.push(request);
+    }
+    return requests;
+  }
+
+  private async requestKeys(environment: string): Promise<string[]> {
     const prefix = this.key(environment, "requests/");
     const keys: string[] = [];
     let token: string | undefined;
@@ -209,12 +262,6 @@ export class S3StateStore implements StateStore {
       keys.push(...(output.Contents ?? []).flatMap((object) => (object.Key?.endsWith(".json") ? [object.Key] : [])));
       token = output.IsTruncated ? output.NextContinuationToken : undefined;
     } while (token);
-    const requests: OperatorRequest[] = [];
-    for (const key of keys.sort()) {
-      const request = await this.getJson<OperatorRequest>(key);
-      await this.send("s3:DeleteObject", key, () => this.options.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key })));
-      if (request) requests.push(request.value);
-    }
-    return requests;
+    return keys.sort();
   }
 }

@@ -1,13 +1,16 @@
 import type { DeployedImages, Deployer } from "../../engine/ports.ts";
 import type { LocalEnvironment } from "./environment.ts";
 import { BACKEND, SERVERS } from "./haproxy-config.ts";
-import { isProcessAlive, stopProcess, waitFor } from "./processes.ts";
+import { GaveUpWaiting, isProcessAlive, stopProcess, waitFor } from "./processes.ts";
 import { RuntimeApiError, runtimeAction, runtimeCommand, serverStat } from "./runtime-api.ts";
+import { isServerUp } from "./show-stat.ts";
 import type { SlotRecord } from "./slots.ts";
 import { slotFiles, startAppVersion } from "./slots.ts";
 
 /** How long a stopping version may take to finish the requests it already has. */
 const DRAIN_TIMEOUT_MS = 10_000;
+/** HAProxy checks every 500 ms and needs 2 passes (haproxy-config.ts): a ready version is UP within ~1 s. */
+const READY_TIMEOUT_MS = 5_000;
 
 /**
  * Starts and stops versions of the sample app behind the two HAProxy servers. A deploy never restarts
@@ -34,10 +37,18 @@ export class LocalDeployer implements Deployer {
     const record = await startAppVersion(this.environment.dir, "canary", image);
     this.slots.write("canary", record);
     await this.pointServerAt("canary", record);
+    // Leaving maintenance, HAProxy counts the server UP before any check of the new process has passed (it only
+    // goes down after `fall` failures): mark it down at once (its weight is 0) so that only passing checks bring it up.
     await runtimeAction(this.environment.adminSocketPath, `set server ${BACKEND}/${SERVERS.canary} state ready`);
-    // Let HAProxy's health check see the new version before any weight reaches it. A version that never
-    // gets ready is not a deploy error: the analysis fails it, with a reason.
-    await waitFor("the canary to pass haproxy's health check", 3_000, async () => ((await serverStat(this.environment.adminSocketPath, "canary")).status === "UP" ? true : undefined)).catch(() => undefined);
+    await runtimeAction(this.environment.adminSocketPath, `set server ${BACKEND}/${SERVERS.canary} health down`);
+    // Like Argo waiting for available pods: the deploy is done when HAProxy's own health check (GET
+    // /health/ready) passes. A version that exits or never gets ready fails the deploy before any weight moves.
+    await waitFor(`${image} to pass haproxy's health check (GET /health/ready)`, READY_TIMEOUT_MS, async () => {
+      const stat = await serverStat(this.environment.adminSocketPath, "canary");
+      if (isServerUp(stat.status)) return true;
+      if (!isProcessAlive(record.pid)) throw new GaveUpWaiting(`${image} exited after it started (haproxy: ${stat.status}); see ${record.logPath}`);
+      throw new Error(`haproxy shows the canary ${stat.status}`);
+    });
   }
 
   /**

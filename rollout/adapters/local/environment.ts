@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { renderHaproxyConfig } from "./haproxy-config.ts";
-import { freePort, isProcessAlive, spawnDetached, stopProcess, tail, waitFor } from "./processes.ts";
+import { freePort, GaveUpWaiting, isProcessAlive, LOCAL_DIR_VARIABLE, spawnDetached, stopProcess, tail, waitFor } from "./processes.ts";
 import { runtimeCommand, serverStat } from "./runtime-api.ts";
 import { slotFiles, startAppVersion } from "./slots.ts";
 import type { LocalWatchdogArgs } from "./watchdog-process.ts";
@@ -61,12 +61,12 @@ export async function startLocalEnvironment(args: StartLocalEnvironmentArgs): Pr
   const configPath = path.join(dir, "haproxy.cfg");
   fs.writeFileSync(configPath, renderHaproxyConfig({ trafficPort, statsPort, adminSocketPath, stablePort: stable.port, canaryPort: canaryPlaceholderPort }));
   const requestLogPath = path.join(dir, "haproxy.log");
-  const haproxy = spawnDetached("haproxy", ["-db", "-f", configPath], { cwd: dir, env: process.env, logPath: requestLogPath });
+  const haproxy = spawnDetached("haproxy", ["-db", "-f", configPath], { cwd: dir, env: { ...process.env, [LOCAL_DIR_VARIABLE]: dir }, logPath: requestLogPath });
   const environment: LocalEnvironment = { dir, trafficPort, statsPort, adminSocketPath, requestLogPath, haproxyPid: haproxy.pid };
   fs.writeFileSync(path.join(dir, ENVIRONMENT_FILE), `${JSON.stringify(environment, null, 2)}\n`);
   try {
     await waitFor("haproxy's runtime API", 5_000, async () => {
-      if (!isProcessAlive(haproxy.pid)) throw new Error(`haproxy exited:\n${tail(requestLogPath)}`);
+      if (!isProcessAlive(haproxy.pid)) throw new GaveUpWaiting(`haproxy exited:\n${tail(requestLogPath)}`);
       return (await runtimeCommand(adminSocketPath, "show info")).includes("Name: HAProxy") ? true : undefined;
     });
     // The canary slot is empty until a rollout deploys one: keep its server out of rotation.

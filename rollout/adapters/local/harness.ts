@@ -35,12 +35,30 @@ export function rolloutClisRunning(): ChildProcess[] {
 }
 
 /**
- * Runs `npm run rollout -- <args>` as its own process (the same entry point an operator uses), so that
- * signals, `kill -9` and a concurrent second `start` cross a real process boundary. Bounded: killed after
- * `timeoutMs`.
+ * How the CLI is started: `node` (node with tsx imported, the default), `bin` (`./bin/rollout.mjs`, the entry
+ * point for supervisors) or `npm` (`npm run rollout --`, npm being the top process).
  */
-export function spawnRolloutCli(args: readonly string[], options: { cwd?: string; timeoutMs: number; showOutput?: boolean }): RunningCli {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts/rollout.ts"), ...args], {
+export type RolloutEntry = "node" | "bin" | "npm";
+
+function entryCommand(entry: RolloutEntry, args: readonly string[]): [string, string[]] {
+  switch (entry) {
+    case "bin":
+      return [path.join(PROJECT_ROOT, "bin/rollout.mjs"), [...args]];
+    case "npm":
+      return ["npm", ["run", "--silent", "rollout", "--", ...args]];
+    default:
+      return [process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts/rollout.ts"), ...args]];
+  }
+}
+
+/**
+ * Runs the rollout CLI as its own process (the entry points an operator uses), so that signals, `kill -9`
+ * and a concurrent second `start` cross a real process boundary. `child` is the top process of `entry`, the
+ * one a supervisor would signal. Bounded: killed after `timeoutMs`.
+ */
+export function spawnRolloutCli(args: readonly string[], options: { cwd?: string; timeoutMs: number; showOutput?: boolean; entry?: RolloutEntry }): RunningCli {
+  const [command, commandArgs] = entryCommand(options.entry ?? "node", args);
+  const child = spawn(command, commandArgs, {
     cwd: options.cwd ?? PROJECT_ROOT,
     // Plain progress lines unless the output goes to the operator's terminal (the demo).
     env: options.showOutput ? process.env : { ...process.env, CI: "1" },

@@ -17,7 +17,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until it returns a value other than undefined, or throws with `what` after `timeoutMs`. */
+/** Thrown by a `waitFor` check when waiting longer cannot help (the process being waited for has exited). */
+export class GaveUpWaiting extends Error {}
+
+/**
+ * Polls `check` until it returns a value other than undefined, or throws with `what` after `timeoutMs`.
+ * A check that throws GaveUpWaiting ends the wait at once with that error.
+ */
 export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -26,6 +32,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
       const value = await check();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof GaveUpWaiting) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {
@@ -49,6 +56,24 @@ export function detachedProcessesStartedHere(): number[] {
 export interface DetachedProcess {
   readonly pid: number;
   readonly logPath: string;
+}
+
+/** The environment variable every process of a local environment carries: its directory, so none can hide. */
+export const LOCAL_DIR_VARIABLE = "READINESS_LOCAL_DIR";
+
+/** Live processes started for the local environment in `dir` (found through LOCAL_DIR_VARIABLE in /proc). */
+export function processesOf(dir: string): number[] {
+  const marker = `${LOCAL_DIR_VARIABLE}=${dir}\0`;
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (`${fs.readFileSync(`/proc/${entry}/environ`, "latin1")}\0`.includes(marker) && isProcessAlive(Number(entry))) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return pids;
 }
 
 /**

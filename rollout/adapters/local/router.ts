@@ -1,7 +1,8 @@
+import type { RouterHealth } from "../../engine/ports.ts";
 import type { ServerRole } from "./haproxy-config.ts";
 import { BACKEND, SERVERS } from "./haproxy-config.ts";
-import { parseGetWeight } from "./show-stat.ts";
-import { runtimeAction, runtimeCommand } from "./runtime-api.ts";
+import { isServerUp, parseGetWeight } from "./show-stat.ts";
+import { runtimeAction, runtimeCommand, serverStat } from "./runtime-api.ts";
 
 export interface RouterWeights {
   readonly stable: number;
@@ -24,6 +25,12 @@ export class LocalTrafficRouter {
     // one (never past the plan), and both weights are never 0 at once, which would answer 503 to everyone.
     const order: ServerRole[] = weights.canary > (await this.readWeights()).canary ? ["canary", "stable"] : ["stable", "canary"];
     for (const role of order) await runtimeAction(this.adminSocketPath, `set server ${BACKEND}/${SERVERS[role]} weight ${weights[role]}`);
+  }
+
+  /** HAProxy's own health check of the version's server (`show stat`): what decides whether it gets requests. */
+  async readHealth(role: ServerRole): Promise<RouterHealth> {
+    const stat = await serverStat(this.adminSocketPath, role);
+    return { status: isServerUp(stat.status) ? "healthy" : "unhealthy", detail: `haproxy server ${BACKEND}/${SERVERS[role]} is ${stat.status}` };
   }
 
   /** What HAProxy actually applies now (`get weight`), not what was asked. */

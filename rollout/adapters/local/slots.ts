@@ -5,7 +5,7 @@ import { z } from "zod";
 import { faultProfileToEnvironment } from "../../../examples/app/fault-profile.ts";
 import type { ServerRole } from "./haproxy-config.ts";
 import { parseLocalImage } from "./image.ts";
-import { freePort, isProcessAlive, spawnDetached, tail, waitFor } from "./processes.ts";
+import { freePort, GaveUpWaiting, isProcessAlive, LOCAL_DIR_VARIABLE, spawnDetached, tail, waitFor } from "./processes.ts";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const SAMPLE_APP = path.join(PROJECT_ROOT, "examples/app/server.ts");
@@ -51,11 +51,12 @@ export async function startAppVersion(dir: string, role: ServerRole, image: stri
   const logPath = path.join(dir, `app-${role}-${parsed.image.version}-${port}.log`);
   const child = spawnDetached(process.execPath, ["--import", "tsx", SAMPLE_APP, "--port", String(port), "--app-version", parsed.image.version], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...faultProfileToEnvironment(parsed.image.faults) },
+    env: { ...process.env, ...faultProfileToEnvironment(parsed.image.faults), [LOCAL_DIR_VARIABLE]: path.resolve(dir) },
     logPath,
   });
   await waitFor(`${image} to answer /health/live on 127.0.0.1:${port}`, 15_000, async () => {
-    if (!isProcessAlive(child.pid)) throw new Error(`${image} exited during start:\n${tail(logPath)}`);
+    // Fail fast: a version that exited will not answer however long we wait.
+    if (!isProcessAlive(child.pid)) throw new GaveUpWaiting(`${image} exited during start:\n${tail(logPath)}`);
     const response = await fetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(1_000) });
     await response.body?.cancel();
     return response.status === 200 ? true : undefined;

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { spawnDetached } from "./processes.ts";
+import { LOCAL_DIR_VARIABLE, spawnDetached } from "./processes.ts";
 
 const WATCHDOG_MAIN = fileURLToPath(new URL("../../watchdog/main.ts", import.meta.url));
 
@@ -25,5 +25,5 @@ export function startLocalWatchdog(dir: string, args: LocalWatchdogArgs): number
   // tsx's loader by absolute URL: the environment's directory need not be inside the repository.
   const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "loader.mjs")).href;
   const argv = ["--import", tsx, WATCHDOG_MAIN, path.resolve(args.stateRoot), args.environment, dir, String(abandoned ?? ""), String(args.pollMs ?? "")];
-  return spawnDetached(process.execPath, argv, { cwd: dir, env: process.env, logPath: path.join(dir, "watchdog.log") }).pid;
+  return spawnDetached(process.execPath, argv, { cwd: dir, env: { ...process.env, [LOCAL_DIR_VARIABLE]: path.resolve(dir) }, logPath: path.join(dir, "watchdog.log") }).pid;
 }

@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb.js";
+import * as server from "@pulumi/policy/server.js";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb.js";
+import { readinessRules } from "../policies/rules/catalog.ts";
+
+/**
+ * The awsx once-not-twice property held against @pulumi/policy 1.21's own Analyze and AnalyzeStack handlers,
+ * fed the protobuf messages the engine sends (the gRPC transport around them is exercised by the engine-protocol
+ * suite). Under `pulumi preview` the awsx provider registers the component and then its children, each parented
+ * to it; the pack must report each problem once, on the child.
+ */
+interface Registered { urn: string; type: string; name: string; props: Record<string, unknown>; parent?: string; dependencies?: string[] }
+
+type Handler = (call: { request: unknown }, callback: (err: unknown, response?: analyzer.AnalyzeResponse) => void) => void;
+/** The handlers `serve` registers for the Analyze and AnalyzeStack RPCs (exported by server.js, marked internal in its typings). */
+const { makeAnalyzeRpcFun, makeAnalyzeStackRpcFun } = server as unknown as Record<"makeAnalyzeRpcFun" | "makeAnalyzeStackRpcFun", (...args: unknown[]) => Handler>;
+const analyze = makeAnalyzeRpcFun("readiness", "0.1.0", "advisory", [...readinessRules]);
+const analyzeStack = makeAnalyzeStackRpcFun("readiness", "0.1.0", "advisory", [...readinessRules]);
+
+function options(parent?: string): analyzer.AnalyzerResourceOptions {
+  const opts = new analyzer.AnalyzerResourceOptions();
+  if (parent) opts.setParent(parent);
+  return opts;
+}
+
+function call(handler: Handler, request: unknown): Promise<analyzer.AnalyzeDiagnostic[]> {
+  return new Promise((resolve, reject) => handler({ request }, (err, response) => err ? reject(err as Error) : resolve(response!.getDiagnosticsList())));
+}
+
+/** The fields an AnalyzeRequest and a stack's AnalyzerResource share, filled from a registration. */
+function fill<M extends analyzer.AnalyzeRequest | analyzer.AnalyzerResource>(message: M, r: Registered): M {
+  message.setType(r.type);
+  message.setName(r.name);
+  message.setUrn(r.urn);
+  message.setProperties(Struct.fromJavaScript(r.props as never));
+  message.setOptions(options(r.parent));
+  return message;
+}
+
+/** Every diagnostic as `policy @ urn: message`, from one Analyze per resource and one AnalyzeStack, as a preview does. */
+async function preview(resources: readonly Registered[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const r of resources) {
+    for (const d of await call(analyze, fill(new analyzer.AnalyzeRequest(), r))) found.push(`${d.getPolicyname()} @ ${d.getUrn() || r.urn}: ${d.getMessage()}`);
+  }
+  const stack = new analyzer.AnalyzeStackRequest();
+  stack.setResourcesList(resources.map((r) => {
+    const resource = fill(new analyzer.AnalyzerResource(), r);
+    if (r.parent) resource.setParent(r.parent);
+    resource.setDependenciesList(r.dependencies ?? []);
+    return resource;
+  }));
+  for (const d of await call(analyzeStack, stack)) found.push(`${d.getPolicyname()} @ ${d.getUrn()}: ${d.getMessage()}`);
+  return found.sort();
+}
+
+const STACK = "urn:pulumi:production::shop::pulumi:pulumi:Stack::shop-production";
+const ALB = "urn:pulumi:production::shop::awsx:lb:ApplicationLoadBalancer::web";
+const SVC = "urn:pulumi:production::shop::awsx:ecs:FargateService::app";
+const childUrn = (parent: string, type: string, name: string) => `${parent.replace(/::[^:]+$/, "")}$${type}::${name}`;
+
+/** What `new awsx.lb.ApplicationLoadBalancer("web", {})` and a FargateService with a `:latest` image register in a preview. */
+const awsxInputs = {
+  web: {},
+  app: { assignPublicIp: true, taskDefinitionArgs: { container: { name: "web", image: "shop:latest", environment: [{ name: "DJANGO_SECRET_KEY", value: "django-insecure-x" }] } } },
+};
+const children: Registered[] = [
+  { urn: childUrn(ALB, "aws:ec2/securityGroup:SecurityGroup", "web"), type: "aws:ec2/securityGroup:SecurityGroup", name: "web", parent: ALB,
+    props: { ingress: [{ fromPort: 0, toPort: 0, protocol: "-1", cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }] } },
+  { urn: childUrn(ALB, "aws:lb/loadBalancer:LoadBalancer", "web"), type: "aws:lb/loadBalancer:LoadBalancer", name: "web", parent: ALB,
+    props: { loadBalancerType: "application" }, dependencies: [childUrn(ALB, "aws:ec2/securityGroup:SecurityGroup", "web")] },
+  { urn: childUrn(ALB, "aws:lb/listener:Listener", "web-0"), type: "aws:lb/listener:Listener", name: "web-0", parent: ALB,
+    props: { port: 80, protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: "arn:tg" }] } },
+  { urn: childUrn(SVC, "aws:ec2/securityGroup:SecurityGroup", "app-sg"), type: "aws:ec2/securityGroup:SecurityGroup", name: "app-sg", parent: SVC,
+    props: { ingress: [{ fromPort: 0, toPort: 0, protocol: "-1", cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }] } },
+  { urn: childUrn(SVC, "aws:cloudwatch/logGroup:LogGroup", "app"), type: "aws:cloudwatch/logGroup:LogGroup", name: "app", parent: SVC, props: {} },
+  { urn: childUrn(SVC, "aws:ecs/service:Service", "app"), type: "aws:ecs/service:Service", name: "app", parent: SVC,
+    props: { desiredCount: 1, networkConfiguration: { assignPublicIp: true, subnets: ["subnet-1"] } } },
+  { urn: childUrn(SVC, "aws:ecs/taskDefinition:TaskDefinition", "app"), type: "aws:ecs/taskDefinition:TaskDefinition", name: "app", parent: SVC,
+    props: { containerDefinitions: JSON.stringify([{ name: "web", image: "shop:latest", environment: [{ name: "DJANGO_SECRET_KEY", value: "django-insecure-x" }] }]) } },
+];
+const component = (urn: string, type: string, name: string, props: Record<string, unknown>): Registered => ({ urn, type, name, props, parent: STACK });
+const stackResource: Registered = { urn: STACK, type: "pulumi:pulumi:Stack", name: "shop-production", props: {} };
+
+describe("awsx under the real policy host (@pulumi/policy's Analyze/AnalyzeStack handlers)", function () {
+  this.timeout(60_000);
+  const perRule = (found: string[]) => found.reduce((m, f) => m.set(f, (m.get(f) ?? 0) + 1), new Map<string, number>());
+
+  for (const [label, withInputs] of [["registered by the provider with no inputs", false], ["registered with the program's inputs", true]] as const) {
+    it(`components ${label}, next to their children: every problem once, on the child`, async () => {
+      const components = [
+        component(ALB, "awsx:lb:ApplicationLoadBalancer", "web", withInputs ? awsxInputs.web : {}),
+        component(SVC, "awsx:ecs:FargateService", "app", withInputs ? awsxInputs.app : {}),
+      ];
+      const found = await preview([stackResource, ...components, ...children]);
+      assert.ok(!found.some((f) => f.includes(`@ ${ALB}:`) || f.includes(`@ ${SVC}:`)), found.join("\n"));
+      assert.deepEqual([...perRule(found)].filter(([, n]) => n > 1), [], "no rule fires twice on one resource");
+      for (const expected of [
+        `alb-http-redirects-to-https @ ${childUrn(ALB, "aws:lb/listener:Listener", "web-0")}`,
+        `security-group-no-world-ingress @ ${childUrn(ALB, "aws:ec2/securityGroup:SecurityGroup", "web")}`,
+        `alb-waf-associated @ ${childUrn(ALB, "aws:lb/loadBalancer:LoadBalancer", "web")}`,
+        `ecs-service-no-public-ip @ ${childUrn(SVC, "aws:ecs/service:Service", "app")}`,
+        `image-pinned-by-digest @ ${childUrn(SVC, "aws:ecs/taskDefinition:TaskDefinition", "app")}`,
+        `no-literal-secret-env @ ${childUrn(SVC, "aws:ecs/taskDefinition:TaskDefinition", "app")}`,
+      ]) assert.ok(found.some((f) => f.startsWith(`${expected}:`)), `missing ${expected}`);
+    });
+  }
+
+  it("the same components without children (the gate's view): the same rules, once each, on the components", async () => {
+    const alone = await preview([stackResource, component(ALB, "awsx:lb:ApplicationLoadBalancer", "web", awsxInputs.web), component(SVC, "awsx:ecs:FargateService", "app", awsxInputs.app)]);
+    const beside = await preview([stackResource, component(ALB, "awsx:lb:ApplicationLoadBalancer", "web", {}), component(SVC, "awsx:ecs:FargateService", "app", {}), ...children]);
+    const rules = (found: string[]) => [...new Set(found.map((f) => f.split(" @ ")[0]))].sort();
+    assert.deepEqual(rules(alone), rules(beside));
+    assert.ok(alone.every((f) => f.includes(`@ ${ALB}:`) || f.includes(`@ ${SVC}:`)), alone.join("\n"));
+  });
+});
