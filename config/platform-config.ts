@@ -1,4 +1,5 @@
-import type { z } from "zod";
+import { ZodObject, ZodOptional, type z } from "zod";
+import { suggestion } from "../cli/suggest.ts";
 import { isEnvironment, type Environment, ENVIRONMENTS } from "./environments.ts";
 import { PROFILES, type ProfileDefaults } from "./profiles.ts";
 import { IMAGE_DIGEST, rawConfigSchema, SECRET_KEYS, type RawConfig } from "./schema.ts";
@@ -100,7 +101,7 @@ export function parsePlatformConfig(input: ConfigInput): ConfigResult {
     });
   }
 
-  const { data, issues: shapeIssues } = parseShape(ns, raw);
+  const { data, issues: shapeIssues } = parseShape(ns, input.stack, raw);
   issues.push(...shapeIssues);
   if (!isEnvironment(envName)) return { ok: false, issues };
 
@@ -116,15 +117,14 @@ export function parsePlatformConfig(input: ConfigInput): ConfigResult {
  * Parses against the schema; each value that fails is reported once and dropped (so its default
  * applies for the remaining checks), and parsing repeats until what is left is valid.
  */
-function parseShape(ns: string, raw: Record<string, unknown>): { data: RawConfig; issues: ConfigIssue[] } {
+function parseShape(ns: string, stack: string, raw: Record<string, unknown>): { data: RawConfig; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   let remaining: Record<string, unknown> = structuredClone(raw);
   for (;;) {
     const parsed = rawConfigSchema.safeParse(remaining);
     if (parsed.success) return { data: parsed.data, issues };
     for (const zodIssue of parsed.error.issues) {
-      const issue = fromZod(ns, raw, zodIssue);
-      if (!issues.some((i) => i.key === issue.key)) issues.push(issue);
+      for (const issue of fromZod(ns, stack, raw, zodIssue)) if (!issues.some((i) => i.key === issue.key)) issues.push(issue);
       const path = zodIssue.code === "unrecognized_keys" ? zodIssue.path.map(String).concat(zodIssue.keys[0] ?? "") : zodIssue.path.map(String);
       remaining = withoutPath(remaining, path.length > 0 ? path : Object.keys(remaining).slice(0, 1));
     }
@@ -217,8 +217,8 @@ function crossFieldRules(c: PlatformConfig): ConfigIssue[] {
     { key: "database.maxCapacity", value: c.database.maxCapacity, bad: c.database.maxCapacity < c.database.minCapacity, problem: `is below database.minCapacity (${c.database.minCapacity})`, fix: set("database.maxCapacity", String(c.database.minCapacity)) },
     { key: "web.maxCount", value: c.web.maxCount, bad: c.web.maxCount < c.web.desiredCount, problem: `is below web.desiredCount (${c.web.desiredCount})`, fix: set("web.maxCount", String(c.web.desiredCount)) },
     { key: "worker.maxCount", value: c.worker.maxCount, bad: c.worker.maxCount < c.worker.desiredCount, problem: `is below worker.desiredCount (${c.worker.desiredCount})`, fix: set("worker.maxCount", String(c.worker.desiredCount)) },
-    { key: "web.memory", value: c.web.memory, bad: !fargateMemoryFits(c.web.cpu, c.web.memory), problem: `does not fit Fargate CPU ${c.web.cpu}`, fix: `choose a memory size Fargate allows for ${c.web.cpu} CPU units (see docs/configuration.md)` },
-    { key: "worker.memory", value: c.worker.memory, bad: !fargateMemoryFits(c.worker.cpu, c.worker.memory), problem: `does not fit Fargate CPU ${c.worker.cpu}`, fix: `choose a memory size Fargate allows for ${c.worker.cpu} CPU units (see docs/configuration.md)` },
+    { key: "web.memory", value: c.web.memory, bad: !fargateMemoryFits(c.web.cpu, c.web.memory), problem: `does not fit Fargate CPU ${c.web.cpu}`, fix: `${set("web.memory", "<MiB>")} with a size Fargate allows for ${c.web.cpu} CPU units (see docs/configuration.md)` },
+    { key: "worker.memory", value: c.worker.memory, bad: !fargateMemoryFits(c.worker.cpu, c.worker.memory), problem: `does not fit Fargate CPU ${c.worker.cpu}`, fix: `${set("worker.memory", "<MiB>")} with a size Fargate allows for ${c.worker.cpu} CPU units (see docs/configuration.md)` },
     { key: "network.azCount", value: c.network.azCount, bad: c.network.natGateways === "one-per-az" && c.network.azCount < 2, problem: "NAT per AZ needs 2 or more AZs", fix: set("network.azCount", "2") },
     // Production reports it among its required keys; elsewhere it is still needed: the ALB serves HTTPS only.
     { key: "domain.certificateArn", value: c.domain.certificateArn, bad: c.environment !== "production" && !c.domain.certificateArn, problem: "is required: the load balancer serves HTTPS only", fix: set("domain.certificateArn", "arn:aws:acm:<region>:<account>:certificate/<id>") },
@@ -255,9 +255,9 @@ function productionRules(c: PlatformConfig): ConfigIssue[] {
     required("corsOrigins", c.corsOrigins.length ? c.corsOrigins : undefined, "the origins allowed to call the API", "https://app.example.com", "[0]"),
     required("alarmEmail", c.alarmEmail, "where alarms are sent", "oncall@example.com"),
     required("adminAllowCidrs", c.adminAllowCidrs.length ? c.adminAllowCidrs : undefined, "who may reach /admin", "203.0.113.0/24", "[0]"),
-    { key: "allowedHosts", value: c.allowedHosts, bad: wildcardHosts.length > 0, problem: `contains a wildcard (${wildcardHosts.join(", ")}), which disables Django's Host header check`, fix: "list the exact host names the site answers to" },
-    { key: "corsOrigins", value: c.corsOrigins, bad: badOrigins.length > 0, problem: `contains ${badOrigins.join(", ")}: production allows only explicit https:// origins`, fix: "list each https:// origin that may call the API; never *" },
-    { key: "csrfTrustedOrigins", value: c.csrfTrustedOrigins, bad: badCsrf.length > 0, problem: `contains ${badCsrf.join(", ")}: production trusts only explicit https:// origins`, fix: "list each https:// origin; never *" },
+    { key: "allowedHosts", value: c.allowedHosts, bad: wildcardHosts.length > 0, problem: `contains a wildcard (${wildcardHosts.join(", ")}), which disables Django's Host header check`, fix: `list the exact host names the site answers to: ${set("'allowedHosts[0]'", "app.example.com")}` },
+    { key: "corsOrigins", value: c.corsOrigins, bad: badOrigins.length > 0, problem: `contains ${badOrigins.join(", ")}: production allows only explicit https:// origins`, fix: `list each https:// origin that may call the API, never *: ${set("'corsOrigins[0]'", "https://app.example.com")}` },
+    { key: "csrfTrustedOrigins", value: c.csrfTrustedOrigins, bad: badCsrf.length > 0, problem: `contains ${badCsrf.join(", ")}: production trusts only explicit https:// origins`, fix: `list each https:// origin, never *: ${set("'csrfTrustedOrigins[0]'", "https://app.example.com")}` },
     { key: "network.azCount", value: c.network.azCount, bad: c.network.azCount < 3, problem: "production spreads over 3 AZs so that losing one leaves two serving", fix: set("network.azCount", "3") },
     { key: "network.natGateways", value: c.network.natGateways, bad: c.network.natGateways !== "one-per-az", problem: "a single NAT gateway cuts every private subnet off the internet when its AZ fails", fix: set("network.natGateways", "one-per-az") },
     { key: "database.instances", value: c.database.instances, bad: c.database.instances < 2, problem: "production needs a writer and a reader in different AZs for failover", fix: set("database.instances", "2") },
@@ -274,28 +274,51 @@ function productionRules(c: PlatformConfig): ConfigIssue[] {
   ]);
 }
 
-function fromZod(ns: string, raw: Record<string, unknown>, issue: z.core.$ZodIssue): ConfigIssue {
+function fromZod(ns: string, stack: string, raw: Record<string, unknown>, issue: z.core.$ZodIssue): ConfigIssue[] {
   const segments = issue.path.map(String);
   if (issue.code === "unrecognized_keys") {
-    const where = segments.length ? `${segments.join(".")}.` : "";
-    return {
-      key: `${ns}:${where}${issue.keys.join(`, ${ns}:${where}`)}`,
-      value: issue.keys.length === 1 ? valueAt(raw, [...segments, issue.keys[0]]) : undefined,
-      problem: "is not a setting this program knows (a typo?)",
-      fix: "remove it, or see docs/configuration.md for the keys",
-    };
+    const known = knownKeysAt(segments);
+    return issue.keys.map((unknownKey) => {
+      const key = [...segments, unknownKey].join(".");
+      const near = suggestion(unknownKey, known);
+      const nearKey = near === undefined ? undefined : [...segments, near].join(".");
+      return {
+        key: `${ns}:${key}`,
+        value: valueAt(raw, [...segments, unknownKey]),
+        problem: `is not a setting this program knows${near ? `: \`${unknownKey}\`: did you mean \`${near}\`?` : ` (known here: ${known.join(", ")})`}`,
+        fix: nearKey
+          ? `rename it: pulumi config rm --path '${key}' -s ${stack}, then pulumi config set --path '${nearKey}' <value> -s ${stack}`
+          : `remove it (pulumi config rm --path '${key}' -s ${stack}); docs/configuration.md lists the keys`,
+      };
+    });
   }
   const key = segments.join(".");
   const secret = segments[0] !== undefined && (SECRET_KEYS as readonly string[]).includes(segments[0]);
-  return {
+  return [{
     key: `${ns}:${key}`,
     value: secret ? SECRET_SHOWN : valueAt(raw, segments),
     // A record key's own message (e.g. "must be UPPER_SNAKE_CASE") sits one level down in zod 4.
     problem: issue.code === "invalid_key" ? issue.issues.map((i) => i.message).join("; ") : issue.message,
     fix: issue.code === "invalid_key"
-      ? `rename it: pulumi config rm --path '${key}', then set the UPPER_SNAKE_CASE name${secret ? " with --secret" : ""}`
-      : `correct it with pulumi config set${secret ? " --secret" : ""} --path '${key}' <value> (see docs/configuration.md)`,
-  };
+      ? `rename it: pulumi config rm --path '${key}' -s ${stack}, then set the UPPER_SNAKE_CASE name${secret ? " with --secret" : ""}`
+      : `correct it with pulumi config set${secret ? " --secret" : ""} --path '${key}' <value> -s ${stack} (see docs/configuration.md)`,
+  }];
+}
+
+/** The keys the schema allows at `path` (the top level, or inside an object such as `database`). */
+function knownKeysAt(path: readonly string[]): string[] {
+  let schema: z.ZodType = rawConfigSchema;
+  for (const segment of path) {
+    const shape = objectShape(schema);
+    if (shape?.[segment] === undefined) return [];
+    schema = shape[segment];
+  }
+  return Object.keys(objectShape(schema) ?? {});
+}
+
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  const inner = schema instanceof ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
+  return inner instanceof ZodObject ? (inner.shape as Record<string, z.ZodType>) : undefined;
 }
 
 function valueAt(raw: Record<string, unknown>, path: readonly string[]): unknown {

@@ -17,6 +17,13 @@ export interface Violation {
   readonly url: string;
   readonly unknownDuringPreview: boolean;
   readonly resource?: { readonly urn: string; readonly type: string; readonly name: string };
+  /** The line that declares the resource (or the stack file's key), relative to where the gate ran. */
+  readonly location?: ReportLocation;
+}
+
+export interface ReportLocation {
+  readonly file: string;
+  readonly line: number;
 }
 
 export interface ExemptionEntry {
@@ -78,6 +85,10 @@ export interface EvaluateOptions {
   readonly rules: readonly ReadinessRule[];
   readonly packConfig: PackConfig;
   readonly now?: Date;
+  /** A sentence for a violation's fix naming the program's own config keys behind the resource's inputs. */
+  readonly configHint?: (message: string, resource: { readonly inputs: Record<string, unknown> }) => string | undefined;
+  /** Where a resource is declared in the program (its call site), when known. */
+  readonly locate?: (resource: { readonly type: string; readonly name: string }) => ReportLocation | undefined;
 }
 
 /** How the analyzer server names this pack in its messages, so gate reports read as the engine's. */
@@ -168,10 +179,13 @@ export async function evaluateStack(resources: readonly RegisteredResource[], op
   const violations = [...findings.map((f): Violation => {
     const rule = byName.get(f.policyName)!;
     const resource = f.urn === undefined ? undefined : byUrn.get(f.urn);
+    const location = resource && options.locate?.(resource);
+    const hint = resource && options.configHint?.(f.message, resource);
     return {
       rule: f.policyName, severity: rule.severity, enforcementLevel: f.enforcementLevel, message: f.message,
-      remediation: rule.remediationSteps, url: rule.url ?? "", unknownDuringPreview: f.unknownDuringPreview === true,
+      remediation: hint ? `${rule.remediationSteps} ${hint}` : rule.remediationSteps, url: rule.url ?? "", unknownDuringPreview: f.unknownDuringPreview === true,
       resource: resource && { urn: resource.urn, type: resource.type, name: resource.name },
+      ...(location ? { location } : {}),
     };
   }), ...secretEnvViolations(resources, options.rules, options.packConfig, options.now)];
   const exemptions = collectExemptions(analyzed, options.packConfig, options.now);

@@ -1,4 +1,5 @@
 import type { Coverage, GateReport, Violation } from "./evaluate.ts";
+import { STACK_CONFIG_RULE } from "./input-problems.ts";
 
 export const GATE_TOOL = { name: "readiness-gate", version: "0.1.0", informationUri: "https://github.com/readiness-platform/readiness/blob/main/docs/gate.md" };
 
@@ -34,6 +35,7 @@ export function formatText(report: GateReport): string {
       lines.push(`  ${resource}`);
       for (const v of violations) {
         lines.push(`    [${v.enforcementLevel}] ${v.rule}: ${v.message}`, `      fix: ${v.remediation}`);
+        if (v.location) lines.push(`      at ${v.location.file}:${v.location.line}`);
       }
     }
   }
@@ -42,8 +44,10 @@ export function formatText(report: GateReport): string {
   for (const e of report.exemptions) {
     lines.push(`  ${e.resource}: ${e.rule} via ${e.source}${e.expires ? ` until ${e.expires}` : ""}: ${e.reason || "(no reason)"}${e.valid ? "" : ` INVALID: ${e.problem}`}`);
   }
-  lines.push("", "coverage", ...coverageLines(report.coverage, report.summary.resources).map((l) => `  ${l}`));
-  lines.push("", report.summary.mandatory > 0 ? "FAILED: mandatory violations must be fixed (or exempted with a reason and an expiry)" : "PASSED");
+  const inputOnly = report.rules.length === 1 && report.rules[0].name === STACK_CONFIG_RULE.name;
+  if (!inputOnly) lines.push("", "coverage", ...coverageLines(report.coverage, report.summary.resources).map((l) => `  ${l}`));
+  lines.push("", inputOnly ? "NOT CHECKED: no resource was checked; fix the stack config above, then run the gate again"
+    : report.summary.mandatory > 0 ? "FAILED: mandatory violations must be fixed (or exempted with a reason and an expiry)" : "PASSED");
   return `${lines.join("\n")}\n`;
 }
 
@@ -58,7 +62,10 @@ function sarifLevel(v: Violation): "error" | "warning" | "note" {
   return v.severity === "low" ? "note" : "warning";
 }
 
-/** SARIF 2.1.0 as GitHub code scanning takes it: rules with help, results located in the program's entry file. */
+/**
+ * SARIF 2.1.0 as GitHub code scanning takes it: rules with help; each result at the line that declares its
+ * resource (or the stack file's key), the program's entry file where that is not known.
+ */
 export function formatSarif(report: GateReport): string {
   const ruleIndex = new Map(report.rules.map((r, i) => [r.name, i]));
   const sarif = {
@@ -93,7 +100,7 @@ export function formatSarif(report: GateReport): string {
         level: sarifLevel(v),
         message: { text: `${v.resource ? `${v.resource.name} (${v.resource.type}): ` : ""}${v.message}. Fix: ${v.remediation}` },
         locations: [{
-          physicalLocation: { artifactLocation: { uri: report.programFile }, region: { startLine: 1 } },
+          physicalLocation: { artifactLocation: { uri: v.location?.file ?? report.programFile }, region: { startLine: v.location?.line ?? 1 } },
           ...(v.resource ? { logicalLocations: [{ name: v.resource.name, fullyQualifiedName: v.resource.urn, kind: "resource" }] } : {}),
         }],
         partialFingerprints: { readinessResource: `${v.rule}/${v.resource?.urn ?? report.stack}` },

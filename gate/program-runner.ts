@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type * as pulumiModule from "@pulumi/pulumi";
+import { captureCallSites, withCallSites, type SourceLocation } from "./call-site.ts";
 import { UNKNOWN_CALL_RESULT } from "./mocks.ts";
 import type { ModuleKind } from "./program-entry.ts";
 import { specialResourceSig, specialSigKey, unknownValue, unwrapSecrets } from "./secret-values.ts";
@@ -28,6 +29,8 @@ export interface RegisteredResource {
   readonly parent?: string;
   readonly dependencies: readonly string[];
   readonly provider?: string;
+  /** The program's line that constructs the resource (call-site.ts), when it was seen. */
+  readonly source?: SourceLocation;
 }
 
 export interface ProgramRun {
@@ -104,6 +107,7 @@ export async function runProgramUnderMocks(options: RunProgramOptions): Promise<
   const onRejection = (err: unknown) => failures.push(err);
   process.on("unhandledRejection", onRejection);
   const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    captureCallSites(pulumi);
     try {
       if (typeof options.program === "function") return (await options.program()) ?? {};
       return await loadProgram(options.program, options.kind ?? kindOf(options.program));
@@ -129,7 +133,7 @@ export async function runProgramUnderMocks(options: RunProgramOptions): Promise<
   return {
     project: options.project,
     stack: options.stack,
-    resources,
+    resources: withCallSites(resources),
     outputs: unwrapSecrets(outputs ?? {}).value as Record<string, unknown>,
     unansweredCalls: [...unanswered].sort(),
   };

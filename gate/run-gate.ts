@@ -1,7 +1,9 @@
 import path from "node:path";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import type { ReadinessRule } from "../policies/rules/rule.ts";
+import { configHint, configKeysBehind } from "./config-sources.ts";
 import { evaluateStack, type GateReport } from "./evaluate.ts";
+import { inputProblemReport, type ConfigProblem } from "./input-problems.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
 import type { PackConfig } from "./policy-harness.ts";
 import { previewOfNewStack } from "./preview.ts";
@@ -29,6 +31,8 @@ export interface GateOptions {
 /** The program or its config could not be loaded: the gate has nothing to judge (exit 2). */
 export class GateLoadError extends Error {
   override readonly name = "GateLoadError";
+  /** A report of the problems (config keys at their lines), so that `--out` is written in this outcome too. */
+  report?: GateReport;
 }
 
 /** What the gate judges: the program's resources under mocks, with the pack config of its environment. */
@@ -38,6 +42,9 @@ export interface GateInput {
   readonly environment: string;
   readonly dir: string;
   readonly entry: string;
+  readonly stackFilePath: string;
+  /** The stack's config over the project's defaults: where a remediation finds the program's own keys. */
+  readonly config: StackConfig;
   readonly rules: readonly ReadinessRule[];
   readonly packConfig: PackConfig;
   readonly resources: readonly RegisteredResource[];
@@ -45,11 +52,30 @@ export interface GateInput {
   readonly unansweredCalls: readonly string[];
 }
 
-/** Loads the stack files and the pack config, then runs the program (its own process, under mocks); throws GateLoadError when it cannot. */
+/**
+ * Loads the stack files and the pack config, then runs the program (its own process, under mocks); throws
+ * GateLoadError, carrying a report of the problems, when it cannot.
+ */
 export async function loadGateInput(options: GateOptions): Promise<GateInput> {
-  const rules = options.rules ?? readinessRules;
   const environment = options.environment ?? options.stack;
   const dir = path.resolve(options.dir);
+  const stackFilePath = path.join(dir, `Pulumi.${options.stack}.yaml`);
+  try {
+    return await readGateInput(options, environment, dir, stackFilePath);
+  } catch (err) {
+    if (!(err instanceof GateLoadError)) throw err;
+    const project = await readProjectFile(dir).catch(() => undefined);
+    err.report = inputProblemReport(err.message, configProblemsOf(err.cause), {
+      project: project?.name ?? path.basename(dir), stack: options.stack, environment,
+      programFile: toPosix(path.relative(process.cwd(), project?.entry ?? path.join(dir, "index.ts"))),
+      stackFile: toPosix(path.relative(process.cwd(), stackFilePath)), stackFilePath,
+    });
+    throw err;
+  }
+}
+
+async function readGateInput(options: GateOptions, environment: string, dir: string, stackFilePath: string): Promise<GateInput> {
+  const rules = options.rules ?? readinessRules;
   // The stack files and the pack config are independent: report what is wrong with both at once.
   const [stackFiles, packConfigResult] = await Promise.allSettled([
     readProgramFiles(dir, options.stack),
@@ -63,7 +89,8 @@ export async function loadGateInput(options: GateOptions): Promise<GateInput> {
   const run = await load(() => runProgramInProcess(programRequest(dir, options.stack, project, config)),
     (err) => programFailure(err, dir, project.entry, options.stack));
   return {
-    project: project.name, stack: options.stack, environment, dir, entry: project.entry, rules, packConfig: packConfigResult.value,
+    project: project.name, stack: options.stack, environment, dir, entry: project.entry, stackFilePath, config,
+    rules, packConfig: packConfigResult.value,
     resources: options.previewNewStack ? previewOfNewStack(run.resources) : run.resources, unansweredCalls: run.unansweredCalls,
   };
 }
@@ -71,11 +98,17 @@ export async function loadGateInput(options: GateOptions): Promise<GateInput> {
 /** Runs the program with its stack config (its own process) and judges every resource; throws GateLoadError when it cannot. */
 export async function runGate(options: GateOptions): Promise<GateReport> {
   const input = await loadGateInput(options);
+  const sites = new Map(input.resources.map((r) => [`${r.type}::${r.name}`, r.source]));
   const report = await evaluateStack(input.resources, {
     project: input.project, stack: input.stack, environment: input.environment,
     programFile: toPosix(path.relative(process.cwd(), input.entry)),
-    stackFile: toPosix(path.relative(process.cwd(), path.join(input.dir, `Pulumi.${input.stack}.yaml`))),
+    stackFile: toPosix(path.relative(process.cwd(), input.stackFilePath)),
     rules: input.rules, packConfig: input.packConfig, now: options.now,
+    configHint: (message, resource) => configHint(configKeysBehind(message, resource.inputs, input.config, input.project), input.stack),
+    locate: (resource) => {
+      const site = sites.get(`${resource.type}::${resource.name}`);
+      return site && { file: toPosix(path.relative(process.cwd(), site.file)), line: site.line };
+    },
   });
   return input.unansweredCalls.length > 0 ? { ...report, unknownFunctions: input.unansweredCalls } : report;
 }
@@ -120,6 +153,12 @@ async function load<T>(step: () => Promise<T>, explain: (err: unknown) => string
   } catch (err) {
     throw new GateLoadError(explain(err), { cause: err });
   }
+}
+
+/** The config problems a program's ConfigError lists (none for other failures); from the program's process, its failure. */
+function configProblemsOf(err: unknown): ConfigProblem[] {
+  const e = (err instanceof ProgramError ? err.failure : err) as { name?: string; issues?: unknown[] };
+  return e?.name === "ConfigError" && Array.isArray(e.issues) ? (e.issues as ConfigProblem[]) : [];
 }
 
 /** A ConfigError lists every config problem; its class may come from another module instance, so match by shape. */

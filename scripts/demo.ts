@@ -1,15 +1,22 @@
 // npm run demo: a real canary rollout on this machine. HAProxy and the sample app on loopback, steady load,
 // one healthy version promoted and one failing version rolled back, both through the rollout CLI.
 import path from "node:path";
+import { Command } from "commander";
+import { EXIT, parseOrExit } from "../cli/exit-codes.ts";
 import type { LocalRolloutBench, RunningCli } from "../rollout/adapters/local/harness.ts";
 import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
+import { demoSummaryLines, type DemoOutcome } from "./demo-summary.ts";
+
+// Exit codes (docs/cli.md): 0 every outcome as expected, 1 one differed (or Ctrl-C rolled back what ran),
+// 2 bad input or environment (nothing started), 4 what the demo started could not be stopped.
+parseOrExit(new Command("demo").description("a real canary rollout on this machine: one version promoted, one rolled back").allowExcessArguments(false));
 
 const ENVIRONMENT = "demo";
 const STABLE = "sample-app:1.0.0";
 const RATE = 200;
 const ROLLOUTS = [
-  { name: "healthy", image: "sample-app:2.0.0", expect: "promoted", exitCode: 0 },
-  { name: "failing", image: "sample-app:3.0.0?error-rate=0.3", expect: "rolled back", exitCode: 1 },
+  { name: "healthy", image: "sample-app:2.0.0", expect: "promoted", exitCode: EXIT.ok },
+  { name: "failing", image: "sample-app:3.0.0?error-rate=0.3", expect: "rolled back", exitCode: EXIT.failed },
 ] as const;
 /** Short bakes so that the demo finishes in about a minute; a real rollout bakes minutes per step. */
 // --max-bake: at 20 req/s the 10 % step needs ~14 s of clean traffic to show the canary under the 1 % limit.
@@ -31,15 +38,21 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: rolling back what runs and stopping everything the demo started`);
-    void stopEverything().then(() => process.exit(130));
+    // Interrupted: what ran was rolled back (1); if stopping failed, nothing is known to be safe (4).
+    void stopEverything().then(() => process.exit(EXIT.failed), () => process.exit(EXIT.unsafe));
   });
 }
 
-const outcomes: string[] = [];
+const outcomes: DemoOutcome[] = [];
 let asExpected = true;
+console.log(`demo: starting HAProxy and ${STABLE} on loopback, ${RATE} req/s of steady load`);
 try {
-  console.log(`demo: starting HAProxy and ${STABLE} on loopback, ${RATE} req/s of steady load`);
   bench = await startLocalRolloutBench({ environmentName: ENVIRONMENT, stableImage: STABLE, ratePerSecond: RATE, maxDurationS: 600 });
+} catch (error) {
+  console.error(`demo: could not start the local environment: ${(error as Error).message}\nnothing is running; see docs/rollout-local.md`);
+  process.exit(EXIT.badInput);
+}
+try {
   console.log(`demo: traffic on http://127.0.0.1:${bench.environment.trafficPort}/ (files in ${path.relative(process.cwd(), bench.dir)})\n`);
   for (const rollout of ROLLOUTS) {
     const before = bench.load.snapshot();
@@ -50,21 +63,19 @@ try {
     current = undefined;
     asExpected &&= run.code === rollout.exitCode;
     const after = bench.load.snapshot();
-    const line = `${rollout.name}: ${rollout.image} -> exit ${run.code}; load during it: ${after.requests - before.requests} requests, ${after.failed - before.failed} failed; reports in ${reportDir}/`;
-    outcomes.push(line);
-    console.log(`\ndemo: ${line}\n`);
+    const outcome = { name: rollout.name, image: rollout.image, exitCode: run.code, expected: rollout.expect, requests: after.requests - before.requests, failed: after.failed - before.failed, reportDir };
+    outcomes.push(outcome);
+    console.log(`\ndemo: ${rollout.name} -> exit ${run.code}; load during it: ${outcome.requests} requests, ${outcome.failed} failed\n`);
     if (stopping) break;
   }
 } finally {
   if (!stopping) {
     const load = await bench?.stop();
-    console.log("demo summary");
-    for (const line of outcomes) console.log(`  ${line}`);
-    if (load) console.log(`  load in total: ${load.requests} requests, ${load.failed} failed (${JSON.stringify(load.statusCounts)})`);
+    if (load) for (const line of demoSummaryLines(outcomes, load)) console.log(line);
     console.log("  everything the demo started is stopped");
     if (!asExpected) {
       console.error("demo: an outcome differed from what was expected (see above)");
-      process.exitCode = 1;
+      process.exitCode = EXIT.failed;
     }
   }
 }

@@ -8,7 +8,8 @@ if ((await which("haproxy", { nothrow: true })) === null) {
   const canInstall = process.getuid?.() === 0 && (await which("apt-get", { nothrow: true })) !== null;
   if (!canInstall) {
     console.error(`haproxy is not installed; the local rollout target needs it. Install it with: ${INSTALL}`);
-    process.exit(1);
+    // Exit 2 (docs/cli.md): the environment lacks a tool; nothing was changed.
+    process.exit(2);
   }
   console.log("installing haproxy (the local stand-in for the ALB) with apt-get");
   $.quiet = true;

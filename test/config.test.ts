@@ -153,9 +153,22 @@ describe("config: bad input is refused before anything is registered", () => {
     assert.deepEqual(keys, ["readiness:alarmEmail", "readiness:corsOrigins", "readiness:database.instances", "readiness:network.cidr", "readiness:network.natGateways"]);
   });
 
-  it("an unknown key (a typo)", async () => {
+  it("an unknown key (a typo) suggests the nearest key, with the stack in the fix", async () => {
     const error = await refused("dev", { set: { databse: { instances: 2 } } });
-    assert.match(issueFor(error, "databse", /remove it/).problem, /typo/);
+    const issue = issueFor(error, "databse", /pulumi config rm --path 'databse' -s dev, then pulumi config set --path 'database' <value> -s dev/);
+    assert.match(issue.problem, /`databse`: did you mean `database`\?/);
+  });
+
+  it("an unknown nested key suggests among that object's keys; one far from all of them lists them", async () => {
+    const error = await refused("dev", { set: { database: { instnaces: 2 }, zzz: "1" } });
+    assert.match(issueFor(error, "database.instnaces", /-s dev/).problem, /did you mean `instances`\?/);
+    assert.match(issueFor(error, "zzz", /pulumi config rm --path 'zzz' -s dev/).problem, /known here: environment, network, domain/);
+  });
+
+  it("every fix that is a command names the stack", async () => {
+    const error = await refused("production", { set: { corsOrigins: ["*"], allowedHosts: ["*"], web: { memory: 999 } } });
+    for (const issue of error.issues.filter((i) => i.fix.includes("pulumi config"))) assert.match(issue.fix, /-s production/, issue.fix);
+    assert.match(issueFor(error, "corsOrigins", /pulumi config set --path 'corsOrigins\[0\]' https:\/\/app.example.com -s production/).problem, /\*/);
   });
 });
 

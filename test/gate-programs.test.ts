@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -217,7 +217,7 @@ describe("gate on broken programs: exit 2 with the file, line and cause", functi
     }
   });
 
-  it("the CLI exits 2, names the location and leaves no stale --out report", () => {
+  it("the CLI exits 2, names the location and replaces a stale --out report with this run's problem", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "gate-out-"));
     const out = path.join(dir, "report.json");
     writeFileSync(out, "{\"summary\": \"from an earlier run\"}");
@@ -225,7 +225,9 @@ describe("gate on broken programs: exit 2 with the file, line and cause", functi
       const result = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "gate.ts"), "--dir", dirOf("throw-in-apply"), "--stack", "dev", "--format", "json", "--out", out], { cwd: ROOT, encoding: "utf8" });
       assert.equal(result.status, 2, result.stderr);
       assert.match(result.stderr, /index\.ts:9:\d+: .*refusing to publish/);
-      assert.equal(existsSync(out), false);
+      // Written in every outcome (issue 13): this run's problem at its place, never an earlier run's report.
+      const report = JSON.parse(readFileSync(out, "utf8")) as { violations: { rule: string; location?: { file: string; line: number } }[] };
+      assert.deepEqual(report.violations.map((v) => [v.rule, v.location?.file.endsWith("throw-in-apply/index.ts"), v.location?.line]), [["stack-config-valid", true, 9]]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

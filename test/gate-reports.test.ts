@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import path from "node:path";
 import type { GateReport } from "../gate/evaluate.ts";
@@ -13,7 +14,7 @@ interface Sarif {
   $schema: string;
   runs: Array<{
     tool: { driver: { name: string; rules: Array<{ id: string; help: { text: string }; helpUri: string; shortDescription: { text: string } }> } };
-    results: Array<{ ruleId: string; ruleIndex: number; level: string; message: { text: string }; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }>;
+    results: Array<{ ruleId: string; ruleIndex: number; level: string; message: { text: string }; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }>;
   }>;
 }
 
@@ -67,6 +68,20 @@ describe("gate reports", function () {
       assert.equal(result.locations[0].physicalLocation.artifactLocation.uri, "examples/insecure/index.ts");
     }
     assert.ok(run.results.some((r) => r.level === "error"));
+  });
+
+  it("SARIF: each result at the line that declares its resource, in this project's program and in a --dir program", async () => {
+    const dev = await runGate({ stack: "dev", dir: root });
+    const cases = [...insecure.violations, ...dev.violations].filter((v) => v.resource);
+    assert.ok(dev.violations.some((v) => v.location?.file === "components/database.ts"), "this project's own program (a resource inside a component)");
+    for (const v of cases) {
+      assert.ok(v.location, `${v.rule} ${v.resource?.name} has a location`);
+      const line = readFileSync(path.join(root, v.location.file), "utf8").split("\n")[v.location.line - 1] ?? "";
+      assert.match(line, /new [\w.]+\(/, `${v.rule} ${v.resource?.name} at ${v.location.file}:${v.location.line}: ${line}`);
+    }
+    const sarif = JSON.parse(formatSarif(dev)) as Sarif;
+    const { region } = sarif.runs[0].results[0].locations[0].physicalLocation;
+    assert.equal(region.startLine, dev.violations[0].location?.line);
   });
 
   it("JUnit: one test case per rule, failures for rules with mandatory violations, XML escaped", () => {

@@ -46,12 +46,30 @@ describe("rollout progress", () => {
     for (const event of events) reporter.emit(event);
     reporter.close();
     assert.deepEqual(out.text().trimEnd().split("\n"), [
-      "2026-01-01T00:00:00.000Z pre-traffic-hooks -> shifting step 2/3 (canary 50%)",
-      "2026-01-01T00:00:00.000Z weights stable 50 / canary 50 verified",
-      "2026-01-01T00:00:00.000Z shifting -> baking step 2/3 (canary 50%)",
-      "2026-01-01T00:00:10.000Z analysis step 2 (canary 50%): fail, 1/2 checks passed, bake left 50s - canary 5xx rate 20% (2/10) > 1%",
-      "2026-01-01T00:00:10.000Z analysing -> rolling-back step 2/3 (canary 50%): analysis failed",
+      "00:00:00.000 pre-traffic-hooks -> shifting step 2/3 (canary 50%)",
+      "00:00:00.000 weights stable 50 / canary 50 verified",
+      "00:00:00.000 shifting -> baking step 2/3 (canary 50%)",
+      "00:00:10.000 analysis step 2 (canary 50%): fail, 1/2 passed, 50s left - 5xx rate 20% (2/10) > 1%",
+      "00:00:10.000 analysing -> rolling-back step 2/3 (canary 50%): analysis failed",
     ]);
+  });
+
+  it("says a rollback's reason once and keeps every line within 120 columns", () => {
+    const out = sink();
+    const reporter = lineReporter(out.stream, plan);
+    const reason = "analysis failed 1 time(s) at step 2 (canary 50%), limit 0: canary 5xx rate 35% (7/20) > 1%";
+    const many = Array.from({ length: 6 }, (_, i) => ({ analyser: "metrics", metric: `m${i}`, status: "pass" as const, value: i, message: `canary metric number ${i} is ${i} ms <= 500 ms` }));
+    reporter.emit({ type: "analysis", at: AT, bakeRemainingMs: 4_000, record: { at: AT, step: 1, canaryWeight: 50, verdict: "pass", measurements: many } });
+    reporter.emit({ type: "log", at: AT, level: "error", message: `rolling back: ${reason}` });
+    reporter.emit({ type: "phase", at: AT, transition: { from: "analysing", to: "rolling-back", at: AT, step: 1, reason } });
+    reporter.emit({ type: "phase", at: AT, transition: { from: "rolling-back", to: "rolled-back", at: AT, step: 1, reason } });
+    reporter.close();
+    const lines = out.text().trimEnd().split("\n");
+    assert.equal(lines.filter((l) => l.includes("5xx rate 35%")).length, 1, lines.join("\n"));
+    assert.match(lines.at(-1) ?? "", /rolling-back -> rolled-back step 2\/3 \(canary 50%\)$/);
+    for (const line of lines) assert.ok(line.length <= 120, `${line.length} columns: ${line}`);
+    assert.match(lines[1], /^ {13}\S/, "a line too long for the terminal wraps onto an indented line");
+    assert.ok(out.text().includes("metric number 5 is 5 ms"), "nothing is cut off");
   });
 
   it("redraws a live block with step, weights, time left in the bake and the latest measurements", () => {

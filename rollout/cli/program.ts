@@ -14,12 +14,13 @@ import type { DriftPolicy, LockHolder, LockInfo, OperatorRequest, OperatorReques
 import { StoreDamageError } from "../store/damage.ts";
 import { writeReports } from "../report/write.ts";
 import { formatSummaryTable } from "../report/report.ts";
-import { loadTargetFactory, targetNames } from "../targets/index.ts";
+import { imageIssues, loadTargetFactory, targetNames } from "../targets/index.ts";
+import { EXIT as CONTRACT, unknownOptionProblem, usageExitCode, UsageError } from "../../cli/exit-codes.ts";
 import { lineReporter, terminalReporter } from "./progress.ts";
 import type { ClosableReporter } from "./progress.ts";
 
-/** Exit codes, documented in docs/rollout.md. */
-export const EXIT = { promoted: 0, rolledBack: 1, refused: 2, paused: 3 } as const;
+/** Exit codes: the contract of every command (cli/exit-codes.ts, docs/cli.md) in the rollout's words. */
+export const EXIT = { promoted: CONTRACT.ok, rolledBack: CONTRACT.failed, refused: CONTRACT.badInput, paused: CONTRACT.needsHuman } as const;
 
 export interface CliIo {
   readonly stdout: Writable;
@@ -79,8 +80,10 @@ const ANSWER_TIMEOUT_MS = 10_000;
 /** Refusal with a message for the operator; becomes exit code 2 with nothing changed. */
 class Refusal extends Error {}
 
-function commonIssues(options: CommonOptions, unknownArguments: readonly string[]): PlanIssue[] {
-  const issues: PlanIssue[] = unknownArguments.map((argument) => ({ field: argument, value: argument, problem: "is not an option of this command", fix: "see `npm run rollout -- <command> --help`" }));
+function commonIssues(options: CommonOptions, command: Command): PlanIssue[] {
+  // The value after an unknown option (`--stpes 10,100`) is that option's, not another unknown argument.
+  const unknown = command.args.filter((argument, i) => argument.startsWith("-") || !command.args[i - 1]?.startsWith("-"));
+  const issues: PlanIssue[] = unknown.map((argument) => ({ field: argument, value: argument, problem: unknownOptionProblem(argument, command), fix: `see \`npm run rollout -- ${command.name()} --help\`` }));
   if (options.env !== undefined && !ENVIRONMENT_NAME.test(options.env)) {
     issues.push({ field: "--env", value: options.env, problem: "is not a plain name", fix: "use letters, digits, '-' or '_', e.g. --env staging" });
   }
@@ -272,7 +275,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     const written = await writeReports(path.resolve(io.cwd, options.reportDir ?? path.join(".readiness", "reports", state.environment)), final);
     if (options.json) print(JSON.stringify({ ...written.report, files: written.files }, null, 2));
-    else print(`\n${formatSummaryTable(written.report)}\nreports: ${written.files.summary}, ${written.files.json}, ${written.files.svg}`);
+    else print(`\n${formatSummaryTable(written.report)}\nreports in ${path.relative(io.cwd, written.directory) || "."}/: ${Object.values(written.files).map((file) => path.basename(file)).join(", ")}`);
     if (final.phase === "rollback-failed") warn(`\n!!! ROLLBACK NOT VERIFIED for ${final.environment}: traffic may still reach the canary. See docs/runbook.md ("rollback-failed").\n!!! ${final.reason ?? ""}`);
     if (final.phase === "paused" || final.phase === "awaiting-approval") warn(`paused: ${final.reason ?? ""}\ncontinue with \`npm run rollout -- resume --env ${final.environment}\`, or \`promote\` / \`abort\``);
     return exitCodeFor(final.phase);
@@ -361,7 +364,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   withPlan(program.command("plan").description("print the steps and the estimated duration; changes nothing")).action(async (options: PlanOptions, command: Command) => {
     const result = planOf(options);
-    if (refuseOnIssues("plan", [...commonIssues(options, command.args), ...(result.ok ? [] : result.issues)]) || !result.ok) return;
+    if (refuseOnIssues("plan", [...commonIssues(options, command), ...(result.ok ? [] : result.issues)]) || !result.ok) return;
     if (options.json) print(JSON.stringify({ target: targetOf(options), environment: environmentOf(options), plan: result.plan, estimatedDurationMs: estimatedDurationMs(result.plan) }, null, 2));
     else print([`plan for ${environmentOf(options)} on the ${targetOf(options)} target:`, ...planLines(result.plan)].join("\n"));
     exitCode = 0;
@@ -373,9 +376,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option("--take-over-stale", "take over a lock whose holder is gone")
     .action(async (options: StartOptions, command: Command) => {
       const result = planOf(options);
-      const issues = [...commonIssues(options, command.args), ...(result.ok ? [] : result.issues)];
+      const issues = [...commonIssues(options, command), ...(result.ok ? [] : result.issues)];
       if (options.image === undefined || options.image.trim() === "" || /\s/.test(options.image)) {
         issues.push({ field: "--image", value: options.image ?? "(missing)", problem: "is required and has no spaces", fix: "give the image to roll out, e.g. --image repo@sha256:<digest>" });
+      } else {
+        // Before the target starts anything (HAProxy, AWS clients) or a report is written: nothing changes.
+        issues.push(...(await imageIssues(targetOf(options), options.image)));
       }
       if (refuseOnIssues("start", issues) || !result.ok) return;
       const environment = environmentOf(options);
@@ -389,7 +395,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       exitCode = await lockedTarget(options, "start", `rollout start --image ${image}`, refuseUnfinished, async (target, holder, existing) => {
           await refuseUnlessStableOnly(target, environment, existing);
           const images = await target.deployer.images();
-          warn(`rollout ${holder.id}: ${image} to ${environment} on ${target.describe().split("\n")[0]}; stable runs ${images.stable ?? "(nothing)"}`);
+          // One line a terminal shows whole; `status` and the report have the target's details.
+          warn(`rollout ${holder.id}: ${image} to ${environment} (${target.name}); stable runs ${images.stable ?? "(nothing)"}`);
           const state = newRolloutState({ id: holder.id, environment, target: target.name, image, ...(images.stable ? { stableImage: images.stable } : {}), plan: result.plan, holder, now: Date.now() });
           await target.store.save(state);
           return drive(target, state, { ...(options.json ? { json: true } : {}), ...(options.reportDir ? { reportDir: options.reportDir } : {}), approved: false });
@@ -413,7 +420,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   };
 
   withCommon(program.command("status").description("show the rollout of an environment (from any shell)")).action(async (options: CommonOptions, command: Command) => {
-    if (refuseOnIssues("status", commonIssues(options, command.args))) return;
+    if (refuseOnIssues("status", commonIssues(options, command))) return;
     const environment = environmentOf(options);
     exitCode = await withTarget(options, "status", async (target) => {
       const [state, lock] = await Promise.all([target.store.load(environment), target.store.readLock(environment)]);
@@ -434,7 +441,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       .option("--take-over-stale", "take over a lock whose holder is gone")
       .option("--non-interactive", "inconclusive analysis fails instead of pausing (resume in CI)")
       .action(async (options: OperatorOptions, command: Command) => {
-        if (refuseOnIssues(kind, commonIssues(options, command.args))) return;
+        if (refuseOnIssues(kind, commonIssues(options, command))) return;
         exitCode = await operate(kind, options);
       });
 
@@ -535,9 +542,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version are not errors; everything else commander rejects is bad input.
-      return error.exitCode === 0 ? 0 : EXIT.refused;
+      return usageExitCode(program, error, (text) => void io.stderr.write(text));
     }
-    if (error instanceof Refusal) {
+    if (error instanceof Refusal || error instanceof UsageError) {
       warn(error.message);
       return EXIT.refused;
     }

@@ -2,7 +2,8 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { S3Client } from "@aws-sdk/client-s3";
-import { $ } from "zx";
+import { $, which } from "zx";
+import { UsageError } from "../../cli/exit-codes.ts";
 import { AlbProbeSource } from "../adapters/aws/alb-probes.ts";
 import { EcsHookRunner } from "../adapters/aws/ecs-hooks.ts";
 import { StackAlarmSource, TargetGroupMetricsSource } from "../adapters/aws/metrics.ts";
@@ -129,6 +130,10 @@ export function policyGateFromEnvironment(value: string | undefined, options: Pi
 export const createAwsTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
   if (!options.stack) throw new Error("--stack: the aws target needs the Pulumi stack to roll out, e.g. --stack production");
   const policyGate = policyGateFromEnvironment(process.env.READINESS_POLICY_GATE, options);
+  // Bad environment, not a failed rollout: say so before any call, with how to get the CLI (exit 2).
+  if ((await which("pulumi", { nothrow: true })) === null) {
+    throw new UsageError(`the aws target deploys and reads stack outputs through the Pulumi CLI, and \`pulumi\` is not on PATH. Install it (https://www.pulumi.com/docs/iac/download-install/, e.g. \`curl -fsSL https://get.pulumi.com | sh\`), log in with \`pulumi login\`, then run this again; nothing was changed`);
+  }
   const cli = new PulumiCli({ stack: options.stack, cwd: options.cwd });
   const outputs = parseStackOutputs(options.stack, await cli.stackOutputs(options.signal));
   const config = { region: outputs.region, maxAttempts: 1 };

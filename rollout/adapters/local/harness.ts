@@ -27,6 +27,13 @@ export interface RunningCli {
   readonly done: Promise<CliRun>;
 }
 
+/** CLI processes started by spawnRolloutCli that have not ended yet (an interrupted test run kills them). */
+const runningClis = new Set<ChildProcess>();
+
+export function rolloutClisRunning(): ChildProcess[] {
+  return [...runningClis];
+}
+
 /**
  * How the CLI is started: `node` (node with tsx imported, the default), `bin` (`./bin/rollout.mjs`, the entry
  * point for supervisors) or `npm` (`npm run rollout --`, npm being the top process).
@@ -57,6 +64,7 @@ export function spawnRolloutCli(args: readonly string[], options: { cwd?: string
     env: options.showOutput ? process.env : { ...process.env, CI: "1" },
     stdio: ["ignore", options.showOutput ? "inherit" : "pipe", options.showOutput ? "inherit" : "pipe"],
   });
+  runningClis.add(child);
   let stdout = "";
   let stderr = "";
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -65,6 +73,7 @@ export function spawnRolloutCli(args: readonly string[], options: { cwd?: string
   const done = new Promise<CliRun>((resolve) =>
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      runningClis.delete(child);
       resolve({ code, signal, stdout, stderr });
     }),
   );

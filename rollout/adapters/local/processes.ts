@@ -43,6 +43,16 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
   }
 }
 
+/**
+ * Detached processes this process started and has not stopped yet. They outlive it on purpose (see
+ * spawnDetached); a test run that is interrupted stops them from here, so nothing is left behind.
+ */
+const startedHere = new Set<number>();
+
+export function detachedProcessesStartedHere(): number[] {
+  return [...startedHere];
+}
+
 export interface DetachedProcess {
   readonly pid: number;
   readonly logPath: string;
@@ -79,6 +89,7 @@ export function spawnDetached(command: string, args: readonly string[], options:
     // A command that cannot start reports it asynchronously; the caller's liveness checks see the exit.
     child.once("error", () => undefined);
     child.unref();
+    startedHere.add(child.pid);
     return { pid: child.pid, logPath: options.logPath };
   } finally {
     fs.closeSync(log);
@@ -87,6 +98,7 @@ export function spawnDetached(command: string, args: readonly string[], options:
 
 /** SIGTERM, then SIGKILL if the process is still there after `graceMs`. Resolves once it is gone. */
 export async function stopProcess(pid: number, graceMs = 5_000): Promise<void> {
+  startedHere.delete(pid);
   if (!isProcessAlive(pid)) return;
   try {
     process.kill(pid, "SIGTERM");

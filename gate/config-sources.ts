@@ -1,0 +1,59 @@
+import type { StackConfig } from "./stack-config.ts";
+
+/** Values too short or too common to tie an input to one config key (`true`, `2`, `dev`). */
+const MIN_VALUE_LENGTH = 5;
+
+/**
+ * The program's own config keys behind a finding: their value is in the resource's inputs and in the finding's
+ * message (the offending value), so a fix can name the key the user actually sets (`insecure-example:image`),
+ * not only this project's (`readiness:web.image`). Only the program's namespace counts, secrets never (their
+ * value is a placeholder offline), and tags are skipped (they repeat names such as the stack everywhere).
+ */
+export function configKeysBehind(message: string, inputs: Record<string, unknown>, config: StackConfig, project: string): string[] {
+  const leaves = new Set<string>();
+  const walk = (value: unknown, key?: string): void => {
+    if (key === "tags" || key === "tagsAll") return;
+    // JSON documents in inputs (ECS container definitions, IAM policies) carry values too.
+    if (typeof value === "string" && /^\s*[[{]/.test(value)) return walk(parseJson(value) ?? undefined);
+    if (typeof value === "string" || typeof value === "number") leaves.add(String(value));
+    else if (Array.isArray(value)) value.forEach((item) => walk(item));
+    else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, k);
+  };
+  walk(inputs);
+  const keys: string[] = [];
+  for (const [key, raw] of Object.entries(config.config)) {
+    if (!key.startsWith(`${project}:`) || config.secretKeys.includes(key)) continue;
+    const values = configLeaves(raw).filter((v) => v.length >= MIN_VALUE_LENGTH);
+    if (values.some((v) => leaves.has(v) && message.includes(v))) keys.push(key);
+  }
+  return keys;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A structured value arrives as JSON: each of its leaves can end up in an input on its own. */
+function configLeaves(raw: string): string[] {
+  const parsed = parseJson(raw);
+  if (parsed === undefined || parsed === null || typeof parsed !== "object") return [raw];
+  const out: string[] = [];
+  const walk = (value: unknown): void => {
+    if (typeof value === "string" || typeof value === "number") out.push(String(value));
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value !== null && typeof value === "object") Object.values(value).forEach(walk);
+  };
+  walk(parsed);
+  return out;
+}
+
+/** The sentence a remediation gets: which of the program's keys to change, with the stack. */
+export function configHint(keys: readonly string[], stack: string): string | undefined {
+  if (keys.length === 0) return undefined;
+  const commands = keys.map((key) => `pulumi config set ${key.includes(".") || key.includes("[") ? `--path '${key}'` : key} <value> -s ${stack}`);
+  return `In this program the value comes from config ${keys.map((k) => `\`${k}\``).join(", ")}: ${commands.join("; ")}`;
+}
