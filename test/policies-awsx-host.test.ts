@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb.js";
 import * as server from "@pulumi/policy/server.js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb.js";
+import path from "node:path";
+import { launchPack, startSession, type RunningPack } from "../gate/engine-protocol/client.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
 
 /**
@@ -113,5 +115,34 @@ describe("awsx under the real policy host (@pulumi/policy's Analyze/AnalyzeStack
     const rules = (found: string[]) => [...new Set(found.map((f) => f.split(" @ ")[0]))].sort();
     assert.deepEqual(rules(alone), rules(beside));
     assert.ok(alone.every((f) => f.includes(`@ ${ALB}:`) || f.includes(`@ ${SVC}:`)), alone.join("\n"));
+  });
+});
+
+describe("awsx over gRPC: the pack started as the Pulumi CLI starts it (engine-protocol client)", function () {
+  this.timeout(120_000);
+  const ctx = { organization: "readiness-org", project: "shop", stack: "production", dryRun: true, config: { "aws:region": "us-east-1" } };
+  let pack: RunningPack | undefined;
+  before(async () => {
+    pack = await launchPack({ packDir: path.resolve(import.meta.dirname, "..", "policies"), stack: ctx });
+  });
+  after(async () => {
+    await pack?.stop();
+  });
+
+  it("components registered with the program's inputs, next to their children: the same findings as the host handlers, each once, on the child", async () => {
+    const resources = [
+      stackResource,
+      component(ALB, "awsx:lb:ApplicationLoadBalancer", "web", awsxInputs.web),
+      component(SVC, "awsx:ecs:FargateService", "app", awsxInputs.app),
+      ...children,
+    ];
+    const engine = resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, inputs: r.props, parent: r.parent, dependencies: r.dependencies }));
+    const session = await startSession(pack!, ctx, { all: "mandatory" });
+    const found: string[] = [];
+    for (const r of engine) for (const d of await session.analyze(r)) found.push(`${d.policyName} @ ${d.urn || r.urn}: ${d.message}`);
+    for (const d of await session.analyzeStack(engine)) found.push(`${d.policyName} @ ${d.urn}: ${d.message}`);
+    assert.ok(!found.some((f) => f.includes(`@ ${ALB}:`) || f.includes(`@ ${SVC}:`)), found.join("\n"));
+    assert.equal(new Set(found).size, found.length, `no finding twice:\n${found.sort().join("\n")}`);
+    assert.deepEqual(found.sort(), await preview(resources));
   });
 });
