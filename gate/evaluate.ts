@@ -1,8 +1,8 @@
 import type { EnforcementLevel } from "@pulumi/policy";
-import { JUDGED_COMPONENT_TYPES } from "../policies/rules/awsx.ts";
+import { JUDGED_COMPONENT_TYPES } from "../policies/core/awsx.ts";
 import { PACK_NAME } from "../policies/rules/catalog.ts";
-import { exemptionFor, parseExemption, taggedExemptions } from "../policies/rules/exemption.ts";
-import type { ReadinessRule, Severity } from "../policies/rules/rule.ts";
+import { exemptionFor, parseExemption, taggedExemptions } from "../policies/core/exemption.ts";
+import type { ReadinessRule, Severity } from "../policies/core/rule.ts";
 import packageJson from "../policies/package.json" with { type: "json" };
 import { inventoryOf, type InventoryEntry } from "./inventory.ts";
 import { enforcementFor, runPolicies, type AnalyzedResource, type PackConfig } from "./policy-harness.ts";

@@ -1,4 +1,4 @@
-import { looksLikeSecretName } from "../policies/rules/app-settings.ts";
+import { looksLikeSecretName } from "../policies/core/app-settings.ts";
 import type { RegisteredResource } from "./program-runner.ts";
 import { unknownValue } from "./secret-values.ts";
 

@@ -1,7 +1,7 @@
 import type { PackConfig } from "./policy-harness.ts";
 import { enforcementFor } from "./policy-harness.ts";
-import type { Environment, ReadinessRule } from "../policies/rules/rule.ts";
-import { ENVIRONMENTS } from "../policies/rules/rule.ts";
+import type { Environment, ReadinessRule } from "../policies/core/rule.ts";
+import { ENVIRONMENTS } from "../policies/core/rule.ts";
 
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { readinessRules } from "../policies/rules/catalog.ts";
-import type { ReadinessRule } from "../policies/rules/rule.ts";
+import type { ReadinessRule } from "../policies/core/rule.ts";
 import { configHint, configKeysBehind } from "./config-sources.ts";
 import { evaluateStack, type GateReport } from "./evaluate.ts";
 import { inputProblemReport, type ConfigProblem } from "./input-problems.ts";

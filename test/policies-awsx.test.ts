@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { componentChildren } from "../policies/rules/awsx.ts";
+import { componentChildren } from "../policies/core/awsx.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import { evaluateStack, type GateReport } from "../gate/evaluate.ts";
 import { formatText } from "../gate/formats.ts";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import * as policyProxy from "@pulumi/policy/proxy.js";
-import { looksLikeSecretName } from "../policies/rules/app-settings.ts";
+import { looksLikeSecretName } from "../policies/core/app-settings.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
-import { MIN_REASON_LENGTH, parseExemption } from "../policies/rules/exemption.ts";
-import { T } from "../policies/rules/types.ts";
+import { MIN_REASON_LENGTH, parseExemption } from "../policies/core/exemption.ts";
+import { T } from "../policies/core/resource-types.ts";
 import { runPolicies, type AnalyzedResource } from "../gate/policy-harness.ts";
 
 /** The host's sentinels for values unknown during preview (typed @internal in @pulumi/policy). */
