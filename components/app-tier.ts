@@ -7,10 +7,10 @@ import { Firewall } from "./firewall.ts";
 import { Monitoring } from "./monitoring.ts";
 import { RolloutWatchdog } from "./rollout-watchdog.ts";
 import { Storage } from "./storage.ts";
-import {
-  AppRoles, CANARY_HEADER_NAME, CANARY_HEADER_VALUE, secretArnsToRead, WEB_CONTAINER_NAME, WebService,
-  type AppBackends, type AppSecretArns,
-} from "./web-service.ts";
+import { secretArnsToRead, type AppBackends, type AppSecretArns } from "./app-environment.ts";
+import { AppRoles } from "./app-roles.ts";
+import { CANARY_HEADER_NAME, CANARY_HEADER_VALUE } from "./load-balancer.ts";
+import { WEB_CONTAINER_NAME, WebService } from "./web-service.ts";
 import { Worker } from "./worker.ts";
 
 /** What the application tier needs from the network, secrets, database and cache. */

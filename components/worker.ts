@@ -1,10 +1,8 @@
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/platform-config.ts";
-import {
-  appContainerInputs, containerDefinition, fargateTask, serviceAutoscaling,
-  type AppBackends, type AppSecretArns, type AppSettings,
-} from "./web-service.ts";
+import { appContainerInputs, type AppBackends, type AppSecretArns, type AppSettings } from "./app-environment.ts";
+import { containerDefinition, fargateService, fargateTask, serviceAutoscaling } from "./fargate.ts";
 
 export const WORKER_CONTAINER_NAME = "worker";
 
@@ -26,53 +24,54 @@ export interface WorkerArgs {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** What `createWorker` creates. */
+export interface WorkerResources {
+  readonly taskDefinition: aws.ecs.TaskDefinition;
+  readonly service: aws.ecs.Service;
+  readonly scaling: aws.appautoscaling.Target;
+}
+
 /**
  * A Celery-style background worker: the application image with the worker command, the same
- * environment and secrets as the web tier, no load balancer, and CPU-based autoscaling.
+ * environment and secrets as the web tier, no load balancer, and CPU-based autoscaling. Children are named `${name}-suffix`.
  */
+export function createWorker(name: string, args: WorkerArgs, parent: pulumi.Resource): WorkerResources {
+  const { worker } = args;
+  const { environment, secrets } = appContainerInputs(args.settings, args.backends, args.secrets);
+
+  const taskDefinition = fargateTask(`${name}-task`, {
+    family: `${pulumi.getProject()}-${pulumi.getStack()}-worker`,
+    cpu: worker.cpu, memory: worker.memory,
+    executionRoleArn: args.roles.executionRoleArn, taskRoleArn: args.roles.taskRoleArn,
+    container: pulumi.all([environment, secrets, args.logGroupName]).apply(([env, sec, logGroupName]) => containerDefinition({
+      name: WORKER_CONTAINER_NAME, image: args.image, command: worker.command, environment: env, secrets: sec,
+      logGroupName, region: args.settings.region, streamPrefix: "worker",
+    })),
+    tags: args.tags,
+  }, parent);
+
+  const service = fargateService(`${name}-service`, {
+    clusterArn: args.clusterArn, taskDefinitionArn: taskDefinition.arn, desiredCount: worker.desiredCount,
+    subnetIds: args.privateSubnetIds, securityGroupId: args.appSecurityGroupId, autoscaled: true, tags: args.tags,
+  }, { parent });
+
+  const scaling = serviceAutoscaling(name, {
+    clusterName: args.clusterName, serviceName: service.name,
+    min: worker.desiredCount, max: worker.maxCount,
+  }, parent);
+  return { taskDefinition, service, scaling };
+}
+
+/** The background worker as one component (`createWorker`). */
 export class Worker extends pulumi.ComponentResource {
   readonly serviceName: pulumi.Output<string>;
   readonly taskDefinitionArn: pulumi.Output<string>;
 
   constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("readiness:app:Worker", name, {}, opts);
-    const { worker } = args;
-    const { environment, secrets } = appContainerInputs(args.settings, args.backends, args.secrets);
-
-    const task = fargateTask(`${name}-task`, {
-      family: `${pulumi.getProject()}-${pulumi.getStack()}-worker`,
-      cpu: worker.cpu, memory: worker.memory,
-      executionRoleArn: args.roles.executionRoleArn, taskRoleArn: args.roles.taskRoleArn,
-      container: pulumi.all([environment, secrets, args.logGroupName]).apply(([env, sec, logGroupName]) => containerDefinition({
-        name: WORKER_CONTAINER_NAME, image: args.image, command: worker.command, environment: env, secrets: sec,
-        logGroupName, region: args.settings.region, streamPrefix: "worker",
-      })),
-      tags: args.tags,
-    }, this);
-    this.taskDefinitionArn = task.arn;
-
-    const service = new aws.ecs.Service(`${name}-service`, {
-      cluster: args.clusterArn,
-      taskDefinition: task.arn,
-      launchType: "FARGATE",
-      platformVersion: "LATEST",
-      desiredCount: worker.desiredCount,
-      networkConfiguration: { subnets: [...args.privateSubnetIds], securityGroups: [args.appSecurityGroupId], assignPublicIp: false },
-      deploymentCircuitBreaker: { enable: true, rollback: true },
-      deploymentMinimumHealthyPercent: 100,
-      deploymentMaximumPercent: 200,
-      propagateTags: "SERVICE",
-      enableEcsManagedTags: true,
-      waitForSteadyState: false,
-      tags: args.tags,
-    }, { parent: this, ignoreChanges: ["desiredCount"] });
-    this.serviceName = service.name;
-
-    serviceAutoscaling(name, {
-      clusterName: args.clusterName, serviceName: service.name,
-      min: worker.desiredCount, max: worker.maxCount,
-    }, this);
-
+    const worker = createWorker(name, args, this);
+    this.serviceName = worker.service.name;
+    this.taskDefinitionArn = worker.taskDefinition.arn;
     this.registerOutputs({ serviceName: this.serviceName, taskDefinitionArn: this.taskDefinitionArn });
   }
 }

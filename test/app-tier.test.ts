@@ -302,7 +302,7 @@ describe("application tier config", () => {
 
 describe("listener weights", () => {
   it("always sum to 100 and follow web.canaryWeight", async () => {
-    const { listenerWeights } = await import("../components/web-service.ts");
+    const { listenerWeights } = await import("../components/load-balancer.ts");
     fc.assert(fc.property(fc.integer({ min: 0, max: 100 }), (w) => {
       const weights = listenerWeights(w);
       return weights.canary === w && weights.stable + weights.canary === 100;
@@ -313,7 +313,7 @@ describe("listener weights", () => {
 
 describe("ecrRepositoryArn", () => {
   it("names the repository for ECR images and nothing else", async () => {
-    const { ecrRepositoryArn } = await import("../components/web-service.ts");
+    const { ecrRepositoryArn } = await import("../components/app-roles.ts");
     assert.equal(ecrRepositoryArn("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app@sha256:" + "b".repeat(64)), "arn:aws:ecr:eu-west-1:123456789012:repository/team/app");
     assert.equal(ecrRepositoryArn("ghcr.io/org/app:1.2.3"), undefined);
   });
