@@ -4,7 +4,6 @@ import { T } from "../../core/resource-types.ts";
 import { resourceRule } from "../../core/rule.ts";
 
 const CORS_ORIGIN_VARS = ["CORS_ALLOWED_ORIGINS", "CORS_ORIGIN_WHITELIST", "CORS_ORIGINS"];
-
 const CORS_ALLOW_ALL_VARS = ["CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"];
 
 export const corsNotWildcard = resourceRule({
