@@ -1,5 +1,5 @@
 import { origin, reportedUrn, type StackResource } from "../../core/awsx.ts";
-import { items, type Props, text } from "../../core/inputs.ts";
+import { items, text, type Props } from "../../core/inputs.ts";
 import { isInternetFacingAlb } from "../../core/load-balancer.ts";
 import { ofTypes } from "../../core/relations.ts";
 import { T } from "../../core/resource-types.ts";

@@ -1,11 +1,10 @@
 import { origin, reportedUrn, type StackResource } from "../../core/awsx.ts";
-import { items, num, type Props, text } from "../../core/inputs.ts";
+import { items, num, text, type Props } from "../../core/inputs.ts";
 import { ofTypes, relatedTo } from "../../core/relations.ts";
 import { T } from "../../core/resource-types.ts";
 import { resourceRule } from "../../core/rule.ts";
 
 const WORLD = new Set(["0.0.0.0/0", "::/0"]);
-
 /** Only a load balancer's listeners may face the whole internet. */
 const WORLD_PORTS = new Set([80, 443]);
 

@@ -1,4 +1,4 @@
-import { isSet, items, num, type Props, text } from "../../core/inputs.ts";
+import { isSet, items, num, text, type Props } from "../../core/inputs.ts";
 import { T } from "../../core/resource-types.ts";
 import { resourceRule } from "../../core/rule.ts";
 import { webAclRules } from "./web-acl-rules.ts";
