@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { awsMocks } from "../gate/mocks.ts";
 import { runProgramUnderMocks, type ProgramRun } from "../gate/program-runner.ts";
-import { resourcesOfType } from "./support/stacks.ts";
+import { resourcesOfType, runStack } from "./support/stacks.ts";
 
 const ECR_IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app@sha256:${"a".repeat(64)}`;
 
@@ -81,5 +81,40 @@ describe("createAppRoles (components/app-roles.ts)", () => {
     assert.deepEqual(ecr.find((s) => s.Sid === "PullImage")?.Resource, ["arn:aws:ecr:us-east-1:123456789012:repository/team/app"]);
     const elsewhere = statements(await roles(["ghcr.io/org/app:1.2.3"]), "app-execution-policy");
     assert.deepEqual(elsewhere.map((s) => s.Sid), ["WriteLogs", "ReadSecrets", "DecryptSecrets"]);
+  });
+});
+
+describe("the web tier's URNs (a changed URN makes `pulumi up` replace the resource)", () => {
+  it("production: the web service, worker and app roles keep every child's type, parent and name", async () => {
+    const run = await runStack("production");
+    const urns = run.resources.map((r) => r.urn.replace("urn:pulumi:production::readiness::", ""))
+      .filter((u) => /readiness:app:(WebService|Worker|AppRoles)\b/.test(u)).sort();
+    assert.deepEqual(urns, [
+      "readiness:app:ApplicationTier$readiness:app:AppRoles::app-roles",
+      "readiness:app:ApplicationTier$readiness:app:WebService::web",
+      "readiness:app:ApplicationTier$readiness:app:Worker::worker",
+      "readiness:app:AppRoles$aws:iam/role:Role::app-roles-execution",
+      "readiness:app:AppRoles$aws:iam/role:Role::app-roles-task",
+      "readiness:app:AppRoles$aws:iam/rolePolicy:RolePolicy::app-roles-execution-policy",
+      "readiness:app:AppRoles$aws:iam/rolePolicy:RolePolicy::app-roles-task-policy",
+      "readiness:app:WebService$aws:appautoscaling/policy:Policy::web-stable-scale-cpu",
+      "readiness:app:WebService$aws:appautoscaling/policy:Policy::web-stable-scale-requests",
+      "readiness:app:WebService$aws:appautoscaling/target:Target::web-stable-scaling",
+      "readiness:app:WebService$aws:ecs/cluster:Cluster::web-cluster",
+      "readiness:app:WebService$aws:ecs/service:Service::web-canary",
+      "readiness:app:WebService$aws:ecs/service:Service::web-stable",
+      "readiness:app:WebService$aws:ecs/taskDefinition:TaskDefinition::web-canary-task",
+      "readiness:app:WebService$aws:ecs/taskDefinition:TaskDefinition::web-stable-task",
+      "readiness:app:WebService$aws:lb/listener:Listener::web-http",
+      "readiness:app:WebService$aws:lb/listener:Listener::web-https",
+      "readiness:app:WebService$aws:lb/listenerRule:ListenerRule::web-canary-header",
+      "readiness:app:WebService$aws:lb/loadBalancer:LoadBalancer::web-alb",
+      "readiness:app:WebService$aws:lb/targetGroup:TargetGroup::web-canary",
+      "readiness:app:WebService$aws:lb/targetGroup:TargetGroup::web-stable",
+      "readiness:app:Worker$aws:appautoscaling/policy:Policy::worker-scale-cpu",
+      "readiness:app:Worker$aws:appautoscaling/target:Target::worker-scaling",
+      "readiness:app:Worker$aws:ecs/service:Service::worker-service",
+      "readiness:app:Worker$aws:ecs/taskDefinition:TaskDefinition::worker-task",
+    ].sort());
   });
 });
