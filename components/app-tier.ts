@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/platform-config.ts";
+import { rolloutEnvironment } from "../config/stack-identity.ts";
 import { Backup } from "./backup.ts";
 import { Events } from "./events.ts";
 import { Firewall } from "./firewall.ts";
@@ -132,11 +133,11 @@ export class ApplicationTier extends pulumi.ComponentResource {
     this.web = new WebService("web", {
       vpcId: data.vpcId, publicSubnetIds: data.publicSubnetIds, privateSubnetIds: data.privateSubnetIds,
       albSecurityGroupId: data.albSecurityGroupId, appSecurityGroupId: data.appSecurityGroupId,
-      domain: config.domain, web: config.web, settings, backends, secrets, roles: roleArns,
+      domain: config.domain, identity: config, web: config.web, settings, backends, secrets, roles: roleArns,
       logGroupName: webLogs.name, accessLogBucketName: this.storage.albLogBucketName, production, tags,
     }, parent);
     this.worker = new Worker("worker", {
-      clusterArn: this.web.clusterArn, clusterName: this.web.clusterName,
+      clusterArn: this.web.clusterArn, clusterName: this.web.clusterName, identity: config,
       privateSubnetIds: data.privateSubnetIds, appSecurityGroupId: data.appSecurityGroupId,
       worker: config.worker, image: config.web.image, settings, backends, secrets, roles: roleArns,
       logGroupName: workerLogs.name, tags,
@@ -156,7 +157,8 @@ export class ApplicationTier extends pulumi.ComponentResource {
       deadLetterQueueName: this.events.deadLetterQueueName, tags,
     }, parent);
     this.rolloutWatchdog = new RolloutWatchdog("rollout-watchdog", {
-      namePrefix, environment: config.stack,
+      // The key the rollout CLI keeps this stack's state under when `--env` is not given.
+      namePrefix, environment: rolloutEnvironment(undefined, config.stack),
       listenerArn: this.web.httpsListenerArn, stableTargetGroupArn: this.web.stableTargetGroupArn, canaryTargetGroupArn: this.web.canaryTargetGroupArn,
       loadBalancerFullName: this.web.loadBalancerFullName, canaryTargetGroupFullName: this.web.canaryTargetGroupFullName,
       stateBucketName: this.storage.rolloutStateBucketName, stateBucketArn: this.storage.rolloutStateBucketArn, kmsKeyArn: data.kmsKeyArn,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/platform-config.ts";
+import type { StackIdentity } from "../config/stack-identity.ts";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam.ts";
 
 /** Requests carrying this header (with the value below) always go to the canary, whatever the weights. */
@@ -273,7 +274,10 @@ export interface WebServiceArgs {
   readonly privateSubnetIds: readonly pulumi.Input<string>[];
   readonly albSecurityGroupId: pulumi.Input<string>;
   readonly appSecurityGroupId: pulumi.Input<string>;
-  readonly domain: { readonly name?: string; readonly certificateArn?: string };
+  /** The config refuses a stack without a certificate, so the HTTPS listener always has one. */
+  readonly domain: PlatformConfig["domain"];
+  /** Which stack this is: it names the task definition families. */
+  readonly identity: StackIdentity;
   /** Images, weights, sizes, counts and the idle timeout. */
   readonly web: PlatformConfig["web"];
   readonly settings: AppSettings;
@@ -316,9 +320,6 @@ export class WebService extends pulumi.ComponentResource {
     super("readiness:app:WebService", name, {}, opts);
     const parent = { parent: this };
     const { web, settings } = args;
-    if (!args.domain.certificateArn) {
-      throw new Error("domain.certificateArn is not set: the HTTPS listener needs an ACM certificate. Fix: pulumi config set --path domain.certificateArn arn:aws:acm:<region>:<account>:certificate/<id>");
-    }
     const port = settings.app.port;
 
     const alb = new aws.lb.LoadBalancer(`${name}-alb`, {
@@ -397,7 +398,7 @@ export class WebService extends pulumi.ComponentResource {
 
     const { environment, secrets } = appContainerInputs(settings, args.backends, args.secrets);
     const task = (track: "stable" | "canary", image: string) => fargateTask(`${name}-${track}-task`, {
-      family: `${pulumi.getProject()}-${pulumi.getStack()}-web-${track}`,
+      family: `${args.identity.project}-${args.identity.stack}-web-${track}`,
       cpu: web.cpu, memory: web.memory,
       executionRoleArn: args.roles.executionRoleArn, taskRoleArn: args.roles.taskRoleArn,
       container: pulumi.all([environment, secrets, args.logGroupName]).apply(([env, sec, logGroupName]) => containerDefinition({

@@ -30,10 +30,10 @@ const statementsOf = (policy: unknown) => (JSON.parse(String(policy)) as { State
 const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 /** The application tier alone, on literal data-tier inputs: what each component creates, tested in isolation. */
-async function runAppTier(config: PlatformConfig): Promise<ProgramRun> {
+async function runAppTier(config: PlatformConfig, runtime: { project: string; stack: string } = config): Promise<ProgramRun> {
   const { ApplicationTier } = await import("../components/app-tier.ts");
   return runProgramUnderMocks({
-    project: config.project, stack: config.stack, mocks: awsMocks(config.region), config: { config: {}, secretKeys: [] },
+    project: runtime.project, stack: runtime.stack, mocks: awsMocks(config.region), config: { config: {}, secretKeys: [] },
     program: async () => {
       const app = new ApplicationTier("app", { config, data: {
         vpcId: "vpc-0abc", publicSubnetIds: ["subnet-pub1", "subnet-pub2"], privateSubnetIds: ["subnet-prv1", "subnet-prv2"],
@@ -73,6 +73,12 @@ describe("application tier components (literal data-tier inputs)", () => {
   before(async () => {
     prod = await runAppTier(configFor("production"));
     dev = await runAppTier(configFor("dev"));
+  });
+
+  it("names the task definition families after the config's stack identity, never the runtime's", async () => {
+    const run = await runAppTier({ ...configFor("dev"), project: "shop", stack: "eu-dev" }, { project: "runtime-project", stack: "runtime-stack" });
+    const families = resourcesOfType(run, "aws:ecs/taskDefinition:TaskDefinition").map((r) => r.inputs.family).sort();
+    assert.deepEqual(families, ["shop-eu-dev-web-canary", "shop-eu-dev-web-stable", "shop-eu-dev-worker"]);
   });
 
   it("the HTTP listener only redirects to HTTPS", () => {

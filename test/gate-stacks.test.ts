@@ -5,7 +5,9 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { exitCodeFor } from "../gate/exit-code.ts";
-import { GateLoadError, runGate } from "../gate/run-gate.ts";
+import { loadPackConfig } from "../gate/pack-config.ts";
+import { GateLoadError, loadGateInput, runGate } from "../gate/run-gate.ts";
+import { readinessRules } from "../policies/rules/catalog.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const insecureDir = path.join(root, "examples", "insecure");
@@ -87,6 +89,15 @@ describe("gate: programs or config that cannot be loaded", function () {
       for (const key of ["readiness:alarmEmail", "readiness:corsOrigins", "readiness:web.image"]) assert.ok(err.message.includes(key), `${key} in ${err.message}`);
       return true;
     });
+  });
+  it("applies the environment the stack declares in its config, as the program does, else the stack's name", async () => {
+    await writeFile(path.join(dir, "Pulumi.yaml"), `name: esm-program\nruntime: nodejs\nmain: ${path.join(root, "test", "fixtures", "programs", "esm-program", "index.ts")}\n`);
+    await writeFile(path.join(dir, "Pulumi.eu-prod.yaml"), "config:\n  aws:region: eu-west-1\n  esm-program:environment: staging\n");
+    const input = await loadGateInput({ stack: "eu-prod", dir });
+    assert.equal(input.environment, "staging");
+    assert.deepEqual(input.packConfig, await loadPackConfig("staging", readinessRules));
+    await writeFile(path.join(dir, "Pulumi.eu-prod.yaml"), "config:\n  aws:region: eu-west-1\n");
+    await assert.rejects(loadGateInput({ stack: "eu-prod", dir }), (err: Error) => err instanceof GateLoadError && /eu-prod\.json/.test(err.message));
   });
   it("refuses an environment with no policy config", async () => {
     await assert.rejects(runGate({ stack: "production", dir: root, environment: "qa" }), (err: Error) => err instanceof GateLoadError && /qa\.json/.test(err.message));

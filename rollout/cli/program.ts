@@ -16,6 +16,7 @@ import { writeReports } from "../report/write.ts";
 import { formatSummaryTable } from "../report/report.ts";
 import { imageIssues, loadTargetFactory, targetNames } from "../targets/index.ts";
 import { EXIT as CONTRACT, unknownOptionProblem, usageExitCode, UsageError } from "../../cli/exit-codes.ts";
+import { rolloutEnvironment } from "../../config/stack-identity.ts";
 import { lineReporter, terminalReporter } from "./progress.ts";
 import type { ClosableReporter } from "./progress.ts";
 
@@ -102,7 +103,7 @@ function targetOf(options: CommonOptions): string {
 }
 
 function environmentOf(options: CommonOptions): string {
-  return options.env ?? options.stack ?? "local";
+  return rolloutEnvironment(options.env, options.stack);
 }
 
 /** Which CLI option feeds which plan input; options left out keep the plan defaults. */
