@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, isEnvironment, type Environment } from "./environments.ts";
+import { ENVIRONMENTS, isEnvironment, type Environment } from "../policies/shared/environments.ts";
 
 /**
  * Which stack this is and whose rules it follows. Resolved here, once, from the stack's name and its
@@ -49,3 +49,6 @@ export function resolveStackIdentity(
 export function rolloutEnvironment(env: string | undefined, stack: string | undefined): string {
   return env ?? (stack === undefined ? "local" : stack);
 }
+
+/** What a rollout environment may be called: it names a directory (local state) and an S3 key prefix. */
+export const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;

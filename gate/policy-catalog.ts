@@ -1,7 +1,7 @@
 import type { PackConfig } from "./policy-harness.ts";
 import { enforcementFor } from "./policy-harness.ts";
-import type { Environment, ReadinessRule } from "../policies/rules/rule.ts";
-import { ENVIRONMENTS } from "../policies/rules/rule.ts";
+import type { ReadinessRule } from "../policies/rules/rule.ts";
+import { ENVIRONMENTS, type Environment } from "../policies/shared/environments.ts";
 
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");

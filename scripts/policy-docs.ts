@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { EXIT, parseOrExit } from "../cli/exit-codes.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
-import { ENVIRONMENTS, type Environment } from "../policies/rules/rule.ts";
+import { ENVIRONMENTS, type Environment } from "../policies/shared/environments.ts";
 import { loadPackConfig } from "../gate/pack-config.ts";
 import { renderPolicyCatalog } from "../gate/policy-catalog.ts";
 import type { PackConfig } from "../gate/policy-harness.ts";

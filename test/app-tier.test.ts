@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { awsMocks } from "../gate/mocks.ts";
 import { runProgramUnderMocks, type ProgramRun, type RegisteredResource } from "../gate/program-runner.ts";
 import { resourcesOfType, runStack } from "./support/stacks.ts";
-import { ENVIRONMENTS } from "../config/environments.ts";
+import { ENVIRONMENTS } from "../policies/shared/environments.ts";
 import { parsePlatformConfig, type PlatformConfig } from "../config/platform-config.ts";
 
 const ARN = {

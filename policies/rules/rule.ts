@@ -5,10 +5,10 @@ import {
 } from "@pulumi/policy";
 import { componentChildren, componentTypesCreating, origin, withComponentChildren, type StackResource } from "./awsx.ts";
 import { exemptionFor, type Exemption } from "./exemption.ts";
+import { ENVIRONMENTS, isEnvironment, type Environment } from "../shared/environments.ts";
 
 export type Severity = "low" | "medium" | "high" | "critical";
-export const ENVIRONMENTS = ["dev", "staging", "production"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+export type { Environment } from "../shared/environments.ts";
 export type Area =
   | "network" | "load-balancing" | "waf" | "ecs" | "database" | "cache" | "lambda" | "secrets" | "storage"
   | "monitoring" | "backups" | "iam" | "exemptions" | "compute" | "api-gateway" | "dynamodb";
@@ -48,7 +48,7 @@ export const ruleConfigSchema: PolicyConfigSchema = {
  */
 export function readRuleConfig(raw: Partial<RuleConfig>): RuleConfig {
   const environment = raw.environment ?? "production";
-  if (!ENVIRONMENTS.includes(environment)) {
+  if (!isEnvironment(environment)) {
     throw new Error(`pack config: environment "${String(environment)}" is not one of ${ENVIRONMENTS.join(", ")}`);
   }
   return { environment, exemptions: raw.exemptions ?? {} };

@@ -16,7 +16,7 @@ import { writeReports } from "../report/write.ts";
 import { formatSummaryTable } from "../report/report.ts";
 import { imageIssues, loadTargetFactory, targetNames } from "../targets/index.ts";
 import { EXIT as CONTRACT, unknownOptionProblem, usageExitCode, UsageError } from "../../cli/exit-codes.ts";
-import { rolloutEnvironment } from "../../config/stack-identity.ts";
+import { ENVIRONMENT_NAME, rolloutEnvironment } from "../../config/stack-identity.ts";
 import { lineReporter, terminalReporter } from "./progress.ts";
 import type { ClosableReporter } from "./progress.ts";
 
@@ -72,8 +72,6 @@ interface OperatorOptions extends CommonOptions {
   takeOverStale?: boolean;
   nonInteractive?: boolean;
 }
-
-const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
 /** How long `abort`/`promote`/`resume` wait for the running rollout to answer before withdrawing the request. */
 const ANSWER_TIMEOUT_MS = 10_000;
