@@ -5,7 +5,7 @@ import { exemptionFor, parseExemption, taggedExemptions } from "../policies/rule
 import type { ReadinessRule, Severity } from "../policies/rules/rule.ts";
 import packageJson from "../policies/package.json" with { type: "json" };
 import { inventoryOf, type InventoryEntry } from "./inventory.ts";
-import { enforcementFor, runPolicies, type AnalyzedResource, type PackConfig } from "./policy-harness.ts";
+import { enforcementFor, policyConfig, runPolicies, type AnalyzedResource, type PackConfig } from "./policy-harness.ts";
 import type { RegisteredResource } from "./program-runner.ts";
 
 export interface Violation {
@@ -155,8 +155,7 @@ export function secretEnvViolations(resources: readonly RegisteredResource[], ru
   if (rule === undefined) return [];
   const level = enforcementFor(rule, packConfig, "advisory");
   if (level === "disabled") return [];
-  const entry = packConfig[SECRET_ENV_RULE];
-  const exemptions = (typeof entry === "object" ? entry.exemptions : undefined) as Record<string, string> | undefined;
+  const exemptions = policyConfig(rule, packConfig).exemptions as Record<string, string> | undefined;
   return resources.flatMap((r) => {
     const inputs = SECRET_ENV_INPUTS[r.type] ?? [];
     const secret = inputs.filter((input) => r.secretPaths.some((p) => p === input || p.startsWith(`${input}.`)));

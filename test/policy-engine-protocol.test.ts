@@ -187,6 +187,22 @@ describe("policy pack under the engine protocol (started as the Pulumi CLI start
       assert.ok(actual.some((l) => l.startsWith("aurora-deletion-protection |") && l.includes("| mandatory |")));
     });
 
+    it("the generated pack configs reach every rule through `all`, in the engine and in the gate alike", async () => {
+      const containerDefinitions = JSON.stringify([{ name: "web", image: "repo@sha256:" + "a".repeat(64), environment: [{ name: "DEBUG", value: "True" }] }]);
+      const task: EngineResource & AnalyzedResource = {
+        urn: "urn:pulumi:dev::readiness::aws:ecs/taskDefinition:TaskDefinition::web", type: "aws:ecs/taskDefinition:TaskDefinition", name: "web",
+        inputs: { family: "web", containerDefinitions }, outputs: { family: "web", containerDefinitions }, secretPaths: [],
+      };
+      for (const environment of ["dev", "production"] as const) {
+        const packConfig = await loadPackConfig(environment, readinessRules, PACK_CONFIG_DIR);
+        assert.deepEqual(Object.keys(packConfig)[0], "all");
+        const actual = await engineSays(pack!, stackContext("readiness", environment), packConfig, [task]);
+        assert.deepEqual(actual, await gateSays([task], packConfig), environment);
+        // ecs-no-debug-in-production applies in production only: dev must reach it as `all.environment`.
+        assert.equal(actual.some((l) => l.startsWith("ecs-no-debug-in-production | ") && l.includes("| mandatory |")), environment === "production", `${environment}:\n${actual.join("\n")}`);
+      }
+    });
+
     it("a valid exemption tag silences its rule and is listed; an expired one does not", async () => {
       const exempt = cluster({ ...base, deletionProtection: false, tags: { "readiness:exempt:aurora-deletion-protection": "restored nightly from prod backups expires=2099-01-01" } });
       const expired = cluster({ ...base, deletionProtection: false, tags: { "readiness:exempt:aurora-deletion-protection": "restored nightly from prod backups expires=2020-01-01" } });

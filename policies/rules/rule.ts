@@ -6,6 +6,7 @@ import {
 import { componentChildren, componentTypesCreating, origin, withComponentChildren, type StackResource } from "./awsx.ts";
 import { exemptionFor, type Exemption } from "./exemption.ts";
 import { ENVIRONMENTS, isEnvironment, type Environment } from "../shared/environments.ts";
+import { LEVEL_BY_SEVERITY } from "../shared/enforcement.ts";
 
 export type Severity = "low" | "medium" | "high" | "critical";
 export type { Environment } from "../shared/environments.ts";
@@ -112,11 +113,11 @@ export type ReadinessStackRule = StackValidationPolicy & RuleMetadata & {
 export type ReadinessRule = ReadinessResourceRule | ReadinessStackRule;
 
 /**
- * The enforcement a rule gets when no pack config names it: mandatory for critical/high, so the pack
+ * The enforcement a rule gets when no pack config names it: production's (mandatory for critical/high), so the pack
  * fails closed. The per-environment config files relax them where the environment allows.
  */
 export function defaultEnforcement(severity: Severity): EnforcementLevel {
-  return severity === "critical" || severity === "high" ? "mandatory" : "advisory";
+  return LEVEL_BY_SEVERITY.production[severity];
 }
 
 function policyFields(spec: RuleMetadata) {
