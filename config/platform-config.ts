@@ -1,7 +1,8 @@
 import { ZodObject, ZodOptional, type z } from "zod";
 import { suggestion } from "../cli/suggest.ts";
 import { PROFILES, type ProfileDefaults } from "./profiles.ts";
-import { IMAGE_DIGEST, rawConfigSchema, SECRET_KEYS, type RawConfig } from "./schema.ts";
+import { IMAGE_DIGEST, MIN_BACKUP_DAYS } from "../policies/shared/thresholds.ts";
+import { rawConfigSchema, SECRET_KEYS, type RawConfig } from "./schema.ts";
 import { resolveStackIdentity, type StackIdentity } from "./stack-identity.ts";
 
 /**
@@ -256,7 +257,7 @@ function productionRules(c: PlatformConfig): ConfigIssue[] {
     { key: "network.azCount", value: c.network.azCount, bad: c.network.azCount < 3, problem: "production spreads over 3 AZs so that losing one leaves two serving", fix: set("network.azCount", "3") },
     { key: "network.natGateways", value: c.network.natGateways, bad: c.network.natGateways !== "one-per-az", problem: "a single NAT gateway cuts every private subnet off the internet when its AZ fails", fix: set("network.natGateways", "one-per-az") },
     { key: "database.instances", value: c.database.instances, bad: c.database.instances < 2, problem: "production needs a writer and a reader in different AZs for failover", fix: set("database.instances", "2") },
-    { key: "database.backupRetentionDays", value: c.database.backupRetentionDays, bad: c.database.backupRetentionDays < 14, problem: "production keeps at least 14 days of point-in-time recovery", fix: set("database.backupRetentionDays", "14") },
+    { key: "database.backupRetentionDays", value: c.database.backupRetentionDays, bad: c.database.backupRetentionDays < MIN_BACKUP_DAYS.production, problem: `production keeps at least ${MIN_BACKUP_DAYS.production} days of point-in-time recovery`, fix: set("database.backupRetentionDays", String(MIN_BACKUP_DAYS.production)) },
     { key: "database.deletionProtection", value: c.database.deletionProtection, bad: !c.database.deletionProtection, problem: "production's database must not be deletable by a stray `pulumi destroy`", fix: set("database.deletionProtection", "true") },
     { key: "backup.enabled", value: c.backup.enabled, bad: !c.backup.enabled, problem: "production's database and media need AWS Backup copies beyond point-in-time recovery", fix: set("backup.enabled", "true") },
     { key: "cache.replicas", value: c.cache.replicas, bad: c.cache.replicas < 1, problem: "multi-AZ automatic failover needs at least one replica", fix: set("cache.replicas", "1") },

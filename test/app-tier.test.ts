@@ -5,6 +5,7 @@ import { runProgramUnderMocks, type ProgramRun, type RegisteredResource } from "
 import { resourcesOfType, runStack } from "./support/stacks.ts";
 import { ENVIRONMENTS } from "../policies/shared/environments.ts";
 import { parsePlatformConfig, type PlatformConfig } from "../config/platform-config.ts";
+import { stackOutputsSchema } from "../contracts/rollout-outputs.ts";
 
 const ARN = {
   kms: "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-a444-555555555555",
@@ -39,9 +40,11 @@ async function runAppTier(config: PlatformConfig, runtime: { project: string; st
         vpcId: "vpc-0abc", publicSubnetIds: ["subnet-pub1", "subnet-pub2"], privateSubnetIds: ["subnet-prv1", "subnet-prv2"],
         albSecurityGroupId: "sg-alb", appSecurityGroupId: "sg-app", kmsKeyArn: ARN.kms,
         secretKeyArn: ARN.secretKey, thirdPartySecretArns: { SENTRY_DSN: ARN.sentry },
-        databaseHost: "readiness-t.proxy-abc.us-east-1.rds.amazonaws.com", databaseName: "app", databaseSecretArn: ARN.db,
         dbClusterIdentifier: "readiness-t", dbClusterArn: ARN.cluster,
-        cacheHost: "master.readiness-t.abc.use1.cache.amazonaws.com", cacheAuthSecretArn: ARN.cache,
+        backends: {
+          databaseHost: "readiness-t.proxy-abc.us-east-1.rds.amazonaws.com", databaseName: "app", databaseSecretArn: ARN.db,
+          cacheHost: "master.readiness-t.abc.use1.cache.amazonaws.com", cacheAuthSecretArn: ARN.cache,
+        },
       } });
       return { ...app.outputs };
     },
@@ -354,6 +357,9 @@ describe("the whole platform per environment (real stack files)", () => {
       }
       const alarmNames = resourcesOfType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.state.name);
       assert.deepEqual([...(o.alarmNames as string[])].sort(), [...alarmNames].sort());
+      // The rollout validates a stack's outputs against the same declaration before any AWS call.
+      const parsed = stackOutputsSchema.safeParse(o);
+      assert.ok(parsed.success, parsed.success ? "" : parsed.error.message);
     });
 
     it(`${stack}: WAF on the ALB, no plaintext secret in containers, Lambdas traced, HTTP only redirects`, () => {
