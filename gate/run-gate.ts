@@ -3,7 +3,7 @@ import { declaredEnvironment } from "../config/stack-identity.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import type { ReadinessRule } from "../policies/rules/rule.ts";
 import { configHint, configKeysBehind } from "./config-sources.ts";
-import { evaluateStack, type GateReport } from "./evaluate.ts";
+import { judgeStack, type GateReport } from "./judge-stack.ts";
 import { inputProblemReport, type ConfigProblem } from "./input-problems.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
 import type { PackConfig } from "./policy-harness.ts";
@@ -115,7 +115,7 @@ async function readGateInput(
 export async function runGate(options: GateOptions): Promise<GateReport> {
   const input = await loadGateInput(options);
   const sites = new Map(input.resources.map((r) => [`${r.type}::${r.name}`, r.source]));
-  const report = await evaluateStack(input.resources, {
+  const report = await judgeStack(input.resources, {
     project: input.project, stack: input.stack, environment: input.environment,
     programFile: toPosix(path.relative(process.cwd(), input.entry)),
     stackFile: toPosix(path.relative(process.cwd(), input.stackFilePath)),

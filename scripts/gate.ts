@@ -1,7 +1,7 @@
 import { rm, writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { EXIT, parseOrExit } from "../cli/exit-codes.ts";
-import { exitCodeFor } from "../gate/exit-code.ts";
+import { gateExitCode } from "../gate/exit-code.ts";
 import { FORMATS, type Format } from "../gate/formats.ts";
 import { checkOutputPath } from "../gate/output-path.ts";
 
@@ -38,7 +38,7 @@ try {
   } else {
     process.stdout.write(text);
   }
-  process.exitCode = exitCodeFor(report);
+  process.exitCode = gateExitCode(report);
 } catch (err) {
   // Exit 1 means "violations found"; anything that stopped the check itself must not look like that.
   const what = err instanceof GateLoadError ? "cannot load the program or its config" : "the gate itself failed";

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { exitCodeFor } from "../gate/exit-code.ts";
+import { gateExitCode } from "../gate/exit-code.ts";
 import { loadPackConfig } from "../gate/pack-config.ts";
 import { GateLoadError, loadGateInput, runGate } from "../gate/run-gate.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
@@ -32,7 +32,7 @@ describe("gate: the project's own stacks", function () {
       const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory");
       assert.deepEqual(mandatory.map((v) => `${v.rule} on ${v.resource?.name}: ${v.message}`), []);
       assert.ok(report.summary.resources > 100, "the whole platform was registered");
-      assert.equal(exitCodeFor(report), 0);
+      assert.equal(gateExitCode(report), 0);
     });
   }
 });
@@ -57,7 +57,7 @@ describe("gate: the insecure example", function () {
     const advisory = new Set(report.violations.filter((v) => v.enforcementLevel === "advisory").map((v) => v.rule));
     assert.deepEqual(["s3-encrypted", "dynamodb-kms-encryption"].filter((r) => !advisory.has(r)), [], "AWS encrypts by default: advisory only");
     assert.ok(report.violations.some((v) => v.rule === "security-group-no-world-ingress" && v.resource?.name === "vm" && /no load balancer uses/.test(v.message)));
-    assert.equal(exitCodeFor(report), 1);
+    assert.equal(gateExitCode(report), 1);
   });
   it("lists its exemptions: the valid one silences its rule, the expired one does not", async () => {
     const report = await runGate({ stack: "production", dir: insecureDir });

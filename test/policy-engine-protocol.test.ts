@@ -11,7 +11,7 @@ import { unknownValue } from "@pulumi/pulumi/runtime/rpc.js";
 import { launchPack, startSession, type RunningPack } from "../gate/engine-protocol/client.ts";
 import { engineResources, type EngineDiagnostic, type EngineResource, type StackContext } from "../gate/engine-protocol/encode.ts";
 import { EnginePackConfigError } from "../gate/engine-protocol/pack-config.ts";
-import { analyzedResources, READINESS_PACK } from "../gate/evaluate.ts";
+import { analyzedResources, READINESS_PACK } from "../gate/judge-stack.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "../gate/pack-config.ts";
 import { runPolicies, type AnalyzedResource, type PackConfig, type PolicyFinding } from "../gate/policy-harness.ts";
 import { GateLoadError, loadGateInput, runGate, type GateInput, type GateOptions } from "../gate/run-gate.ts";

@@ -76,7 +76,7 @@ export interface GateReport {
   readonly unknownFunctions?: readonly string[];
 }
 
-export interface EvaluateOptions {
+export interface JudgeStackOptions {
   readonly project: string;
   readonly stack: string;
   readonly environment: string;
@@ -170,7 +170,7 @@ export function secretEnvViolations(resources: readonly RegisteredResource[], ru
 }
 
 /** Runs every rule over a program's resources (pure: no files, no program). */
-export async function evaluateStack(resources: readonly RegisteredResource[], options: EvaluateOptions): Promise<GateReport> {
+export async function judgeStack(resources: readonly RegisteredResource[], options: JudgeStackOptions): Promise<GateReport> {
   const analyzed = analyzedResources(resources);
   const { findings } = await runPolicies([...options.rules], analyzed, { config: options.packConfig, recordNotApplicable: false, pack: READINESS_PACK });
   const byName = new Map(options.rules.map((r) => [r.name, r]));
