@@ -26,6 +26,8 @@ describe("policy pack config: generated from severity x environment", () => {
     assert.deepEqual(packConfigFor("production", rules), {
       all: { environment: "production" }, "a-critical": "mandatory", "a-high": "mandatory", "a-medium": "advisory", "a-low": "advisory", "exemption-valid": "mandatory",
     });
+    assert.deepEqual(packConfigFor("staging", rules, { "a-low": { "legacy-bucket": "read-only archive until the move expires=2099-01-01" } })["a-low"],
+      { enforcementLevel: "advisory", exemptions: { "legacy-bucket": "read-only archive until the move expires=2099-01-01" } });
     for (const name of Object.keys(MANDATORY_EVERYWHERE)) {
       assert.ok(readinessRules.some((r) => r.name === name), `${name} is a rule of the pack`);
       for (const env of ENVIRONMENTS) assert.equal(enforcementIn(env, { name, severity: "low" }), "mandatory");

@@ -21,6 +21,14 @@ export const MANDATORY_EVERYWHERE: Readonly<Record<string, string>> = {
   "ec2-imdsv2-required": "a dev instance's role holds real AWS credentials, and IMDSv1 hands them to one server-side request forgery",
 };
 
+/**
+ * Exemptions for resources that cannot carry tags, per environment and rule: resource name ->
+ * `"<reason, 10+ characters> expires=YYYY-MM-DD"` (ADR 0021). They land in that rule's entry of the generated file.
+ */
+export const PACK_CONFIG_EXEMPTIONS: Readonly<Partial<Record<Environment, Readonly<Record<string, Readonly<Record<string, string>>>>>>> = {};
+
+type PackConfigEntry = EnforcementLevel | { readonly enforcementLevel: EnforcementLevel; readonly exemptions: Readonly<Record<string, string>> };
+
 /** The level a rule gets in an environment. */
 export function enforcementIn(environment: Environment, rule: { readonly name: string; readonly severity: Severity }): EnforcementLevel {
   return rule.name in MANDATORY_EVERYWHERE ? "mandatory" : LEVEL_BY_SEVERITY[environment][rule.severity];
@@ -32,8 +40,13 @@ export function enforcementIn(environment: Environment, rule: { readonly name: s
  */
 export function packConfigFor(
   environment: Environment, rules: readonly { readonly name: string; readonly severity: Severity }[],
-): Record<string, EnforcementLevel | { readonly environment: Environment }> {
-  return { all: { environment }, ...Object.fromEntries(rules.map((rule) => [rule.name, enforcementIn(environment, rule)])) };
+  exemptions: Readonly<Record<string, Readonly<Record<string, string>>>> = PACK_CONFIG_EXEMPTIONS[environment] ?? {},
+): Record<string, PackConfigEntry | { readonly environment: Environment }> {
+  const entry = (rule: { readonly name: string; readonly severity: Severity }): PackConfigEntry => {
+    const level = enforcementIn(environment, rule);
+    return exemptions[rule.name] === undefined ? level : { enforcementLevel: level, exemptions: exemptions[rule.name] };
+  };
+  return { all: { environment }, ...Object.fromEntries(rules.map((rule) => [rule.name, entry(rule)])) };
 }
 
 /** Every environment's pack config, as the files under policies/config/ hold them. */
