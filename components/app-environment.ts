@@ -3,8 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/platform-config.ts";
 
-/** Where the application reaches its data tier. */
-export interface AppBackends {
+/** Where the application reaches the data tier (database and cache); the data tier hands these over as they are. */
+export interface DataBackends {
   /** RDS Proxy endpoint: the application never connects to the cluster directly. */
   readonly databaseHost: pulumi.Input<string>;
   readonly databaseName: string;
@@ -13,6 +13,10 @@ export interface AppBackends {
   readonly cacheHost: pulumi.Input<string>;
   /** Secrets Manager secret holding the cache AUTH token as a plain string. */
   readonly cacheAuthSecretArn: pulumi.Input<string>;
+}
+
+/** Every backend the application reaches: the data tier's, and the application tier's own storage and outbox. */
+export interface AppBackends extends DataBackends {
   readonly mediaBucketName: pulumi.Input<string>;
   readonly mediaBucketArn: pulumi.Input<string>;
   readonly outboxQueueUrl: pulumi.Input<string>;

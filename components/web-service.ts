@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/platform-config.ts";
+import type { StackIdentity } from "../config/stack-identity.ts";
 import { appContainerInputs, type AppBackends, type AppSecretArns, type AppSettings } from "./app-environment.ts";
 import { containerDefinition, fargateService, fargateTask, serviceAutoscaling } from "./fargate.ts";
 import { createWebLoadBalancer, type WebLoadBalancer } from "./load-balancer.ts";
@@ -16,7 +17,10 @@ export interface WebServiceArgs {
   readonly privateSubnetIds: readonly pulumi.Input<string>[];
   readonly albSecurityGroupId: pulumi.Input<string>;
   readonly appSecurityGroupId: pulumi.Input<string>;
-  readonly domain: { readonly name?: string; readonly certificateArn?: string };
+  /** The config refuses a stack without a certificate, so the HTTPS listener always has one. */
+  readonly domain: PlatformConfig["domain"];
+  /** Which stack this is: it names the task definition families. */
+  readonly identity: StackIdentity;
   /** Images, weights, sizes, counts and the idle timeout. */
   readonly web: PlatformConfig["web"];
   readonly settings: AppSettings;
@@ -48,9 +52,6 @@ export interface WebServiceResources extends WebLoadBalancer {
  */
 export function createWebService(name: string, args: WebServiceArgs, parent: pulumi.Resource): WebServiceResources {
   const { web, settings } = args;
-  if (!args.domain.certificateArn) {
-    throw new Error("domain.certificateArn is not set: the HTTPS listener needs an ACM certificate. Fix: pulumi config set --path domain.certificateArn arn:aws:acm:<region>:<account>:certificate/<id>");
-  }
   const port = settings.app.port;
 
   const lb = createWebLoadBalancer(name, {
@@ -66,7 +67,7 @@ export function createWebService(name: string, args: WebServiceArgs, parent: pul
 
   const { environment, secrets } = appContainerInputs(settings, args.backends, args.secrets);
   const task = (track: Track, image: string) => fargateTask(`${name}-${track}-task`, {
-    family: `${pulumi.getProject()}-${pulumi.getStack()}-web-${track}`,
+    family: `${args.identity.project}-${args.identity.stack}-web-${track}`,
     cpu: web.cpu, memory: web.memory,
     executionRoleArn: args.roles.executionRoleArn, taskRoleArn: args.roles.taskRoleArn,
     container: pulumi.all([environment, secrets, args.logGroupName]).apply(([env, sec, logGroupName]) => containerDefinition({

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { componentChildren } from "../policies/core/awsx.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
-import { evaluateStack, type GateReport } from "../gate/evaluate.ts";
+import { offlinePolicies } from "../policies/core/rule.ts";
+import { judgeStack, type GateReport } from "../gate/judge-stack.ts";
 import { formatText } from "../gate/formats.ts";
 import { awsMocks } from "../gate/mocks.ts";
 import { loadPackConfig } from "../gate/pack-config.ts";
@@ -15,7 +16,7 @@ const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-
 async function gateOf(program: () => Promise<void>): Promise<{ report: GateReport; resources: readonly RegisteredResource[] }> {
   const run = await runProgramUnderMocks({ project: "shop", stack: "production", config: { config: { "aws:region": "us-east-1" }, secretKeys: [] } as never, mocks: awsMocks(), program: async () => { await program(); } });
   const packConfig = await loadPackConfig("production", readinessRules);
-  const report = await evaluateStack(run.resources, {
+  const report = await judgeStack(run.resources, {
     project: "shop", stack: "production", environment: "production", programFile: "index.ts", stackFile: "Pulumi.production.yaml", rules: readinessRules, packConfig,
   });
   return { report, resources: run.resources };
@@ -174,7 +175,7 @@ describe("awsx components under the real engine: each problem reported once", ()
   ];
   const config: PackConfig = Object.fromEntries(readinessRules.map((r) => [r.name, { enforcementLevel: "mandatory", environment: "production" }]));
   const findings = async (resources: AnalyzedResource[]) =>
-    (await runPolicies([...readinessRules], resources, { config })).findings.map((f) => `${f.policyName} @ ${f.urn}`).sort();
+    (await runPolicies(offlinePolicies(readinessRules), resources, { config })).findings.map((f) => `${f.policyName} @ ${f.urn}`).sort();
 
   // The provider registers the component with no inputs; a program-side registration would carry them. Either way.
   for (const [label, inputs] of [["as the provider registers it (no inputs)", {}], ["with the program's inputs", { listener: { port: 80 } }]] as const) {

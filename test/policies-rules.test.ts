@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { access, readFile } from "node:fs/promises";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import { parseExemption } from "../policies/core/exemption.ts";
-import { PACK_CONFIG_DIR } from "../gate/pack-config.ts";
+import { offlinePolicies, type ReadinessRule } from "../policies/core/rule.ts";
 import { runPolicies, type AnalyzedResource, type PackConfig } from "../gate/policy-harness.ts";
 import { alarm, alb, bucket, djangoEnv, ec2, ecsService, nat, res, restStage, sg, subnet, task, unknownStringValue, using, webIngress } from "./policies/resources.ts";
 import { envConfig, rule, violationsOf } from "./policies/rule-cases.ts";
@@ -74,12 +74,16 @@ describe("policy harness: faithful to the @pulumi/policy host", () => {
     assert.deepEqual(findings.map((f) => `${f.policyName}: ${f.message}`), ["ec2-no-public-ip: launches in subnet b, which maps a public IP on launch"]);
   });
   it("calls notApplicable for other types and for environments a rule does not cover", async () => {
-    const r = await runPolicies([rule("aurora-encrypted"), rule("image-pinned-by-digest")], [res("aws:s3/bucket:Bucket", "b", {}), task(djangoEnv(), "repo:latest")], {
+    const run = (policies: ReadinessRule[]) => runPolicies(policies, [res("aws:s3/bucket:Bucket", "b", {}), task(djangoEnv(), "repo:latest")], {
       config: { ...envConfig("aurora-encrypted", "dev"), ...envConfig("image-pinned-by-digest", "dev") },
     });
-    assert.deepEqual(r.findings, []);
-    // image-pinned-by-digest also judges awsx task definitions in validateStack, which reports not applicable in dev once.
-    assert.deepEqual(r.notApplicable.map((n) => n.policyName).sort(), ["aurora-encrypted", "aurora-encrypted", "image-pinned-by-digest", "image-pinned-by-digest", "image-pinned-by-digest"]);
+    const gate = await run(offlinePolicies([rule("aurora-encrypted"), rule("image-pinned-by-digest")]));
+    assert.deepEqual(gate.findings, []);
+    // In the gate image-pinned-by-digest also judges awsx task definitions in validateStack, which reports not applicable in dev once.
+    assert.deepEqual(gate.notApplicable.map((n) => n.policyName).sort(), ["aurora-encrypted", "aurora-encrypted", "image-pinned-by-digest", "image-pinned-by-digest", "image-pinned-by-digest"]);
+    // The pack the engine loads has no such stack part (docs/adr/0064).
+    const engine = await run([rule("aurora-encrypted"), rule("image-pinned-by-digest")]);
+    assert.deepEqual(engine.notApplicable.map((n) => n.policyName).sort(), ["aurora-encrypted", "aurora-encrypted", "image-pinned-by-digest", "image-pinned-by-digest"]);
   });
   it("applies schema defaults: without config a rule behaves as in production", async () => {
     const found = await runPolicies([rule("image-pinned-by-digest")], [task(djangoEnv(), "repo:latest")]);
@@ -124,18 +128,4 @@ describe("exemptions", () => {
     assert.deepEqual([e.valid, e.reason, e.expires], [true, "kept for the legal hold", "2030-05-01"]);
     assert.equal(parseExemption("r", "kept for the legal hold expires=2030-05-01", new Date("2030-05-02T00:00:00Z")).valid, false);
   });
-});
-
-describe("policy pack config files", () => {
-  for (const env of ["dev", "staging", "production"] as const) {
-    it(`${env}.json names every rule with environment ${env}`, async () => {
-      const config = JSON.parse(await readFile(`${PACK_CONFIG_DIR}/${env}.json`, "utf8")) as Record<string, { enforcementLevel: string; environment: string }>;
-      assert.deepEqual(Object.keys(config).sort(), readinessRules.map((r) => r.name).sort());
-      for (const [name, entry] of Object.entries(config)) assert.equal(entry.environment, env, name);
-      if (env === "production") {
-        for (const r of readinessRules.filter((x) => x.severity === "critical" || x.severity === "high")) assert.equal(config[r.name].enforcementLevel, "mandatory", r.name);
-      }
-      for (const r of readinessRules.filter((x) => x.severity === "critical")) assert.equal(config[r.name].enforcementLevel, "mandatory", `${env} ${r.name}`);
-    });
-  }
 });

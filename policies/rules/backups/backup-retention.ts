@@ -1,8 +1,6 @@
 import type { Props } from "../../core/inputs.ts";
 import type { Environment } from "../../core/rule.ts";
-
-/** Days of point-in-time recovery: a week everywhere, two weeks in production. */
-export const MIN_BACKUP_DAYS = { dev: 7, staging: 7, production: 14 } as const;
+import { MIN_BACKUP_DAYS } from "../../shared/thresholds.ts";
 
 export function retentionProblems(props: Props, environment: Environment): string[] {
   // The RDS API's default when the input is absent is one day.

@@ -1,6 +1,7 @@
 import { T } from "../../core/resource-types.ts";
 import { resourceRule } from "../../core/rule.ts";
-import { MIN_BACKUP_DAYS, retentionProblems } from "./backup-retention.ts";
+import { MIN_BACKUP_DAYS } from "../../shared/thresholds.ts";
+import { retentionProblems } from "./backup-retention.ts";
 
 export const rdsInstanceBackupRetention = resourceRule({
   name: "rds-instance-backup-retention",
