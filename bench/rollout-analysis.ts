@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
-import type { RolloutState } from "../rollout/engine/ports.ts";
+import type { RolloutState } from "../rollout/engine/model.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
 import { modelTable } from "./analysis-model.ts";
 

@@ -7,7 +7,7 @@ import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
 import { serverStat } from "../rollout/adapters/local/runtime-api.ts";
 import { isServerUp } from "../rollout/adapters/local/show-stat.ts";
 import { LOCAL_WATCHDOG_DEFAULTS } from "../rollout/watchdog/local.ts";
-import type { RolloutState } from "../rollout/engine/ports.ts";
+import type { RolloutState } from "../rollout/engine/model.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
 import type { FaultRow } from "./rollout-faults.ts";
 import { concurrentStartRow, printFaultTable, routerLostRow, sigkillMidShiftRow, sigtermRow } from "./rollout-faults.ts";

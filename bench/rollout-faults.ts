@@ -12,7 +12,7 @@ import type { RunningLoad } from "../rollout/adapters/local/load.ts";
 import { startLoad } from "../rollout/adapters/local/load.ts";
 import { processesOf, waitFor } from "../rollout/adapters/local/processes.ts";
 import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
-import type { RolloutState } from "../rollout/engine/ports.ts";
+import type { RolloutState } from "../rollout/engine/model.ts";
 import type { FileStateStore } from "../rollout/store/file-store.ts";
 import { attachLocalEnvironment, localEnvironmentDir } from "../rollout/targets/local.ts";
 

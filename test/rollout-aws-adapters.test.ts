@@ -9,7 +9,8 @@ import { cloudWatchWindow, StackAlarmSource, TargetGroupMetricsSource } from "..
 import { backoffDelayMs, callAws, DEFAULT_RETRY_POLICY } from "../rollout/adapters/aws/retry.ts";
 import { AlbTrafficRouter, weightsFromListener } from "../rollout/adapters/aws/router.ts";
 import { parseStackOutputs, StackOutputsError } from "../rollout/adapters/aws/stack-outputs.ts";
-import type { AnalysisContext, Weights } from "../rollout/engine/ports.ts";
+import type { Weights } from "../rollout/engine/model.ts";
+import type { AnalysisContext } from "../rollout/engine/ports.ts";
 import { awsError, CANARY_TG_ARN, FakeAlb, FakeCloudWatch, FakeEcs, LISTENER_ARN, restoreAwsMocks, sampleOutputs, STABLE_TG_ARN } from "./rollout-aws-fakes.ts";
 import { FakeClock } from "./support/rollout-fakes.ts";
 

@@ -6,7 +6,7 @@ import { S3StateStore } from "../rollout/adapters/aws/s3-store.ts";
 import { analysersFor } from "../rollout/engine/analysers.ts";
 import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
-import type { LockHolder, RolloutPlan, RolloutState } from "../rollout/engine/ports.ts";
+import type { LockHolder, RolloutPlan, RolloutState } from "../rollout/engine/model.ts";
 import { buildAwsTarget } from "../rollout/targets/aws.ts";
 import { CANARY_TG_ARN, FakeAlb, FakeCloudWatch, FakeEcs, FakeS3, PulumiStandIn, restoreAwsMocks, sampleOutputs } from "./rollout-aws-fakes.ts";
 import { FakeClock, operatorRequest, RecordingReporter } from "./support/rollout-fakes.ts";

@@ -4,7 +4,7 @@ import { S3StateStore } from "../rollout/adapters/aws/s3-store.ts";
 import { newRolloutState } from "../rollout/engine/engine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import { StoreDamageError } from "../rollout/store/damage.ts";
-import type { LockHolder } from "../rollout/engine/ports.ts";
+import type { LockHolder } from "../rollout/engine/model.ts";
 import { awsError, FakeS3, restoreAwsMocks } from "./rollout-aws-fakes.ts";
 import { FakeClock, operatorRequest } from "./support/rollout-fakes.ts";
 

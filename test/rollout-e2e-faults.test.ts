@@ -10,7 +10,7 @@ import { slotFiles } from "../rollout/adapters/local/slots.ts";
 import { newRolloutState } from "../rollout/engine/engine.ts";
 import { transition } from "../rollout/engine/machine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
-import type { RolloutState } from "../rollout/engine/ports.ts";
+import type { RolloutState } from "../rollout/engine/model.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
 import { attachLocalEnvironment, localEnvironmentDir } from "../rollout/targets/local.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import type { RolloutState } from "../rollout/engine/ports.ts";
+import type { RolloutState } from "../rollout/engine/model.ts";
 import type { CliRun, LocalRolloutBench, RunningCli } from "../rollout/adapters/local/harness.ts";
 import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
 import { waitFor } from "../rollout/adapters/local/processes.ts";

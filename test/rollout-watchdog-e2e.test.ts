@@ -5,7 +5,7 @@ import type { LocalRolloutBench, RunningCli } from "../rollout/adapters/local/ha
 import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
 import { isProcessAlive, waitFor } from "../rollout/adapters/local/processes.ts";
 import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
-import type { RolloutState } from "../rollout/engine/ports.ts";
+import type { RolloutState } from "../rollout/engine/model.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");

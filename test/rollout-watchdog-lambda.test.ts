@@ -18,7 +18,7 @@ import { systemClock } from "../rollout/engine/clock.ts";
 import { newRolloutState } from "../rollout/engine/engine.ts";
 import { transition } from "../rollout/engine/machine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
-import type { LockHolder, RolloutState } from "../rollout/engine/ports.ts";
+import type { LockHolder, RolloutState } from "../rollout/engine/model.ts";
 import { awsError, CANARY_TG_ARN, FakeAlb, FakeCloudWatch, FakeS3, LISTENER_ARN, restoreAwsMocks, STABLE_TG_ARN } from "./rollout-aws-fakes.ts";
 
 const BUCKET = "readiness-production-rollout-state";
@@ -218,7 +218,7 @@ describe("rollout watchdog Lambda (aws-sdk-client-mock: S3, ELBv2, CloudWatch, S
   it("is packaged with exactly the modules it imports, as plain ES modules that load under Node without tsx", async () => {
     const modules = lambdaModules(path.join(ROOT, "lambdas/rollout-watchdog/index.ts"));
     assert.deepEqual(modules.map((module) => module.archivePath), [
-      "lambdas/rollout-watchdog/core.js", "lambdas/rollout-watchdog/index.js", "rollout/adapters/aws/retry.js", "rollout/adapters/aws/router.js", "rollout/engine/evaluate.js", "rollout/engine/machine.js", "rollout/engine/metrics.js", "rollout/engine/ports.js",
+      "lambdas/rollout-watchdog/core.js", "lambdas/rollout-watchdog/index.js", "rollout/adapters/aws/retry.js", "rollout/adapters/aws/router.js", "rollout/engine/evaluate.js", "rollout/engine/machine.js", "rollout/engine/metrics.js", "rollout/engine/model.js",
       "rollout/engine/statistics.js",
     ]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "watchdog-package-"));

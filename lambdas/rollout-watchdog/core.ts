@@ -1,7 +1,7 @@
 import { transition } from "../../rollout/engine/machine.ts";
 import { errorRateShowsAbove } from "../../rollout/engine/evaluate.ts";
-import type { AnalysisThresholds, EpochMs, LockHolder, RolloutPhase, RolloutState, Weights } from "../../rollout/engine/ports.ts";
-import { TERMINAL_PHASES } from "../../rollout/engine/ports.ts";
+import type { AnalysisThresholds, EpochMs, LockHolder, RolloutPhase, RolloutState, Weights } from "../../rollout/engine/model.ts";
+import { TERMINAL_PHASES } from "../../rollout/engine/model.ts";
 
 /**
  * The rollout watchdog's core, shared by the Lambda (lambdas/rollout-watchdog/index.ts) and the local

@@ -3,25 +3,8 @@ import { verdictOf } from "./evaluate.ts";
 import { isTerminal, transition } from "./machine.ts";
 import { withPlanDefaults } from "./plan.ts";
 import { takenOver } from "./takeover.ts";
-import type {
-  AnalysisRecord,
-  Analyser,
-  Clock,
-  Deployer,
-  HookRunner,
-  Measurement,
-  OperatorRequest,
-  Reporter,
-  RequestRecord,
-  RolloutEvent,
-  RolloutPhase,
-  RolloutPlan,
-  RolloutState,
-  StateStore,
-  TrafficRouter,
-  Version,
-  Weights,
-} from "./ports.ts";
+import type { AnalysisRecord, Measurement, OperatorRequest, RequestRecord, RolloutEvent, RolloutPhase, RolloutPlan, RolloutState, Version, Weights } from "./model.ts";
+import type { Analyser, Clock, Deployer, HookRunner, Reporter, StateStore, TrafficRouter } from "./ports.ts";
 
 export interface EngineDependencies {
   readonly router: TrafficRouter;

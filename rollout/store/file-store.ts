@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { LockHolder, LockInfo, LockResult, OperatorRequest, RolloutState, StateStore } from "../engine/ports.ts";
+import type { LockHolder, LockInfo, LockResult, OperatorRequest, RolloutState } from "../engine/model.ts";
+import type { StateStore } from "../engine/ports.ts";
 import { checkLock, checkState, parseRequest, StoreDamageError } from "./damage.ts";
 
 const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;

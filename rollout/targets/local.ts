@@ -11,19 +11,9 @@ import { LocalMetricsReader } from "../adapters/local/metrics.ts";
 import { isProcessAlive } from "../adapters/local/processes.ts";
 import { LocalTrafficRouter } from "../adapters/local/router.ts";
 import { slotFiles } from "../adapters/local/slots.ts";
-import type {
-  Deployer,
-  HookRunner,
-  HttpResponseSample,
-  MetricsSource,
-  ProbeSource,
-  Target,
-  TargetFactory,
-  TargetOptions,
-  TrafficRouter,
-  VersionMetricsSample,
-} from "../engine/ports.ts";
-import { TERMINAL_PHASES } from "../engine/ports.ts";
+import type { HttpResponseSample, VersionMetricsSample } from "../engine/model.ts";
+import type { Deployer, HookRunner, MetricsSource, ProbeSource, Target, TargetFactory, TargetOptions, TrafficRouter } from "../engine/ports.ts";
+import { TERMINAL_PHASES } from "../engine/model.ts";
 import { FileStateStore } from "../store/file-store.ts";
 
 /** Stable version of a local environment the target starts itself (no environment was running). */

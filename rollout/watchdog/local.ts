@@ -8,7 +8,7 @@ import { readLocalEnvironment } from "../adapters/local/environment.ts";
 import { LocalMetricsReader } from "../adapters/local/metrics.ts";
 import { isProcessAlive } from "../adapters/local/processes.ts";
 import { LocalTrafficRouter } from "../adapters/local/router.ts";
-import type { RolloutState } from "../engine/ports.ts";
+import type { RolloutState } from "../engine/model.ts";
 import { FileStateStore } from "../store/file-store.ts";
 
 /**

@@ -1,4 +1,5 @@
-import type { HttpResponseSample, ProbeSource, Version } from "../../engine/ports.ts";
+import type { HttpResponseSample, Version } from "../../engine/model.ts";
+import type { ProbeSource } from "../../engine/ports.ts";
 import type { HttpProbeRequest } from "../http/probe.ts";
 import { httpProbe } from "../http/probe.ts";
 

@@ -1,6 +1,7 @@
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
-import type { Clock, DeployedImages, Deployer, Weights } from "../../engine/ports.ts";
+import type { DeployedImages, Weights } from "../../engine/model.ts";
+import type { Clock, Deployer } from "../../engine/ports.ts";
 import type { PulumiCli } from "./pulumi-cli.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { callAws, DEFAULT_RETRY_POLICY } from "./retry.ts";

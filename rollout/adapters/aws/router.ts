@@ -1,6 +1,7 @@
 import type { Action, ElasticLoadBalancingV2Client, Listener } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DescribeListenersCommand, DescribeTargetHealthCommand, ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { Clock, RouterHealth, TrafficRouter, Version, Weights } from "../../engine/ports.ts";
+import type { RouterHealth, Version, Weights } from "../../engine/model.ts";
+import type { Clock, TrafficRouter } from "../../engine/ports.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { callAws, DEFAULT_RETRY_POLICY } from "./retry.ts";
 

@@ -1,4 +1,5 @@
-import type { DeployedImages, Deployer } from "../../engine/ports.ts";
+import type { DeployedImages } from "../../engine/model.ts";
+import type { Deployer } from "../../engine/ports.ts";
 import type { LocalEnvironment } from "./environment.ts";
 import { BACKEND, SERVERS } from "./haproxy-config.ts";
 import { GaveUpWaiting, isProcessAlive, stopProcess, waitFor } from "./processes.ts";
