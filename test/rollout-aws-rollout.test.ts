@@ -40,7 +40,7 @@ function simulation() {
     cli: new PulumiCli({ stack: "production", cwd: standIn.dir, env: standIn.env }),
     clients: { elbv2: alb.client, cloudwatch: cloudwatch.client, ecs: ecs.client, s3: s3.client },
     clock,
-    tuning: { readBackIntervalMs: 200, hookPollIntervalMs: 5_000 },
+    tuning: { hookPollIntervalMs: 5_000 },
     probe: async (request) => ({ url: request.url, status: 200, headers: { "strict-transport-security": ["max-age=63072000; includeSubDomains"] }, body: "ok", durationMs: 12 }),
   });
   const reporter = new RecordingReporter();

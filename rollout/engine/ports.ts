@@ -10,7 +10,8 @@
  * announced here, at the top of this file.
  *
  * BREAKING (issue 11): `StateStore` gained `withdrawRequest`.
- * - issue 14: the domain types moved to model.ts.
+ * - issue 14: the domain types moved to model.ts; a `TrafficRouter` no longer verifies or records in
+ *   `setWeights` (the engine verifies, `Deployer.recordWeights` records).
  */
 import type { AlarmState, AnalysisRecord, DeployedImages, EpochMs, HookOutcome, HttpResponseSample, LockHolder, LockInfo, LockResult, Measurement, OperatorRequest, PreTrafficHook, RolloutEvent, RolloutState, RouterHealth, TimeWindow, Version, VersionMetricsSample, Weights } from "./model.ts";
 
@@ -19,9 +20,10 @@ import type { AlarmState, AnalysisRecord, DeployedImages, EpochMs, HookOutcome, 
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * Moves traffic between stable and canary. `setWeights` may return before the change is effective (an
- * ALB has no published propagation time); the engine therefore reads the weights back with `readWeights`
- * until they match or a deadline passes, and never trusts `setWeights` alone.
+ * Moves traffic between stable and canary: it only sets and reads. `setWeights` may return before the change
+ * is effective (an ALB has no published propagation time); the engine verifies every change by reading the
+ * weights back with `readWeights` until they match or a deadline passes (engine/shift.ts), and never trusts
+ * `setWeights` alone. Recording verified weights is the deployer's (`Deployer.recordWeights`), not the router's.
  */
 export interface TrafficRouter {
   setWeights(weights: Weights, signal?: AbortSignal): Promise<void>;
@@ -91,6 +93,12 @@ export interface Deployer {
   promote(image: string, signal?: AbortSignal): Promise<void>;
   /** Canary back to the stable image or scaled down; called only when it receives no traffic. */
   resetCanary(signal?: AbortSignal): Promise<void>;
+  /**
+   * Keeps weights the engine has verified on the router where this deployer's next deploy reads them (the AWS
+   * stack's `web.canaryWeight`, ADR 0051), so that a deploy mid-rollout does not revert them. Absent where
+   * deploys do not touch the weights (the local target). A failure leaves the shift unverified.
+   */
+  recordWeights?(weights: Weights, signal?: AbortSignal): Promise<void>;
 }
 
 /** Runs pre-traffic hooks against the canary before any traffic moves. A no-op runner returns ok. */

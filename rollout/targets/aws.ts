@@ -34,7 +34,7 @@ export interface AwsTargetParts {
   readonly policyGate?: PolicyGate;
   readonly retry?: RetryPolicy;
   /** Overrides for tests (fast polling, a fake HTTP probe). */
-  readonly tuning?: { readonly readBackIntervalMs?: number; readonly hookPollIntervalMs?: number; readonly publishLagMs?: number; readonly heartbeatEveryMs?: number };
+  readonly tuning?: { readonly hookPollIntervalMs?: number; readonly publishLagMs?: number; readonly heartbeatEveryMs?: number };
   readonly probe?: ConstructorParameters<typeof AlbProbeSource>[0]["probe"];
 }
 
@@ -49,8 +49,6 @@ export function buildAwsTarget(parts: AwsTargetParts): Target {
     stableTargetGroupArn: outputs.stableTargetGroupArn,
     canaryTargetGroupArn: outputs.canaryTargetGroupArn,
     clock,
-    recordWeights: (weights, signal) => deployer.recordWeights(weights, signal),
-    ...(parts.tuning?.readBackIntervalMs === undefined ? {} : { readBackIntervalMs: parts.tuning.readBackIntervalMs }),
     ...retryOption,
   });
   const origin = probeOrigin(outputs);

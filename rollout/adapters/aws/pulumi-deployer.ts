@@ -89,7 +89,7 @@ export class PulumiDeployer implements Deployer {
     await this.apply({ "web.canaryImage": outputs.stableImage, "web.canaryDesiredCount": 0 }, { gated: false }, signal);
   }
 
-  /** Records the weights the listener now applies, so a `pulumi up` mid-rollout keeps them (ADR 0051). */
+  /** Records the weights the engine verified on the listener, so a `pulumi up` mid-rollout keeps them (ADR 0051). */
   async recordWeights(weights: Weights, signal?: AbortSignal): Promise<void> {
     await this.options.cli.setConfig("web.canaryWeight", weights.canary, signal);
   }
