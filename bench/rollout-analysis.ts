@@ -5,7 +5,7 @@
 // back or paused, the failed requests and the time to the decision. Rows: BENCH_ROWS=0%,2%,... (default all).
 import fs from "node:fs";
 import path from "node:path";
-import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
+import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/targets/local/rehearsal.ts";
 import type { RolloutState } from "../rollout/engine/model.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
 import { modelTable } from "./analysis-model.ts";

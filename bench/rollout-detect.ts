@@ -1,12 +1,12 @@
 // npm run bench:rollout: how fast a failing canary is detected and rolled back, and what it costs, with the
 // real HAProxy, real processes and steady load. Drives the rollout CLI exactly as an operator would.
 import path from "node:path";
-import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
-import { waitFor } from "../rollout/adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
-import { serverStat } from "../rollout/adapters/local/runtime-api.ts";
-import { isServerUp } from "../rollout/adapters/local/show-stat.ts";
-import { LOCAL_WATCHDOG_DEFAULTS } from "../rollout/watchdog/local.ts";
+import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/targets/local/rehearsal.ts";
+import { waitFor } from "../rollout/shared/processes.ts";
+import { LocalTrafficRouter } from "../rollout/targets/local/router.ts";
+import { serverStat } from "../rollout/targets/local/runtime-api.ts";
+import { isServerUp } from "../rollout/targets/local/show-stat.ts";
+import { LOCAL_WATCHDOG_DEFAULTS } from "../rollout/targets/local/watchdog.ts";
 import type { RolloutState } from "../rollout/engine/model.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
 import type { FaultRow } from "./rollout-faults.ts";

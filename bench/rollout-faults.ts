@@ -6,15 +6,16 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import type { LocalRolloutBench, RolloutEntry } from "../rollout/adapters/local/harness.ts";
-import { spawnRolloutCli } from "../rollout/adapters/local/harness.ts";
-import type { RunningLoad } from "../rollout/adapters/local/load.ts";
-import { startLoad } from "../rollout/adapters/local/load.ts";
-import { processesOf, waitFor } from "../rollout/adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
+import type { LocalRolloutBench, RolloutEntry } from "../rollout/targets/local/rehearsal.ts";
+import { spawnRolloutCli } from "../rollout/targets/local/rehearsal.ts";
+import type { RunningLoad } from "../rollout/targets/local/load.ts";
+import { startLoad } from "../rollout/targets/local/load.ts";
+import { waitFor } from "../rollout/shared/processes.ts";
+import { processesOf } from "../rollout/targets/local/processes.ts";
+import { LocalTrafficRouter } from "../rollout/targets/local/router.ts";
 import type { RolloutState } from "../rollout/engine/model.ts";
 import type { FileStateStore } from "../rollout/store/file-store.ts";
-import { attachLocalEnvironment, localEnvironmentDir } from "../rollout/targets/local.ts";
+import { attachLocalEnvironment, localEnvironmentDir } from "../rollout/targets/local/target.ts";
 
 export interface FaultRow {
   readonly fault: string;

@@ -3,8 +3,8 @@
 import path from "node:path";
 import { Command } from "commander";
 import { EXIT, parseOrExit } from "../cli/exit-codes.ts";
-import type { LocalRolloutBench, RunningCli } from "../rollout/adapters/local/harness.ts";
-import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
+import type { LocalRolloutBench, RunningCli } from "../rollout/targets/local/rehearsal.ts";
+import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/targets/local/rehearsal.ts";
 import { demoSummaryLines, type DemoOutcome } from "./demo-summary.ts";
 
 // Exit codes (docs/cli.md): 0 every outcome as expected, 1 one differed (or Ctrl-C rolled back what ran),

@@ -4,10 +4,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { LocalRolloutBench } from "../rollout/adapters/local/harness.ts";
-import { startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
-import { readLocalEnvironment } from "../rollout/adapters/local/environment.ts";
-import { waitFor } from "../rollout/adapters/local/processes.ts";
+import type { LocalRolloutBench } from "../rollout/targets/local/rehearsal.ts";
+import { startLocalRolloutBench } from "../rollout/targets/local/rehearsal.ts";
+import { readLocalEnvironment } from "../rollout/targets/local/site.ts";
+import { waitFor } from "../rollout/shared/processes.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");

@@ -3,12 +3,12 @@ import { DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-clo
 import { RunTaskCommand } from "@aws-sdk/client-ecs";
 import { ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import fc from "fast-check";
-import { AlbProbeSource } from "../rollout/adapters/aws/alb-probes.ts";
-import { EcsHookRunner } from "../rollout/adapters/aws/ecs-hooks.ts";
-import { cloudWatchWindow, StackAlarmSource, TargetGroupMetricsSource } from "../rollout/adapters/aws/metrics.ts";
-import { backoffDelayMs, callAws, DEFAULT_RETRY_POLICY } from "../rollout/adapters/aws/retry.ts";
-import { AlbTrafficRouter, weightsFromListener } from "../rollout/adapters/aws/router.ts";
-import { parseStackOutputs, StackOutputsError } from "../rollout/adapters/aws/stack-outputs.ts";
+import { AlbProbeSource } from "../rollout/targets/aws/alb-probes.ts";
+import { EcsHookRunner } from "../rollout/targets/aws/ecs-hooks.ts";
+import { cloudWatchWindow, StackAlarmSource, TargetGroupMetricsSource } from "../rollout/targets/aws/metrics.ts";
+import { backoffDelayMs, callAws, DEFAULT_RETRY_POLICY } from "../rollout/targets/aws/retry.ts";
+import { AlbTrafficRouter, weightsFromListener } from "../rollout/targets/aws/router.ts";
+import { parseStackOutputs, StackOutputsError } from "../rollout/targets/aws/stack-outputs.ts";
 import type { Weights } from "../rollout/engine/model.ts";
 import type { ShiftResult } from "../rollout/engine/shift.ts";
 import { shiftVerified } from "../rollout/engine/shift.ts";

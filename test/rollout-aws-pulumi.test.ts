@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
-import { PulumiCli, PulumiCommandError } from "../rollout/adapters/aws/pulumi-cli.ts";
-import { PulumiDeployer } from "../rollout/adapters/aws/pulumi-deployer.ts";
+import { PulumiCli, PulumiCommandError } from "../rollout/targets/aws/pulumi-cli.ts";
+import { PulumiDeployer } from "../rollout/targets/aws/pulumi-deployer.ts";
 import type { TargetOptions } from "../rollout/engine/ports.ts";
 import { loadTargetFactory } from "../rollout/targets/index.ts";
 import { FakeEcs, PulumiStandIn, restoreAwsMocks, sampleOutputs } from "./rollout-aws-fakes.ts";

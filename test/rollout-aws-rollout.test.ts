@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { RunTaskCommand } from "@aws-sdk/client-ecs";
-import { PulumiCli } from "../rollout/adapters/aws/pulumi-cli.ts";
-import { S3StateStore } from "../rollout/adapters/aws/s3-store.ts";
+import { PulumiCli } from "../rollout/targets/aws/pulumi-cli.ts";
+import { S3StateStore } from "../rollout/targets/aws/s3-store.ts";
 import { analysersFor } from "../rollout/engine/analysers.ts";
 import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { LockHolder, RolloutPlan, RolloutState } from "../rollout/engine/model.ts";
-import { buildAwsTarget } from "../rollout/targets/aws.ts";
+import { buildAwsTarget } from "../rollout/targets/aws/target.ts";
 import { CANARY_TG_ARN, FakeAlb, FakeCloudWatch, FakeEcs, FakeS3, PulumiStandIn, restoreAwsMocks, sampleOutputs } from "./rollout-aws-fakes.ts";
 import { FakeClock, operatorRequest, RecordingReporter } from "./support/rollout-fakes.ts";
 

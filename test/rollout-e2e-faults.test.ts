@@ -1,18 +1,19 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { stopLocalEnvironment } from "../rollout/adapters/local/environment.ts";
-import type { LocalRolloutBench, RolloutEntry, RunningCli } from "../rollout/adapters/local/harness.ts";
-import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
-import { isProcessAlive, processesOf, waitFor } from "../rollout/adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
-import { slotFiles } from "../rollout/adapters/local/slots.ts";
+import { stopLocalEnvironment } from "../rollout/targets/local/site.ts";
+import type { LocalRolloutBench, RolloutEntry, RunningCli } from "../rollout/targets/local/rehearsal.ts";
+import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/targets/local/rehearsal.ts";
+import { isProcessAlive, waitFor } from "../rollout/shared/processes.ts";
+import { processesOf } from "../rollout/targets/local/processes.ts";
+import { LocalTrafficRouter } from "../rollout/targets/local/router.ts";
+import { slotFiles } from "../rollout/targets/local/slots.ts";
 import { newRolloutState } from "../rollout/engine/engine.ts";
 import { transition } from "../rollout/engine/machine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { RolloutState } from "../rollout/engine/model.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
-import { attachLocalEnvironment, localEnvironmentDir } from "../rollout/targets/local.ts";
+import { attachLocalEnvironment, localEnvironmentDir } from "../rollout/targets/local/target.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const STABLE = "sample-app:1.0.0";

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import type { RolloutState } from "../rollout/engine/model.ts";
-import type { CliRun, LocalRolloutBench, RunningCli } from "../rollout/adapters/local/harness.ts";
-import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
-import { waitFor } from "../rollout/adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
-import { runtimeCommand } from "../rollout/adapters/local/runtime-api.ts";
-import { slotFiles } from "../rollout/adapters/local/slots.ts";
+import type { CliRun, LocalRolloutBench, RunningCli } from "../rollout/targets/local/rehearsal.ts";
+import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/targets/local/rehearsal.ts";
+import { waitFor } from "../rollout/shared/processes.ts";
+import { LocalTrafficRouter } from "../rollout/targets/local/router.ts";
+import { runtimeCommand } from "../rollout/targets/local/runtime-api.ts";
+import { slotFiles } from "../rollout/targets/local/slots.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");

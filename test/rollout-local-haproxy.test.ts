@@ -2,15 +2,15 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { LocalDeployer } from "../rollout/adapters/local/deployer.ts";
-import type { LocalEnvironment } from "../rollout/adapters/local/environment.ts";
-import { readLocalEnvironment, startLocalEnvironment, stopLocalEnvironment } from "../rollout/adapters/local/environment.ts";
-import { startLoad } from "../rollout/adapters/local/load.ts";
-import { LocalMetricsReader, MetricsSourceError } from "../rollout/adapters/local/metrics.ts";
-import { isProcessAlive } from "../rollout/adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
-import { runtimeCommand } from "../rollout/adapters/local/runtime-api.ts";
-import { slotFiles } from "../rollout/adapters/local/slots.ts";
+import { LocalDeployer } from "../rollout/targets/local/deployer.ts";
+import type { LocalEnvironment } from "../rollout/targets/local/site.ts";
+import { readLocalEnvironment, startLocalEnvironment, stopLocalEnvironment } from "../rollout/targets/local/site.ts";
+import { startLoad } from "../rollout/targets/local/load.ts";
+import { LocalMetricsReader, MetricsSourceError } from "../rollout/targets/local/metrics.ts";
+import { isProcessAlive } from "../rollout/shared/processes.ts";
+import { LocalTrafficRouter } from "../rollout/targets/local/router.ts";
+import { runtimeCommand } from "../rollout/targets/local/runtime-api.ts";
+import { slotFiles } from "../rollout/targets/local/slots.ts";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -7,7 +7,7 @@ import { DEFAULT_PLAN, DEFAULT_THRESHOLDS } from "../rollout/engine/plan.ts";
 import type { Measurement, RolloutPhase, RolloutState } from "../rollout/engine/model.ts";
 import type { Analyser, AnalysisContext } from "../rollout/engine/ports.ts";
 import { takenOver } from "../rollout/engine/takeover.ts";
-import { CanaryHealthTracker } from "../rollout/watchdog/local.ts";
+import { CanaryHealthTracker } from "../rollout/targets/local/watchdog.ts";
 import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, RecordingReporter, TEST_HOLDER } from "./support/rollout-fakes.ts";
 
 const NOW = 1_700_000_600_000;

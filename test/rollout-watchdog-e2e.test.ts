@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import type { LocalRolloutBench, RunningCli } from "../rollout/adapters/local/harness.ts";
-import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
-import { isProcessAlive, waitFor } from "../rollout/adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
+import type { LocalRolloutBench, RunningCli } from "../rollout/targets/local/rehearsal.ts";
+import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/targets/local/rehearsal.ts";
+import { isProcessAlive, waitFor } from "../rollout/shared/processes.ts";
+import { LocalTrafficRouter } from "../rollout/targets/local/router.ts";
 import type { RolloutState } from "../rollout/engine/model.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
 

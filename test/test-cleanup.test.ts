@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { readLocalEnvironment } from "../rollout/adapters/local/environment.ts";
-import { isProcessAlive, waitFor } from "../rollout/adapters/local/processes.ts";
-import { slotFiles } from "../rollout/adapters/local/slots.ts";
+import { readLocalEnvironment } from "../rollout/targets/local/site.ts";
+import { isProcessAlive, waitFor } from "../rollout/shared/processes.ts";
+import { slotFiles } from "../rollout/targets/local/slots.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const LOCAL = path.join(ROOT, ".readiness", "local");

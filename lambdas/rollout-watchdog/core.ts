@@ -6,7 +6,7 @@ import { shiftVerified, STABLE_ONLY } from "../../rollout/engine/shift.ts";
 
 /**
  * The rollout watchdog's core, shared by the Lambda (lambdas/rollout-watchdog/index.ts) and the local
- * watchdog process (rollout/watchdog/local.ts). It decides from facts alone (the stored state, the lock,
+ * watchdog process (rollout/targets/local/watchdog.ts). It decides from facts alone (the stored state, the lock,
  * the canary's health) and acts through ports, so that both targets take the same decision the same way:
  * claim the rollout in the state (write-ahead), move traffic to stable 100 / canary 0, read it back, record
  * the rollback, release a dead holder's lock, notify. The adapters differ; nothing here does I/O itself.

@@ -189,3 +189,16 @@ export interface TargetOptions {
 }
 
 export type TargetFactory = (options: TargetOptions) => Promise<Target>;
+
+/**
+ * What a target's module (rollout/targets/<name>/target.ts) exports. The registry (rollout/targets/index.ts)
+ * maps a name to the module in one line and loads it only when that target is used.
+ */
+export interface TargetModule {
+  readonly createTarget: TargetFactory;
+  /**
+   * What is wrong with the image for this target, checked before it starts anything (the local target runs
+   * only the sample app). Absent: the target's own deploy judges images.
+   */
+  readonly imageProblems?: (image: string) => readonly { readonly problem: string; readonly fix: string }[];
+}

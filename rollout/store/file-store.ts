@@ -4,19 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import type { LockHolder, LockInfo, LockResult, OperatorRequest, RolloutState } from "../engine/model.ts";
 import type { StateStore } from "../engine/ports.ts";
+import { isProcessAlive } from "../shared/processes.ts";
 import { checkLock, checkState, parseRequest, StoreDamageError } from "./damage.ts";
 
 const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
-
-/** True when `pid` names a live process on this host (EPERM: alive but not ours). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 export interface FileStateStoreOptions {
   /** Directory holding one sub-directory per environment, e.g. `<repo>/.readiness/rollouts`. */

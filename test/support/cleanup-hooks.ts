@@ -7,9 +7,9 @@
 // earlier run that was killed outright (SIGKILL, a closed terminal) left there.
 import fs from "node:fs";
 import path from "node:path";
-import { stopLocalEnvironment } from "../../rollout/adapters/local/environment.ts";
-import { rolloutClisRunning } from "../../rollout/adapters/local/harness.ts";
-import { detachedProcessesStartedHere, isProcessAlive, waitFor } from "../../rollout/adapters/local/processes.ts";
+import { stopLocalEnvironment } from "../../rollout/targets/local/site.ts";
+import { rolloutClisRunning } from "../../rollout/targets/local/rehearsal.ts";
+import { detachedProcessesStartedHere, isProcessAlive, waitFor } from "../../rollout/shared/processes.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 /** End-to-end environments are named `e2e-<pid of the test process>-<test>`: the pid says who owns them. */

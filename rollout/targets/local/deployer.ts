@@ -1,8 +1,8 @@
 import type { DeployedImages } from "../../engine/model.ts";
 import type { Deployer } from "../../engine/ports.ts";
-import type { LocalEnvironment } from "./environment.ts";
+import type { LocalEnvironment } from "./site.ts";
 import { BACKEND, SERVERS } from "./haproxy-config.ts";
-import { GaveUpWaiting, isProcessAlive, stopProcess, waitFor } from "./processes.ts";
+import { GaveUpWaiting, isProcessAlive, stopProcess, waitFor } from "../../shared/processes.ts";
 import { RuntimeApiError, runtimeAction, runtimeCommand, serverStat } from "./runtime-api.ts";
 import { isServerUp } from "./show-stat.ts";
 import type { SlotRecord } from "./slots.ts";

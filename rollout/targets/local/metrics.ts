@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { httpProbe } from "../http/probe.ts";
+import { httpProbe } from "../../shared/http-probe.ts";
 import type { ServerRole } from "./haproxy-config.ts";
 import { BACKEND, SERVERS } from "./haproxy-config.ts";
 import type { ServerStat } from "./show-stat.ts";

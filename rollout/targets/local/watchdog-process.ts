@@ -1,9 +1,10 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { LOCAL_DIR_VARIABLE, spawnDetached } from "./processes.ts";
+import { spawnDetached } from "../../shared/processes.ts";
+import { LOCAL_DIR_VARIABLE } from "./processes.ts";
 
-const WATCHDOG_MAIN = fileURLToPath(new URL("../../watchdog/main.ts", import.meta.url));
+const WATCHDOG_MAIN = fileURLToPath(new URL("./watchdog-main.ts", import.meta.url));
 
 export interface LocalWatchdogArgs {
   /** `<repo>/.readiness/rollouts`: where the rollouts of this environment keep their state and lock. */

@@ -1,20 +1,21 @@
 import fs from "node:fs";
 import path from "node:path";
-import { httpProbe } from "../adapters/http/probe.ts";
-import { LocalDeployer } from "../adapters/local/deployer.ts";
-import type { LocalEnvironment } from "../adapters/local/environment.ts";
-import { readLocalEnvironment, startLocalEnvironment, stopLocalEnvironment } from "../adapters/local/environment.ts";
-import { runLocalHook } from "../adapters/local/hooks.ts";
-import type { RunningLoad } from "../adapters/local/load.ts";
-import { startLoad } from "../adapters/local/load.ts";
-import { LocalMetricsReader } from "../adapters/local/metrics.ts";
-import { isProcessAlive } from "../adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../adapters/local/router.ts";
-import { slotFiles } from "../adapters/local/slots.ts";
-import type { HttpResponseSample, VersionMetricsSample } from "../engine/model.ts";
-import type { Deployer, HookRunner, MetricsSource, ProbeSource, Target, TargetFactory, TargetOptions, TrafficRouter } from "../engine/ports.ts";
-import { TERMINAL_PHASES } from "../engine/model.ts";
-import { FileStateStore } from "../store/file-store.ts";
+import { httpProbe } from "../../shared/http-probe.ts";
+import { LocalDeployer } from "./deployer.ts";
+import type { LocalEnvironment } from "./site.ts";
+import { readLocalEnvironment, startLocalEnvironment, stopLocalEnvironment } from "./site.ts";
+import { runLocalHook } from "./hooks.ts";
+import type { RunningLoad } from "./load.ts";
+import { startLoad } from "./load.ts";
+import { LocalMetricsReader } from "./metrics.ts";
+import { isProcessAlive } from "../../shared/processes.ts";
+import { LocalTrafficRouter } from "./router.ts";
+import { parseLocalImage } from "./image.ts";
+import { slotFiles } from "./slots.ts";
+import type { HttpResponseSample, VersionMetricsSample } from "../../engine/model.ts";
+import type { Deployer, HookRunner, MetricsSource, ProbeSource, Target, TargetFactory, TargetOptions, TrafficRouter } from "../../engine/ports.ts";
+import { TERMINAL_PHASES } from "../../engine/model.ts";
+import { FileStateStore } from "../../store/file-store.ts";
 
 /** Stable version of a local environment the target starts itself (no environment was running). */
 export const DEFAULT_LOCAL_STABLE_IMAGE = "sample-app:1.0.0";
@@ -111,7 +112,7 @@ function unavailable<T extends object>(what: string, dir: string): T {
  * the tests, or an earlier `start`). For `start`/`resume` with nothing running it starts one itself, with
  * steady load through HAProxy so that the analysis measures real traffic, and stops it all on `close()`.
  */
-export const createLocalTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
+export const createTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
   const dir = localEnvironmentDir(options.cwd, options.environment);
   const store = new FileStateStore({ root: path.join(options.cwd, ".readiness", "rollouts") });
   let environment = attachLocalEnvironment(dir);
@@ -156,3 +157,9 @@ export const createLocalTarget: TargetFactory = async (options: TargetOptions): 
     },
   };
 };
+
+/** The local target runs only the sample app (`sample-app:<version>[?faults]`). */
+export function imageProblems(image: string): { problem: string; fix: string }[] {
+  const parsed = parseLocalImage(image);
+  return parsed.ok ? [] : parsed.problems.map((problem) => ({ problem: problem.replace(/^image="[^"]*": /, ""), fix: "faults and versions: docs/rollout-local.md" }));
+}

@@ -2,11 +2,11 @@
  * Entry point of the local watchdog process (started by startLocalEnvironment):
  * `main.ts <state root> <environment> <environment dir> [abandoned after ms] [poll ms]`. Logs JSON lines.
  */
-import { LOCAL_WATCHDOG_DEFAULTS, LOCAL_WATCHDOG_POLL_MS, runLocalWatchdog } from "./local.ts";
+import { LOCAL_WATCHDOG_DEFAULTS, LOCAL_WATCHDOG_POLL_MS, runLocalWatchdog } from "./watchdog.ts";
 
 const [stateRoot, environment, environmentDir, abandonedAfter, poll] = process.argv.slice(2);
 if (!stateRoot || !environment || !environmentDir) {
-  process.stderr.write("usage: rollout/watchdog/main.ts <state root> <environment> <environment dir> [abandoned after ms] [poll ms]\n");
+  process.stderr.write("usage: rollout/targets/local/watchdog-main.ts <state root> <environment> <environment dir> [abandoned after ms] [poll ms]\n");
   process.exit(2);
 }
 const numbers = { "abandoned after ms": abandonedAfter, "poll ms": poll };

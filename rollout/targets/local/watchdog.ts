@@ -2,14 +2,14 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { CanaryHealth, Observation, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "../../lambdas/rollout-watchdog/core.ts";
-import { canaryFailures, runWatchdogOnce, StateConflictError } from "../../lambdas/rollout-watchdog/core.ts";
-import { readLocalEnvironment } from "../adapters/local/environment.ts";
-import { LocalMetricsReader } from "../adapters/local/metrics.ts";
-import { isProcessAlive } from "../adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../adapters/local/router.ts";
-import type { RolloutState } from "../engine/model.ts";
-import { FileStateStore } from "../store/file-store.ts";
+import type { CanaryHealth, Observation, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "../../../lambdas/rollout-watchdog/core.ts";
+import { canaryFailures, runWatchdogOnce, StateConflictError } from "../../../lambdas/rollout-watchdog/core.ts";
+import { readLocalEnvironment } from "./site.ts";
+import { LocalMetricsReader } from "./metrics.ts";
+import { isProcessAlive } from "../../shared/processes.ts";
+import { LocalTrafficRouter } from "./router.ts";
+import type { RolloutState } from "../../engine/model.ts";
+import { FileStateStore } from "../../store/file-store.ts";
 
 /**
  * The local target's watchdog: a process started with the local environment (docs/rollout-local.md) that

@@ -2,7 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { renderHaproxyConfig } from "./haproxy-config.ts";
-import { freePort, GaveUpWaiting, isProcessAlive, LOCAL_DIR_VARIABLE, spawnDetached, stopProcess, tail, waitFor } from "./processes.ts";
+import { freePort, GaveUpWaiting, isProcessAlive, spawnDetached, stopProcess, tail, waitFor } from "../../shared/processes.ts";
+import { LOCAL_DIR_VARIABLE } from "./processes.ts";
 import { runtimeCommand, serverStat } from "./runtime-api.ts";
 import { slotFiles, startAppVersion } from "./slots.ts";
 import type { LocalWatchdogArgs } from "./watchdog-process.ts";
@@ -20,7 +21,7 @@ export const localEnvironmentSchema = z.object({
   adminSocketPath: z.string(),
   requestLogPath: z.string(),
   haproxyPid: z.number().int(),
-  /** The rollout watchdog process started with the environment (rollout/watchdog/main.ts), when one was. */
+  /** The rollout watchdog process started with the environment (rollout/targets/local/watchdog-main.ts), when one was. */
   watchdogPid: z.number().int().optional(),
 });
 export type LocalEnvironment = z.output<typeof localEnvironmentSchema>;
@@ -45,7 +46,7 @@ export interface StartLocalEnvironmentArgs {
   readonly dir: string;
   /** The image the stable server runs at the start, e.g. `sample-app:1.0.0`. */
   readonly stableImage: string;
-  /** Starts the rollout watchdog for this environment's rollouts (rollout/watchdog/local.ts) alongside HAProxy. */
+  /** Starts the rollout watchdog for this environment's rollouts (rollout/targets/local/watchdog.ts) alongside HAProxy. */
   readonly watchdog?: LocalWatchdogArgs;
 }
 

@@ -3,20 +3,20 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { $, which } from "zx";
-import { UsageError } from "../../cli/exit-codes.ts";
-import { AlbProbeSource } from "../adapters/aws/alb-probes.ts";
-import { EcsHookRunner } from "../adapters/aws/ecs-hooks.ts";
-import { StackAlarmSource, TargetGroupMetricsSource } from "../adapters/aws/metrics.ts";
-import { PulumiCli } from "../adapters/aws/pulumi-cli.ts";
-import type { PolicyGate } from "../adapters/aws/pulumi-deployer.ts";
-import { PulumiDeployer } from "../adapters/aws/pulumi-deployer.ts";
-import type { RetryPolicy } from "../adapters/aws/retry.ts";
-import { S3StateStore } from "../adapters/aws/s3-store.ts";
-import type { StackOutputs } from "../adapters/aws/stack-outputs.ts";
-import { parseStackOutputs, probeOrigin } from "../adapters/aws/stack-outputs.ts";
-import { AlbTrafficRouter } from "../adapters/aws/router.ts";
-import { systemClock } from "../engine/clock.ts";
-import type { Clock, Target, TargetFactory, TargetOptions } from "../engine/ports.ts";
+import { UsageError } from "../../../cli/exit-codes.ts";
+import { AlbProbeSource } from "./alb-probes.ts";
+import { EcsHookRunner } from "./ecs-hooks.ts";
+import { StackAlarmSource, TargetGroupMetricsSource } from "./metrics.ts";
+import { PulumiCli } from "./pulumi-cli.ts";
+import type { PolicyGate } from "./pulumi-deployer.ts";
+import { PulumiDeployer } from "./pulumi-deployer.ts";
+import type { RetryPolicy } from "./retry.ts";
+import { S3StateStore } from "./s3-store.ts";
+import type { StackOutputs } from "./stack-outputs.ts";
+import { parseStackOutputs, probeOrigin } from "./stack-outputs.ts";
+import { AlbTrafficRouter } from "./router.ts";
+import { systemClock } from "../../engine/clock.ts";
+import type { Clock, Target, TargetFactory, TargetOptions } from "../../engine/ports.ts";
 
 export interface AwsClients {
   readonly elbv2: ElasticLoadBalancingV2Client;
@@ -123,9 +123,9 @@ export function policyGateFromEnvironment(value: string | undefined, options: Pi
 /**
  * The `aws` target (CLI `--stack <stack>`): everything comes from `pulumi stack output --json` of that stack.
  * The SDK's own retries are off (maxAttempts 1) so that retries happen in one visible place with the
- * rollout's clock and budget (rollout/adapters/aws/retry.ts), not up to 3 x 6 times.
+ * rollout's clock and budget (rollout/targets/aws/retry.ts), not up to 3 x 6 times.
  */
-export const createAwsTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
+export const createTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
   if (!options.stack) throw new Error("--stack: the aws target needs the Pulumi stack to roll out, e.g. --stack production");
   const policyGate = policyGateFromEnvironment(process.env.READINESS_POLICY_GATE, options);
   // Bad environment, not a failed rollout: say so before any call, with how to get the CLI (exit 2).
