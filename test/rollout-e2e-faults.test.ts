@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { stopLocalEnvironment } from "../rollout/targets/local/site.ts";
-import type { LocalRolloutBench, RolloutEntry, RunningCli } from "../rollout/targets/local/rehearsal.ts";
-import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/targets/local/rehearsal.ts";
+import { stopLoopbackSite } from "../rollout/targets/local/site.ts";
+import type { Rehearsal, RolloutEntry, RunningCli } from "../rollout/targets/local/rehearsal.ts";
+import { spawnRolloutCli, startRehearsal } from "../rollout/targets/local/rehearsal.ts";
 import { isProcessAlive, waitFor } from "../rollout/shared/processes.ts";
 import { processesOf } from "../rollout/targets/local/processes.ts";
 import { LocalTrafficRouter } from "../rollout/targets/local/router.ts";
@@ -13,7 +13,7 @@ import { transition } from "../rollout/engine/machine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { RolloutState } from "../rollout/engine/model.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
-import { attachLocalEnvironment, localEnvironmentDir } from "../rollout/targets/local/target.ts";
+import { attachLoopbackSite, loopbackSiteDir } from "../rollout/targets/local/site.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const STABLE = "sample-app:1.0.0";
@@ -30,14 +30,14 @@ function startArgs(environment: string, image: string, extra: readonly string[] 
 describe("rollout faults end to end on loopback (issue 11)", function () {
   this.timeout(90_000);
   const store = new FileStateStore({ root: path.join(ROOT, ".readiness", "rollouts") });
-  let bench: LocalRolloutBench | undefined;
+  let bench: Rehearsal | undefined;
   const clis: RunningCli[] = [];
   let environment = "";
   let dir = "";
 
   beforeEach(function () {
     environment = `faults-${process.pid}-${(this.currentTest?.title ?? "t").replace(/[^a-z0-9]+/gi, "-").slice(0, 24)}`;
-    dir = localEnvironmentDir(ROOT, environment);
+    dir = loopbackSiteDir(ROOT, environment);
   });
 
   afterEach(async () => {
@@ -45,7 +45,7 @@ describe("rollout faults end to end on loopback (issue 11)", function () {
     await bench?.stop();
     bench = undefined;
     // Whatever a failed test left: the environment's processes are found by their marker and stopped.
-    await stopLocalEnvironment(dir);
+    await stopLoopbackSite(dir);
     for (const pid of processesOf(dir)) process.kill(pid, "SIGKILL");
     fs.rmSync(path.join(ROOT, ".readiness", "rollouts", environment), { recursive: true, force: true });
     fs.rmSync(dir, { recursive: true, force: true });
@@ -65,7 +65,7 @@ describe("rollout faults end to end on loopback (issue 11)", function () {
 
   for (const entry of ["npm", "bin"] as const) {
     it(`SIGTERM to the top process of ${entry === "npm" ? "`npm run rollout`" : "`./bin/rollout.mjs`"} ends in a verified rollback`, async () => {
-      bench = await startLocalRolloutBench({ environmentName: environment, stableImage: STABLE, ratePerSecond: 100, maxDurationS: 60 });
+      bench = await startRehearsal({ environmentName: environment, stableImage: STABLE, ratePerSecond: 100, maxDurationS: 60 });
       const running = cli(startArgs(environment, "sample-app:2.0.0", ["--non-interactive", "--bake", "20s"]), entry);
       await waitFor("the canary to carry traffic", 30_000, async () => ((await store.load(environment))?.phase === "baking" ? true : undefined));
       running.child.kill("SIGTERM");
@@ -79,7 +79,7 @@ describe("rollout faults end to end on loopback (issue 11)", function () {
       assert.match(final.reason ?? "", /interrupted: SIGTERM/);
       assert.deepEqual(final.weightHistory.at(-1)?.weights, { stable: 100, canary: 0 });
       assert.equal(final.weightHistory.at(-1)?.verified, true);
-      assert.deepEqual(await new LocalTrafficRouter(bench.environment.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
+      assert.deepEqual(await new LocalTrafficRouter(bench.site.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
       await waitFor("the lock to be released", 10_000, async () => ((await store.readLock(environment)) === undefined ? true : undefined));
     });
   }
@@ -104,7 +104,7 @@ describe("rollout faults end to end on loopback (issue 11)", function () {
     // No request can be enough evidence: the first analysis is inconclusive and pauses (not a terminal: exit 3).
     const paused = await cli(startArgs(environment, "sample-app:2.0.0", ["--min-requests", "1000000"])).done;
     assert.equal(paused.code, 3, paused.stdout + paused.stderr);
-    const running = attachLocalEnvironment(dir);
+    const running = attachLoopbackSite(dir);
     assert.ok(running, "HAProxy still runs after the paused process exited");
     const canary = slotFiles(dir).read("canary");
     assert.ok(canary && isProcessAlive(canary.pid), "the canary keeps serving");
@@ -119,8 +119,8 @@ describe("rollout faults end to end on loopback (issue 11)", function () {
   });
 
   it("after rollback-failed: status shows intended and verified, start refuses naming abort, abort finishes the rollback", async () => {
-    bench = await startLocalRolloutBench({ environmentName: environment, stableImage: STABLE, ratePerSecond: 50, maxDurationS: 60 });
-    const router = new LocalTrafficRouter(bench.environment.adminSocketPath);
+    bench = await startRehearsal({ environmentName: environment, stableImage: STABLE, ratePerSecond: 50, maxDurationS: 60 });
+    const router = new LocalTrafficRouter(bench.site.adminSocketPath);
     // What a rollback that could not be verified leaves: the router still split, the state terminal.
     await router.setWeights({ stable: 90, canary: 10 });
     const dead = { id: "dead-rollout", host: "elsewhere", pid: 1, startedAt: Date.now() - 60_000 };
@@ -145,19 +145,19 @@ describe("rollout faults end to end on loopback (issue 11)", function () {
   });
 
   it("rolls back, saying so, when someone changes the weights on HAProxy mid-bake (drift)", async () => {
-    bench = await startLocalRolloutBench({ environmentName: environment, stableImage: STABLE, ratePerSecond: 100, maxDurationS: 60 });
+    bench = await startRehearsal({ environmentName: environment, stableImage: STABLE, ratePerSecond: 100, maxDurationS: 60 });
     const running = cli(startArgs(environment, "sample-app:2.0.0", ["--non-interactive", "--bake", "10s"]));
     await waitFor("the canary to carry traffic", 30_000, async () => ((await store.load(environment))?.phase === "baking" ? true : undefined));
-    await new LocalTrafficRouter(bench.environment.adminSocketPath).setWeights({ stable: 30, canary: 70 });
+    await new LocalTrafficRouter(bench.site.adminSocketPath).setWeights({ stable: 30, canary: 70 });
     const run = await running.done;
     const final = await state();
     assert.equal(final.phase, "rolled-back", run.stdout + run.stderr);
     assert.match(final.reason ?? "", /drift: the router shows stable 30 \/ canary 70, the plan says stable 90 \/ canary 10 at step 1 .*\(drift policy rollback\)/);
-    assert.deepEqual(await new LocalTrafficRouter(bench.environment.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
+    assert.deepEqual(await new LocalTrafficRouter(bench.site.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
   });
 
   it("a canary that exits during start fails the deploy at once, before any traffic", async () => {
-    bench = await startLocalRolloutBench({ environmentName: environment, stableImage: STABLE, ratePerSecond: 50, maxDurationS: 60 });
+    bench = await startRehearsal({ environmentName: environment, stableImage: STABLE, ratePerSecond: 50, maxDurationS: 60 });
     const run = await cli(startArgs(environment, "sample-app:3.0.0?crash-after-s=0.001", ["--non-interactive"])).done;
     const final = await state();
     assert.equal(final.phase, "rolled-back", run.stdout + run.stderr);

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import type { RolloutState } from "../rollout/engine/model.ts";
-import type { CliRun, LocalRolloutBench, RunningCli } from "../rollout/targets/local/rehearsal.ts";
-import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/targets/local/rehearsal.ts";
+import type { CliRun, Rehearsal, RunningCli } from "../rollout/targets/local/rehearsal.ts";
+import { spawnRolloutCli, startRehearsal } from "../rollout/targets/local/rehearsal.ts";
 import { waitFor } from "../rollout/shared/processes.ts";
 import { LocalTrafficRouter } from "../rollout/targets/local/router.ts";
 import { runtimeCommand } from "../rollout/targets/local/runtime-api.ts";
@@ -27,7 +27,7 @@ function startArgs(environment: string, image: string, overrides: Record<string,
 describe("rollout end to end on loopback (real HAProxy, real processes, CLI as a child process)", function () {
   this.timeout(60_000);
   const store = new FileStateStore({ root: path.join(ROOT, ".readiness", "rollouts") });
-  let bench: LocalRolloutBench | undefined;
+  let bench: Rehearsal | undefined;
   const clis: RunningCli[] = [];
   let environment = "";
 
@@ -43,8 +43,8 @@ describe("rollout end to end on loopback (real HAProxy, real processes, CLI as a
     fs.rmSync(path.join(ROOT, ".readiness", "local", environment), { recursive: true, force: true });
   });
 
-  async function startBench(): Promise<LocalRolloutBench> {
-    bench = await startLocalRolloutBench({ environmentName: environment, stableImage: STABLE, ratePerSecond: LOAD_RATE, maxDurationS: 50 });
+  async function startBench(): Promise<Rehearsal> {
+    bench = await startRehearsal({ environmentName: environment, stableImage: STABLE, ratePerSecond: LOAD_RATE, maxDurationS: 50 });
     return bench;
   }
 
@@ -62,11 +62,11 @@ describe("rollout end to end on loopback (real HAProxy, real processes, CLI as a
 
   /** Everything a finished rollout must leave true, whatever its outcome. */
   async function assertTrafficOnStableOnly(run: CliRun, expectedStable: string): Promise<void> {
-    const current = bench as LocalRolloutBench;
-    assert.deepEqual(await new LocalTrafficRouter(current.environment.adminSocketPath).readWeights(), { stable: 100, canary: 0 }, run.stdout + run.stderr);
+    const current = bench as Rehearsal;
+    assert.deepEqual(await new LocalTrafficRouter(current.site.adminSocketPath).readWeights(), { stable: 100, canary: 0 }, run.stdout + run.stderr);
     assert.equal(slotFiles(current.dir).read("stable")?.image, expectedStable);
     assert.equal(slotFiles(current.dir).read("canary"), undefined, "the canary was reset");
-    const answer = (await (await fetch(`http://127.0.0.1:${current.environment.trafficPort}/`)).json()) as { version: string };
+    const answer = (await (await fetch(`http://127.0.0.1:${current.site.trafficPort}/`)).json()) as { version: string };
     assert.equal(`sample-app:${answer.version}`, expectedStable.split("?")[0]);
   }
 
@@ -131,7 +131,7 @@ describe("rollout end to end on loopback (real HAProxy, real processes, CLI as a
     const current = await startBench();
     const running = cli(startArgs(environment, "sample-app:2.0.0", { "--bake": "4s", "--consecutive-error-limit": "1" }));
     await waitFor("the first analysis", 20_000, async () => ((await store.load(environment))?.analyses.length ?? 0) >= 1 || undefined);
-    await runtimeCommand(current.environment.adminSocketPath, "shutdown frontend stats");
+    await runtimeCommand(current.site.adminSocketPath, "shutdown frontend stats");
     const run = await running.done;
     const state = await finalState();
     assert.equal(state.phase, "rolled-back", `${state.reason}\n${run.stdout}${run.stderr}`);

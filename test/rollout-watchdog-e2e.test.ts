@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import type { LocalRolloutBench, RunningCli } from "../rollout/targets/local/rehearsal.ts";
-import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/targets/local/rehearsal.ts";
+import type { Rehearsal, RunningCli } from "../rollout/targets/local/rehearsal.ts";
+import { spawnRolloutCli, startRehearsal } from "../rollout/targets/local/rehearsal.ts";
 import { isProcessAlive, waitFor } from "../rollout/shared/processes.ts";
 import { LocalTrafficRouter } from "../rollout/targets/local/router.ts";
 import type { RolloutState } from "../rollout/engine/model.ts";
@@ -17,7 +17,7 @@ const SHORT_ABANDON_MS = 4_000;
 describe("rollout watchdog end to end (kill -9 of the rollout process, real HAProxy, no human action)", function () {
   this.timeout(90_000);
   const store = new FileStateStore({ root: path.join(ROOT, ".readiness", "rollouts") });
-  let bench: LocalRolloutBench | undefined;
+  let bench: Rehearsal | undefined;
   const clis: RunningCli[] = [];
   let environment = "";
 
@@ -34,8 +34,8 @@ describe("rollout watchdog end to end (kill -9 of the rollout process, real HAPr
   });
 
   /** Starts a rollout with a long bake and kills its process with SIGKILL once the canary carries traffic. */
-  async function killMidBake(image: string, abandonedAfterMs: number): Promise<{ current: LocalRolloutBench; killedAt: number; lastHeartbeat: number }> {
-    const current = await startLocalRolloutBench({ environmentName: environment, stableImage: "sample-app:1.0.0", ratePerSecond: LOAD_RATE, maxDurationS: 80, watchdog: { abandonedAfterMs, pollMs: 250 } });
+  async function killMidBake(image: string, abandonedAfterMs: number): Promise<{ current: Rehearsal; killedAt: number; lastHeartbeat: number }> {
+    const current = await startRehearsal({ environmentName: environment, stableImage: "sample-app:1.0.0", ratePerSecond: LOAD_RATE, maxDurationS: 80, watchdog: { abandonedAfterMs, pollMs: 250 } });
     bench = current;
     const args = ["start", "--target", "local", "--env", environment, "--image", image, "--non-interactive", "--steps", "10,50,100", "--bake", "60s", "--interval", "1s"];
     const running = spawnRolloutCli(args, { timeoutMs: 80_000 });
@@ -66,7 +66,7 @@ describe("rollout watchdog end to end (kill -9 of the rollout process, real HAPr
       const { current, killedAt } = await killMidBake(image, LONG_ABANDON_MS);
       const killedState = await store.load(environment);
       assert.equal(killedState?.phase, "baking", "killed mid-bake, before the canary failed");
-      assert.deepEqual(await new LocalTrafficRouter(current.environment.adminSocketPath).readWeights(), { stable: 90, canary: 10 }, "the split outlived the killed process");
+      assert.deepEqual(await new LocalTrafficRouter(current.site.adminSocketPath).readWeights(), { stable: 90, canary: 10 }, "the split outlived the killed process");
 
       const state = await rolledBackByWatchdog(30_000);
       assert.match(state.reason ?? "", /rolled back by the rollout watchdog: the canary is failing \(.+\) and the orchestrator is gone: its process \(pid \d+ .*\) is dead/);
@@ -76,9 +76,9 @@ describe("rollout watchdog end to end (kill -9 of the rollout process, real HAPr
       assert.deepEqual(verified && { weights: verified.weights, verified: verified.verified }, { weights: { stable: 100, canary: 0 }, verified: true });
       assert.ok((verified?.at ?? 0) > killedAt);
       assert.deepEqual(state.transitions.slice(-2).map((t) => t.to), ["rolling-back", "rolled-back"]);
-      assert.deepEqual(await new LocalTrafficRouter(current.environment.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
+      assert.deepEqual(await new LocalTrafficRouter(current.site.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
       assert.equal(await store.readLock(environment), undefined, "the dead process's lock was released, so the next start needs no --take-over-stale");
-      const answer = (await (await fetch(`http://127.0.0.1:${current.environment.trafficPort}/`)).json()) as { version: string };
+      const answer = (await (await fetch(`http://127.0.0.1:${current.site.trafficPort}/`)).json()) as { version: string };
       assert.equal(answer.version, "1.0.0");
 
       // Visible in `status` from any shell, and the next rollout can start without human clean-up.
@@ -88,7 +88,7 @@ describe("rollout watchdog end to end (kill -9 of the rollout process, real HAPr
       assert.match(status.stdout, /reason: rolled back by the rollout watchdog/);
       assert.match(status.stdout, /lock: free/);
 
-      const watchdogPid = current.environment.watchdogPid;
+      const watchdogPid = current.site.watchdogPid;
       assert.ok(watchdogPid !== undefined && isProcessAlive(watchdogPid), "the watchdog runs with the environment");
       await current.stop();
       bench = undefined;
@@ -101,7 +101,7 @@ describe("rollout watchdog end to end (kill -9 of the rollout process, real HAPr
     const state = await rolledBackByWatchdog(SHORT_ABANDON_MS + 15_000);
     assert.match(state.reason ?? "", /nothing has analysed the canary for \d+ s \(deadline 4 s\)/);
     assert.ok((state.finishedAt ?? 0) - lastHeartbeat >= SHORT_ABANDON_MS, "not before the deadline, counted from the last heartbeat");
-    assert.deepEqual(await new LocalTrafficRouter(current.environment.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
+    assert.deepEqual(await new LocalTrafficRouter(current.site.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
     // Idempotent: later rounds find the rollout terminal and leave the state alone.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     assert.deepEqual(await store.load(environment), state);

@@ -8,7 +8,7 @@ import { AlbProbeSource } from "./alb-probes.ts";
 import { EcsHookRunner } from "./ecs-hooks.ts";
 import { StackAlarmSource, TargetGroupMetricsSource } from "./metrics.ts";
 import { PulumiCli } from "./pulumi-cli.ts";
-import type { PolicyGate } from "./pulumi-deployer.ts";
+import type { PolicyCheck } from "./pulumi-deployer.ts";
 import { PulumiDeployer } from "./pulumi-deployer.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { S3StateStore } from "./s3-store.ts";
@@ -31,7 +31,7 @@ export interface AwsTargetParts {
   readonly cli: PulumiCli;
   readonly clients: AwsClients;
   readonly clock: Clock;
-  readonly policyGate?: PolicyGate;
+  readonly policyCheck?: PolicyCheck;
   readonly retry?: RetryPolicy;
   /** Overrides for tests (fast polling, a fake HTTP probe). */
   readonly tuning?: { readonly hookPollIntervalMs?: number; readonly publishLagMs?: number; readonly heartbeatEveryMs?: number };
@@ -42,7 +42,7 @@ export interface AwsTargetParts {
 export function buildAwsTarget(parts: AwsTargetParts): Target {
   const { outputs, clients, clock, retry } = parts;
   const retryOption = retry ? { retry } : {};
-  const deployer = new PulumiDeployer({ cli: parts.cli, ecs: clients.ecs, clock, ...(parts.policyGate ? { policyGate: parts.policyGate } : {}), ...retryOption });
+  const deployer = new PulumiDeployer({ cli: parts.cli, ecs: clients.ecs, clock, ...(parts.policyCheck ? { policyCheck: parts.policyCheck } : {}), ...retryOption });
   const router = new AlbTrafficRouter({
     client: clients.elbv2,
     listenerArn: outputs.httpsListenerArn,
@@ -98,10 +98,10 @@ export function buildAwsTarget(parts: AwsTargetParts): Target {
 }
 
 /**
- * `READINESS_POLICY_GATE`: `policy-pack` (`pulumi preview --policy-pack policies`), `offline`
+ * The policy check before a canary deploy, from `READINESS_POLICY_GATE`: `policy-pack` (`pulumi preview --policy-pack policies`), `offline`
  * (`npm run gate -- --stack <environment>`, no cloud credentials needed) or `none` (the default).
  */
-export function policyGateFromEnvironment(value: string | undefined, options: Pick<TargetOptions, "cwd" | "environment">): PolicyGate {
+export function policyCheckFromEnvironment(value: string | undefined, options: Pick<TargetOptions, "cwd" | "environment">): PolicyCheck {
   switch (value ?? "none") {
     case "none":
       return { kind: "none" };
@@ -127,7 +127,7 @@ export function policyGateFromEnvironment(value: string | undefined, options: Pi
  */
 export const createTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
   if (!options.stack) throw new Error("--stack: the aws target needs the Pulumi stack to roll out, e.g. --stack production");
-  const policyGate = policyGateFromEnvironment(process.env.READINESS_POLICY_GATE, options);
+  const policyCheck = policyCheckFromEnvironment(process.env.READINESS_POLICY_GATE, options);
   // Bad environment, not a failed rollout: say so before any call, with how to get the CLI (exit 2).
   if ((await which("pulumi", { nothrow: true })) === null) {
     throw new UsageError(`the aws target deploys and reads stack outputs through the Pulumi CLI, and \`pulumi\` is not on PATH. Install it (https://www.pulumi.com/docs/iac/download-install/, e.g. \`curl -fsSL https://get.pulumi.com | sh\`), log in with \`pulumi login\`, then run this again; nothing was changed`);
@@ -142,5 +142,5 @@ export const createTarget: TargetFactory = async (options: TargetOptions): Promi
     s3: new S3Client(config),
   };
   options.log(`aws: stack ${options.stack} in ${outputs.region}, state in s3://${outputs.rolloutStateBucket}`);
-  return buildAwsTarget({ environment: options.environment, outputs, cli, clients, clock: systemClock, policyGate });
+  return buildAwsTarget({ environment: options.environment, outputs, cli, clients, clock: systemClock, policyCheck });
 };

@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import { isProcessAlive } from "../../shared/processes.ts";
 
-/** The environment variable every process of a local environment carries: its directory, so none can hide. */
+/** The variable every process of a loopback site carries in its process environment: the site's directory, so none can hide. */
 export const LOCAL_DIR_VARIABLE = "READINESS_LOCAL_DIR";
 
-/** Live processes started for the local environment in `dir` (found through LOCAL_DIR_VARIABLE in /proc). */
+/** Live processes started for the loopback site in `dir` (found through LOCAL_DIR_VARIABLE in /proc). */
 export function processesOf(dir: string): number[] {
   const marker = `${LOCAL_DIR_VARIABLE}=${dir}\0`;
   const pids: number[] = [];
