@@ -1,6 +1,6 @@
 import { transition } from "../../rollout/engine/machine.ts";
 import { errorRateShowsAbove } from "../../rollout/engine/evaluate.ts";
-import type { AnalysisThresholds, EpochMs, LockHolder, RolloutPhase, RolloutState, Weights } from "../../rollout/engine/model.ts";
+import type { AnalysisThresholds, EpochMs, LockHolder, RolloutPhase, RolloutState, VersionMetricsSample, Weights } from "../../rollout/engine/model.ts";
 import { TERMINAL_PHASES } from "../../rollout/engine/model.ts";
 import { shiftVerified, STABLE_ONLY } from "../../rollout/engine/shift.ts";
 
@@ -133,13 +133,8 @@ export function decide(observation: Observation, settings: WatchdogSettings): De
   return { action: "none", why: `${name}: ${canaryWhy}; the live orchestrator ${orchestrator.holder.id} acts on it (watchdog acts after ${seconds(grace - failingFor)} more)` };
 }
 
-/** The canary's measured window against the plan's thresholds (local target; on AWS the alarms judge). */
-export interface CanarySample {
-  readonly requests: number;
-  readonly errors5xx: number;
-  readonly p95Ms?: number;
-  readonly healthy: boolean;
-}
+/** The canary's measured window (the engine's sample) against the plan's thresholds (local target; on AWS the alarms judge). */
+export type CanarySample = Pick<VersionMetricsSample, "requests" | "errors5xx" | "p95Ms"> & { readonly healthy: boolean };
 
 export function canaryFailures(sample: CanarySample, thresholds: AnalysisThresholds): string[] {
   const problems: string[] = [];

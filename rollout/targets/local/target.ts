@@ -7,7 +7,7 @@ import { attachLoopbackSite, loopbackSiteDir, startLoopbackSite, stopLoopbackSit
 import { runLocalHook } from "./hooks.ts";
 import type { RunningLoad } from "./load.ts";
 import { startLoad } from "./load.ts";
-import { LocalMetricsReader } from "./metrics.ts";
+import { LocalMetricsReader, versionSample } from "./metrics.ts";
 import { LocalTrafficRouter } from "./router.ts";
 import { parseLocalImage } from "./image.ts";
 import { slotFiles } from "./slots.ts";
@@ -30,14 +30,7 @@ function metricsSource(site: LoopbackSite): MetricsSource {
     name: `haproxy stats 127.0.0.1:${site.statsPort}`,
     async sample(context): Promise<VersionMetricsSample> {
       await baseline;
-      const metrics = (await reader.read([context.version]))[context.version];
-      return {
-        requests: metrics.requests,
-        errors5xx: metrics.status5xx,
-        p95Ms: metrics.p95Ms,
-        healthyTargets: metrics.healthy ? 1 : 0,
-        unhealthyTargets: metrics.healthy ? 0 : 1,
-      };
+      return versionSample((await reader.read([context.version]))[context.version]);
     },
   };
 }

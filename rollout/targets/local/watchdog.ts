@@ -5,7 +5,7 @@ import path from "node:path";
 import type { CanaryHealth, Observation, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "../../../lambdas/rollout-watchdog/core.ts";
 import { canaryFailures, runWatchdogOnce, StateConflictError } from "../../../lambdas/rollout-watchdog/core.ts";
 import { readLoopbackSite, SITE_FILE } from "./site.ts";
-import { LocalMetricsReader } from "./metrics.ts";
+import { LocalMetricsReader, versionSample } from "./metrics.ts";
 import { isProcessAlive } from "../../shared/processes.ts";
 import { LocalTrafficRouter } from "./router.ts";
 import type { RolloutState } from "../../engine/model.ts";
@@ -49,8 +49,9 @@ export class CanaryHealthTracker {
   async observe(state: RolloutState | undefined, now: number): Promise<CanaryHealth> {
     let failing: string[];
     try {
-      const canary = (await this.reader.read(["canary"])).canary;
-      failing = state === undefined ? [] : canaryFailures({ requests: canary.requests, errors5xx: canary.status5xx, ...(canary.p95Ms === undefined ? {} : { p95Ms: canary.p95Ms }), healthy: canary.healthy }, state.plan.thresholds);
+      // The sample the local target's analysis sees; healthy means HAProxy's health check passes.
+      const canary = versionSample((await this.reader.read(["canary"])).canary);
+      failing = state === undefined ? [] : canaryFailures({ ...canary, healthy: canary.healthyTargets === 1 }, state.plan.thresholds);
     } catch {
       failing = [];
     }
