@@ -17,6 +17,7 @@ import { writeReports } from "../report/write.ts";
 import { formatSummaryTable } from "../report/report.ts";
 import { imageIssues, loadTargetFactory, targetNames } from "../targets/index.ts";
 import { EXIT as CONTRACT, unknownOptionProblem, usageExitCode, UsageError } from "../../cli/exit-codes.ts";
+import { ENVIRONMENT_NAME, rolloutEnvironment } from "../../config/stack-identity.ts";
 import { lineReporter, terminalReporter } from "./progress.ts";
 import type { ClosableReporter } from "./progress.ts";
 
@@ -73,8 +74,6 @@ interface OperatorOptions extends CommonOptions {
   nonInteractive?: boolean;
 }
 
-const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
-
 /** How long `abort`/`promote`/`resume` wait for the running rollout to answer before withdrawing the request. */
 const ANSWER_TIMEOUT_MS = 10_000;
 
@@ -103,7 +102,7 @@ function targetOf(options: CommonOptions): string {
 }
 
 function environmentOf(options: CommonOptions): string {
-  return options.env ?? options.stack ?? "local";
+  return rolloutEnvironment(options.env, options.stack);
 }
 
 /** Which CLI option feeds which plan input; options left out keep the plan defaults. */

@@ -7,7 +7,7 @@ import type { StateStore } from "../engine/ports.ts";
 import { isProcessAlive } from "../shared/processes.ts";
 import { checkLock, checkState, parseRequest, StoreDamageError } from "./damage.ts";
 
-const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+import { ENVIRONMENT_NAME } from "../../config/stack-identity.ts";
 
 export interface FileStateStoreOptions {
   /** Directory holding one sub-directory per environment, e.g. `<repo>/.readiness/rollouts`. */
