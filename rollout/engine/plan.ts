@@ -1,5 +1,5 @@
 import { allSettings, defaultThresholds } from "./metrics.ts";
-import type { AnalysisThresholds, InconclusivePolicy, PreTrafficHook, RolloutPlan } from "./ports.ts";
+import type { AnalysisThresholds, InconclusivePolicy, PreTrafficHook, RolloutPlan } from "./model.ts";
 
 /** One problem with the operator's input: which field, what was given, and what to do instead. */
 export interface PlanIssue {
