@@ -1,4 +1,3 @@
-import type { PlanIssue } from "../engine/plan.ts";
 import type { TargetFactory } from "../engine/ports.ts";
 
 /**
@@ -24,9 +23,9 @@ export async function loadTargetFactory(name: string): Promise<TargetFactory | u
  * What is wrong with `image` for `target`, checked before the target starts anything: the local target runs
  * only the sample app (`sample-app:<version>[?faults]`); the AWS stack's config validation judges its images.
  */
-export async function imageIssues(target: string, image: string): Promise<PlanIssue[]> {
+export async function imageIssues(target: string, image: string): Promise<{ readonly problem: string; readonly fix: string }[]> {
   if (target !== "local") return [];
   const { parseLocalImage } = await import("../adapters/local/image.ts");
   const parsed = parseLocalImage(image);
-  return parsed.ok ? [] : parsed.problems.map((problem) => ({ field: "--image", value: image, problem: problem.replace(/^image="[^"]*": /, ""), fix: "faults and versions: docs/rollout-local.md" }));
+  return parsed.ok ? [] : parsed.problems.map((problem) => ({ problem: problem.replace(/^image="[^"]*": /, ""), fix: "faults and versions: docs/rollout-local.md" }));
 }
