@@ -122,6 +122,15 @@ describe("rollout plan", () => {
     assert.equal(settingValue({ max5xxRate: 0.01, maxP95Ms: 500, maxUnhealthyTargets: 0, minRequests: 5 }, "failConfidence"), 0.99);
   });
 
+  it("resumes a plan stored with the old name of the approval before each step (manualGate) with the same meaning", () => {
+    const result = buildPlan({});
+    assert.ok(result.ok);
+    const { approvalBeforeEachStep: _a, ...rest } = result.plan;
+    assert.equal(withPlanDefaults({ ...rest, manualGate: true } as unknown as RolloutPlan).approvalBeforeEachStep, true);
+    assert.equal(withPlanDefaults({ ...rest, manualGate: false } as unknown as RolloutPlan).approvalBeforeEachStep, false);
+    assert.equal("manualGate" in withPlanDefaults({ ...rest, manualGate: true } as unknown as RolloutPlan), false);
+  });
+
   it("reports every bad field at once by path, with the value and the fix", () => {
     const result = buildPlan({ steps: "50,10,120", bakeMs: "5s", intervalMs: "10s", failureLimit: "-1", thresholds: { maxP95Ms: "fast", confidence: "50", maxQueue: "3" }, hooks: ["nocommand"] });
     assert.ok(!result.ok);
