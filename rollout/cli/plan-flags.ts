@@ -63,7 +63,7 @@ function settingOptions(): readonly { readonly key: string; readonly option: Opt
 }
 
 /** The flag of a plan-input field, as messages name it; a path without one is named as is. */
-export function flagOf(path: PlanPath): string {
+export function flagOf(path: string): string {
   const option = path.startsWith("thresholds.") ? settingOptions().find((setting) => `thresholds.${setting.key}` === path)?.option : (PLAN_FLAGS as Readonly<Record<string, PlanFlag>>)[path]?.option;
   return option?.long ?? path;
 }
@@ -96,5 +96,5 @@ export type FlagPlanResult = { readonly ok: true; readonly plan: RolloutPlan } |
 export function planFromFlags(options: Readonly<Record<string, unknown>>): FlagPlanResult {
   const result = buildPlan(planInputOf(options), flagOf);
   if (result.ok) return result;
-  return { ok: false, issues: result.issues.map(({ path, ...issue }) => ({ field: flagOf(path as PlanPath), ...issue })) };
+  return { ok: false, issues: result.issues.map(({ path, ...issue }) => ({ field: flagOf(path), ...issue })) };
 }
