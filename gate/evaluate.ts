@@ -2,7 +2,7 @@ import type { EnforcementLevel } from "@pulumi/policy";
 import { JUDGED_COMPONENT_TYPES } from "../policies/rules/awsx.ts";
 import { PACK_NAME } from "../policies/rules/catalog.ts";
 import { exemptionFor, parseExemption, taggedExemptions } from "../policies/rules/exemption.ts";
-import type { ReadinessRule, Severity } from "../policies/rules/rule.ts";
+import { offlinePolicies, type ReadinessRule, type Severity } from "../policies/rules/rule.ts";
 import packageJson from "../policies/package.json" with { type: "json" };
 import { inventoryOf, type InventoryEntry } from "./inventory.ts";
 import { enforcementFor, runPolicies, type AnalyzedResource, type PackConfig } from "./policy-harness.ts";
@@ -173,7 +173,7 @@ export function secretEnvViolations(resources: readonly RegisteredResource[], ru
 /** Runs every rule over a program's resources (pure: no files, no program). */
 export async function evaluateStack(resources: readonly RegisteredResource[], options: EvaluateOptions): Promise<GateReport> {
   const analyzed = analyzedResources(resources);
-  const { findings } = await runPolicies([...options.rules], analyzed, { config: options.packConfig, recordNotApplicable: false, pack: READINESS_PACK });
+  const { findings } = await runPolicies(offlinePolicies(options.rules), analyzed, { config: options.packConfig, recordNotApplicable: false, pack: READINESS_PACK });
   const byName = new Map(options.rules.map((r) => [r.name, r]));
   const byUrn = new Map(analyzed.map((r) => [r.urn, r]));
   const violations = [...findings.map((f): Violation => {

@@ -5,6 +5,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb.js";
 import path from "node:path";
 import { launchPack, startSession, type RunningPack } from "../gate/engine-protocol/client.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
+import { offlinePolicies } from "../policies/rules/rule.ts";
 
 /**
  * The awsx once-not-twice property held against @pulumi/policy 1.21's own Analyze and AnalyzeStack handlers,
@@ -17,8 +18,13 @@ interface Registered { urn: string; type: string; name: string; props: Record<st
 type Handler = (call: { request: unknown }, callback: (err: unknown, response?: analyzer.AnalyzeResponse) => void) => void;
 /** The handlers `serve` registers for the Analyze and AnalyzeStack RPCs (exported by server.js, marked internal in its typings). */
 const { makeAnalyzeRpcFun, makeAnalyzeStackRpcFun } = server as unknown as Record<"makeAnalyzeRpcFun" | "makeAnalyzeStackRpcFun", (...args: unknown[]) => Handler>;
-const analyze = makeAnalyzeRpcFun("readiness", "0.1.0", "advisory", [...readinessRules]);
-const analyzeStack = makeAnalyzeStackRpcFun("readiness", "0.1.0", "advisory", [...readinessRules]);
+/** The host's handlers over a policy list: the pack the engine loads, or the gate's (offlinePolicies). */
+const handlers = (policies: readonly unknown[]) => ({
+  analyze: makeAnalyzeRpcFun("readiness", "0.1.0", "advisory", [...policies]),
+  analyzeStack: makeAnalyzeStackRpcFun("readiness", "0.1.0", "advisory", [...policies]),
+});
+const enginePack = handlers(readinessRules);
+const gatePack = handlers(offlinePolicies(readinessRules));
 
 function options(parent?: string): analyzer.AnalyzerResourceOptions {
   const opts = new analyzer.AnalyzerResourceOptions();
@@ -41,7 +47,7 @@ function fill<M extends analyzer.AnalyzeRequest | analyzer.AnalyzerResource>(mes
 }
 
 /** Every diagnostic as `policy @ urn: message`, from one Analyze per resource and one AnalyzeStack, as a preview does. */
-async function preview(resources: readonly Registered[]): Promise<string[]> {
+async function preview(resources: readonly Registered[], { analyze, analyzeStack } = enginePack): Promise<string[]> {
   const found: string[] = [];
   for (const r of resources) {
     for (const d of await call(analyze, fill(new analyzer.AnalyzeRequest(), r))) found.push(`${d.getPolicyname()} @ ${d.getUrn() || r.urn}: ${d.getMessage()}`);
@@ -110,11 +116,34 @@ describe("awsx under the real policy host (@pulumi/policy's Analyze/AnalyzeStack
   }
 
   it("the same components without children (the gate's view): the same rules, once each, on the components", async () => {
-    const alone = await preview([stackResource, component(ALB, "awsx:lb:ApplicationLoadBalancer", "web", awsxInputs.web), component(SVC, "awsx:ecs:FargateService", "app", awsxInputs.app)]);
+    const alone = await preview([stackResource, component(ALB, "awsx:lb:ApplicationLoadBalancer", "web", awsxInputs.web), component(SVC, "awsx:ecs:FargateService", "app", awsxInputs.app)], gatePack);
     const beside = await preview([stackResource, component(ALB, "awsx:lb:ApplicationLoadBalancer", "web", {}), component(SVC, "awsx:ecs:FargateService", "app", {}), ...children]);
     const rules = (found: string[]) => [...new Set(found.map((f) => f.split(" @ ")[0]))].sort();
     assert.deepEqual(rules(alone), rules(beside));
     assert.ok(alone.every((f) => f.includes(`@ ${ALB}:`) || f.includes(`@ ${SVC}:`)), alone.join("\n"));
+  });
+});
+
+describe("the pack the engine loads beside the gate's policies (docs/adr/0064)", function () {
+  it("next to their children, judging components' inputs finds nothing: the engine's pack and the gate's policies report the same", async () => {
+    for (const withInputs of [false, true]) {
+      const resources = [
+        stackResource,
+        component(ALB, "awsx:lb:ApplicationLoadBalancer", "web", withInputs ? awsxInputs.web : {}),
+        component(SVC, "awsx:ecs:FargateService", "app", withInputs ? awsxInputs.app : {}),
+        ...children,
+      ];
+      const found = await preview(resources);
+      assert.ok(found.length > 5, found.join("\n"));
+      assert.deepEqual(found, await preview(resources, gatePack));
+    }
+  });
+
+  it("the engine's pack has a stack part only where a rule relates resources; the gate adds one per rule that judges awsx inputs", () => {
+    const stackParts = (policies: readonly { validateStack?: unknown }[]) => policies.filter((p) => typeof p.validateStack === "function").length;
+    const judgingInputs = readinessRules.filter((r) => r.kind === "resource" && r.componentTypes.length > 0 && r.validateStack === undefined).length;
+    assert.ok(judgingInputs >= 10, `${judgingInputs}`);
+    assert.equal(stackParts(offlinePolicies(readinessRules)), stackParts(readinessRules) + judgingInputs);
   });
 });
 

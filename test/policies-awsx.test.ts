@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { componentChildren } from "../policies/rules/awsx.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
+import { offlinePolicies } from "../policies/rules/rule.ts";
 import { evaluateStack, type GateReport } from "../gate/evaluate.ts";
 import { formatText } from "../gate/formats.ts";
 import { awsMocks } from "../gate/mocks.ts";
@@ -174,7 +175,7 @@ describe("awsx components under the real engine: each problem reported once", ()
   ];
   const config: PackConfig = Object.fromEntries(readinessRules.map((r) => [r.name, { enforcementLevel: "mandatory", environment: "production" }]));
   const findings = async (resources: AnalyzedResource[]) =>
-    (await runPolicies([...readinessRules], resources, { config })).findings.map((f) => `${f.policyName} @ ${f.urn}`).sort();
+    (await runPolicies(offlinePolicies(readinessRules), resources, { config })).findings.map((f) => `${f.policyName} @ ${f.urn}`).sort();
 
   // The provider registers the component with no inputs; a program-side registration would carry them. Either way.
   for (const [label, inputs] of [["as the provider registers it (no inputs)", {}], ["with the program's inputs", { listener: { port: 80 } }]] as const) {

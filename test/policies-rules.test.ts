@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import * as policyProxy from "@pulumi/policy/proxy.js";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import { parseExemption } from "../policies/rules/exemption.ts";
-import type { Environment, ReadinessRule } from "../policies/rules/rule.ts";
+import { offlinePolicies, type Environment, type ReadinessRule } from "../policies/rules/rule.ts";
 import { PACK_CONFIG_DIR } from "../gate/pack-config.ts";
 import { runPolicies, type AnalyzedResource, type PackConfig } from "../gate/policy-harness.ts";
 
@@ -458,12 +458,16 @@ describe("policy harness: faithful to the @pulumi/policy host", () => {
     assert.deepEqual(findings.map((f) => `${f.policyName}: ${f.message}`), ["ec2-no-public-ip: launches in subnet b, which maps a public IP on launch"]);
   });
   it("calls notApplicable for other types and for environments a rule does not cover", async () => {
-    const r = await runPolicies([rule("aurora-encrypted"), rule("image-pinned-by-digest")], [res("aws:s3/bucket:Bucket", "b", {}), task(djangoEnv(), "repo:latest")], {
+    const run = (policies: ReadinessRule[]) => runPolicies(policies, [res("aws:s3/bucket:Bucket", "b", {}), task(djangoEnv(), "repo:latest")], {
       config: { ...envConfig("aurora-encrypted", "dev"), ...envConfig("image-pinned-by-digest", "dev") },
     });
-    assert.deepEqual(r.findings, []);
-    // image-pinned-by-digest also judges awsx task definitions in validateStack, which reports not applicable in dev once.
-    assert.deepEqual(r.notApplicable.map((n) => n.policyName).sort(), ["aurora-encrypted", "aurora-encrypted", "image-pinned-by-digest", "image-pinned-by-digest", "image-pinned-by-digest"]);
+    const gate = await run(offlinePolicies([rule("aurora-encrypted"), rule("image-pinned-by-digest")]));
+    assert.deepEqual(gate.findings, []);
+    // In the gate image-pinned-by-digest also judges awsx task definitions in validateStack, which reports not applicable in dev once.
+    assert.deepEqual(gate.notApplicable.map((n) => n.policyName).sort(), ["aurora-encrypted", "aurora-encrypted", "image-pinned-by-digest", "image-pinned-by-digest", "image-pinned-by-digest"]);
+    // The pack the engine loads has no such stack part (docs/adr/0064).
+    const engine = await run([rule("aurora-encrypted"), rule("image-pinned-by-digest")]);
+    assert.deepEqual(engine.notApplicable.map((n) => n.policyName).sort(), ["aurora-encrypted", "aurora-encrypted", "image-pinned-by-digest", "image-pinned-by-digest"]);
   });
   it("applies schema defaults: without config a rule behaves as in production", async () => {
     const found = await runPolicies([rule("image-pinned-by-digest")], [task(djangoEnv(), "repo:latest")]);

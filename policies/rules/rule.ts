@@ -95,6 +95,11 @@ export interface StackViolation { readonly message: string; readonly urn?: strin
 export interface StackRuleSpec extends RuleMetadata {
   /** The types the rule judges or relates (for coverage reports and docs); `*` for every resource. */
   readonly types: readonly string[] | "*";
+  /**
+   * The one type the rule reports on, where there is one (REST API stages for their WebACL): a stack without a
+   * resource of that type has nothing to judge, and the host skips the rule without deserializing the stack.
+   */
+  readonly subjectType?: string;
   /** Every resource of the stack, plus the children awsx components would create where the stack does not hold them. */
   check(resources: readonly StackResource[], ctx: { environment: Environment }): StackViolation[];
 }
@@ -103,6 +108,8 @@ export type ReadinessResourceRule = ResourceValidationPolicy & Partial<Pick<Stac
   readonly kind: "resource"; readonly types: readonly string[] | "*";
   /** The awsx component types whose inputs this rule also judges (through the children they create). */
   readonly componentTypes: readonly string[];
+  /** `validateStack` plus the children of childless awsx components, judged from their inputs: the gate's (offlinePolicies). */
+  readonly validateStackWithDerivedChildren?: StackValidationPolicy["validateStack"];
 };
 export type ReadinessStackRule = StackValidationPolicy & RuleMetadata & {
   readonly kind: "stack"; readonly types: readonly string[] | "*";
@@ -131,8 +138,13 @@ function policyFields(spec: RuleMetadata) {
   };
 }
 
-function appliesIn(spec: RuleMetadata, environment: Environment): boolean {
-  return spec.environments === undefined || spec.environments.includes(environment);
+/** The rule's config, or the host's "not applicable" where the rule does not apply in the stack's environment. */
+function configFor(spec: RuleMetadata, args: Pick<StackValidationArgs, "getConfig" | "notApplicable">): RuleConfig {
+  const config = readRuleConfig(args.getConfig<Partial<RuleConfig>>());
+  if (spec.environments !== undefined && !spec.environments.includes(config.environment)) {
+    args.notApplicable(`applies in ${spec.environments.join(", ")} only`);
+  }
+  return config;
 }
 
 export function resourceRule(spec: ResourceRuleSpec): ReadinessResourceRule {
@@ -150,38 +162,62 @@ export function resourceRule(spec: ResourceRuleSpec): ReadinessResourceRule {
   };
   const validate = (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
     if (types !== undefined && !types.has(args.type)) notApplicableCheaply(args);
-    const config = readRuleConfig(args.getConfig<Partial<RuleConfig>>());
-    if (!appliesIn(spec, config.environment)) args.notApplicable(`applies in ${spec.environments?.join(", ")} only`);
-    judge(args, config, (message) => reportViolation(message));
+    judge(args, configFor(spec, args), (message) => reportViolation(message));
   };
   // A single-type rule carries its type, so the policy host skips every other resource before deserializing it.
   const validateResource = types?.size === 1
     ? validateResourceOfType({ __pulumiType: [...types][0] } as never, (_props, args, report) => validate(args, report))
     : validate;
   const componentTypes = types === undefined ? [] : componentTypesCreating([...types]);
-  const judgesStack = componentTypes.length > 0 || checkStack !== undefined;
+  const judgeStack = (args: StackValidationArgs, reportViolation: ReportViolation, config: RuleConfig) => {
+    if (checkStack) reportStackViolations(spec.name, checkStack(withComponentChildren(args.resources), config), args.resources, config, reportViolation);
+  };
   return {
     ...metadata,
     ...policyFields(spec),
     kind: "resource",
     componentTypes,
     validateResource,
-    ...(judgesStack ? {
-      // The children awsx components would create, judged from the components' inputs, and checkStack's findings.
-      // Only components whose children are absent count: under the real engine the children are judged above, once.
-      validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
-        const config = readRuleConfig(args.getConfig<Partial<RuleConfig>>());
-        if (!appliesIn(spec, config.environment)) args.notApplicable(`applies in ${spec.environments?.join(", ")} only`);
+    ...(checkStack ? {
+      validateStack: onlyWhereTypeExists(types, (args: StackValidationArgs, reportViolation: ReportViolation) =>
+        judgeStack(args, reportViolation, configFor(spec, args))),
+    } : {}),
+    ...(componentTypes.length > 0 ? {
+      // The children awsx components would create, judged from the components' inputs, before checkStack's findings.
+      // Only components whose children are absent count, which happens offline only (see offlinePolicies).
+      validateStackWithDerivedChildren: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+        const config = configFor(spec, args);
         for (const child of componentChildren(args.resources)) {
           if (!types?.has(child.type)) continue;
           const component = child.component!;
           judge({ props: { ...child.props, tags: component.props.tags }, type: child.type, name: component.name }, config,
             (message) => reportViolation(`${message}${origin(child)}`, component.urn));
         }
-        if (checkStack) reportStackViolations(spec.name, checkStack(withComponentChildren(args.resources), config), args.resources, config, reportViolation);
+        judgeStack(args, reportViolation, config);
       },
     } : {}),
   };
+}
+
+/**
+ * The policies the offline gate runs. Under `pulumi preview` the awsx provider registers every component's children
+ * and the rules judge them, so the pack the engine loads leaves out the judgement of children derived from a
+ * component's inputs: it would find nothing there, and the host would deserialize the whole stack once more per
+ * such policy (docs/adr/0064). Offline a remote component registers alone, and that judgement is the only view of
+ * what it creates.
+ */
+export function offlinePolicies(rules: readonly ReadinessRule[]): ReadinessRule[] {
+  return rules.map((rule) => rule.kind === "resource" && rule.validateStackWithDerivedChildren
+    ? { ...rule, validateStack: rule.validateStackWithDerivedChildren }
+    : rule);
+}
+
+/**
+ * A stack validation that only concerns resources of one type carries that type, as `validateResourceOfType`
+ * does for resources: the host then skips it, without deserializing the stack, when the stack holds none.
+ */
+function onlyWhereTypeExists<F extends StackValidationPolicy["validateStack"]>(types: ReadonlySet<string> | undefined, validate: F): F {
+  return types?.size === 1 ? Object.assign(validate, { __pulumiType: [...types][0] }) : validate;
 }
 
 /**
@@ -206,11 +242,11 @@ export function stackRule(spec: StackRuleSpec): ReadinessStackRule {
     ...policyFields(spec),
     kind: "stack",
     componentTypes: spec.types === "*" ? [] : componentTypesCreating(spec.types),
-    validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
-      const config = readRuleConfig(args.getConfig<Partial<RuleConfig>>());
-      if (!appliesIn(spec, config.environment)) args.notApplicable(`applies in ${spec.environments?.join(", ")} only`);
-      reportStackViolations(spec.name, check(withComponentChildren(args.resources), config), args.resources, config, reportViolation);
-    },
+    validateStack: onlyWhereTypeExists(spec.subjectType === undefined ? undefined : new Set([spec.subjectType]),
+      (args: StackValidationArgs, reportViolation: ReportViolation) => {
+        const config = configFor(spec, args);
+        reportStackViolations(spec.name, check(withComponentChildren(args.resources), config), args.resources, config, reportViolation);
+      }),
   };
 }
 
