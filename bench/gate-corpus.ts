@@ -10,7 +10,7 @@ import { readdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { exitCodeFor } from "../gate/exit-code.ts";
+import { gateExitCode } from "../gate/exit-code.ts";
 import { GateLoadError, runGate } from "../gate/run-gate.ts";
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "test", "fixtures", "programs");
@@ -51,7 +51,7 @@ async function runOne(name: string): Promise<Outcome> {
     const findings: Record<string, number> = {};
     for (const v of report.violations) findings[v.rule] = (findings[v.rule] ?? 0) + 1;
     const detail = `${report.summary.resources} resources, ${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory`;
-    return { name, status: "loaded", exitCode: exitCodeFor(report), ms: performance.now() - started, cpu: cpuSeconds() - cpuStart, detail, findings };
+    return { name, status: "loaded", exitCode: gateExitCode(report), ms: performance.now() - started, cpu: cpuSeconds() - cpuStart, detail, findings };
   } catch (err) {
     const loadError = err instanceof GateLoadError;
     const detail = ((err as Error).message ?? String(err)).split("\n")[0];

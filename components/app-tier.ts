@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/platform-config.ts";
+import { rolloutEnvironment } from "../config/stack-identity.ts";
+import type { StackOutputs } from "../contracts/rollout-outputs.ts";
 import { Backup } from "./backup.ts";
 import { Events } from "./events.ts";
 import { Firewall } from "./firewall.ts";
@@ -9,13 +11,14 @@ import { RolloutWatchdog } from "./rollout-watchdog.ts";
 import { Storage } from "./storage.ts";
 import {
   AppRoles, CANARY_HEADER_NAME, CANARY_HEADER_VALUE, secretArnsToRead, WEB_CONTAINER_NAME, WebService,
-  type AppBackends, type AppSecretArns,
+  type AppBackends, type AppSecretArns, type DataBackends,
 } from "./web-service.ts";
 import { Worker } from "./worker.ts";
 
 /** What the application tier needs from the network, secrets, database and cache. */
-export interface DataTierRefs
-  extends Pick<AppBackends, "databaseHost" | "databaseName" | "databaseSecretArn" | "cacheHost" | "cacheAuthSecretArn">, AppSecretArns {
+export interface DataTierRefs extends AppSecretArns {
+  /** The database and cache as the application reaches them. */
+  readonly backends: DataBackends;
   readonly vpcId: pulumi.Input<string>;
   readonly publicSubnetIds: readonly pulumi.Input<string>[];
   readonly privateSubnetIds: readonly pulumi.Input<string>[];
@@ -27,40 +30,10 @@ export interface DataTierRefs
 }
 
 /**
- * The stack outputs the rollout reads (`pulumi stack output --json`). All plain values: names, ARNs,
- * CloudWatch dimensions and images, never a secret.
+ * The stack outputs the rollout reads, as the program builds them: each output of the one contract
+ * (contracts/rollout-outputs.ts), as a value or an Output of the type the rollout validates.
  */
-export interface RolloutOutputs {
-  readonly region: string;
-  readonly clusterName: pulumi.Output<string>;
-  readonly stableServiceName: pulumi.Output<string>;
-  readonly canaryServiceName: pulumi.Output<string>;
-  readonly httpsListenerArn: pulumi.Output<string>;
-  readonly stableTargetGroupArn: pulumi.Output<string>;
-  readonly canaryTargetGroupArn: pulumi.Output<string>;
-  /** `targetgroup/<name>/<id>`: the CloudWatch `TargetGroup` dimension. */
-  readonly stableTargetGroupFullName: pulumi.Output<string>;
-  readonly canaryTargetGroupFullName: pulumi.Output<string>;
-  /** `app/<name>/<id>`: the CloudWatch `LoadBalancer` dimension. */
-  readonly loadBalancerFullName: pulumi.Output<string>;
-  readonly albDnsName: pulumi.Output<string>;
-  /** `https://<domain>/health`. */
-  readonly healthUrl: pulumi.Output<string>;
-  readonly canaryHeaderName: string;
-  readonly canaryHeaderValue: string;
-  readonly alarmNames: pulumi.Output<string[]>;
-  readonly stableImage: string;
-  readonly canaryImage: string;
-  /** Percent of traffic the HTTPS listener sends to the canary (config `web.canaryWeight`). */
-  readonly canaryWeight: number;
-  readonly taskSubnetIds: pulumi.Output<string[]>;
-  readonly taskSecurityGroupIds: pulumi.Output<string[]>;
-  readonly webContainerName: string;
-  readonly canaryTaskDefinitionArn: pulumi.Output<string>;
-  readonly webLogGroupName: pulumi.Output<string>;
-  /** Versioned, private bucket where the rollout keeps its state and lock. */
-  readonly rolloutStateBucket: pulumi.Output<string>;
-}
+export type RolloutOutputs = { readonly [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
 
 /** Concurrent outbox publishers at most: enough to drain a backlog, few enough to spare the account's pool. */
 const OUTBOX_PUBLISHER_CONCURRENCY = 5;
@@ -111,8 +84,7 @@ export class ApplicationTier extends pulumi.ComponentResource {
     const workerLogs = logGroup("worker");
 
     const backends: AppBackends = {
-      databaseHost: data.databaseHost, databaseName: data.databaseName, databaseSecretArn: data.databaseSecretArn,
-      cacheHost: data.cacheHost, cacheAuthSecretArn: data.cacheAuthSecretArn,
+      ...data.backends,
       mediaBucketName: this.storage.mediaBucketName, mediaBucketArn: this.storage.mediaBucketArn,
       outboxQueueUrl: this.events.outboxQueueUrl, outboxQueueArn: this.events.outboxQueueArn,
     };
@@ -132,11 +104,11 @@ export class ApplicationTier extends pulumi.ComponentResource {
     this.web = new WebService("web", {
       vpcId: data.vpcId, publicSubnetIds: data.publicSubnetIds, privateSubnetIds: data.privateSubnetIds,
       albSecurityGroupId: data.albSecurityGroupId, appSecurityGroupId: data.appSecurityGroupId,
-      domain: config.domain, web: config.web, settings, backends, secrets, roles: roleArns,
+      domain: config.domain, identity: config, web: config.web, settings, backends, secrets, roles: roleArns,
       logGroupName: webLogs.name, accessLogBucketName: this.storage.albLogBucketName, production, tags,
     }, parent);
     this.worker = new Worker("worker", {
-      clusterArn: this.web.clusterArn, clusterName: this.web.clusterName,
+      clusterArn: this.web.clusterArn, clusterName: this.web.clusterName, identity: config,
       privateSubnetIds: data.privateSubnetIds, appSecurityGroupId: data.appSecurityGroupId,
       worker: config.worker, image: config.web.image, settings, backends, secrets, roles: roleArns,
       logGroupName: workerLogs.name, tags,
@@ -156,7 +128,8 @@ export class ApplicationTier extends pulumi.ComponentResource {
       deadLetterQueueName: this.events.deadLetterQueueName, tags,
     }, parent);
     this.rolloutWatchdog = new RolloutWatchdog("rollout-watchdog", {
-      namePrefix, environment: config.stack,
+      // The key the rollout CLI keeps this stack's state under when `--env` is not given.
+      namePrefix, environment: rolloutEnvironment(undefined, config.stack),
       listenerArn: this.web.httpsListenerArn, stableTargetGroupArn: this.web.stableTargetGroupArn, canaryTargetGroupArn: this.web.canaryTargetGroupArn,
       loadBalancerFullName: this.web.loadBalancerFullName, canaryTargetGroupFullName: this.web.canaryTargetGroupFullName,
       stateBucketName: this.storage.rolloutStateBucketName, stateBucketArn: this.storage.rolloutStateBucketArn, kmsKeyArn: data.kmsKeyArn,
@@ -197,7 +170,7 @@ export class ApplicationTier extends pulumi.ComponentResource {
       canaryTaskDefinitionArn: web.canaryTaskDefinitionArn,
       webLogGroupName: webLogs.name,
       rolloutStateBucket: this.storage.rolloutStateBucketName,
-    };
+    } satisfies RolloutOutputs;
     this.registerOutputs({ ...this.outputs });
   }
 }

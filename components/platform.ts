@@ -45,9 +45,11 @@ export function createPlatform(config: PlatformConfig): Platform {
       vpcId: network.vpcId, publicSubnetIds: network.publicSubnetIds, privateSubnetIds: network.privateSubnetIds,
       albSecurityGroupId: network.albSecurityGroupId, appSecurityGroupId: network.appSecurityGroupId,
       kmsKeyArn: secrets.kmsKeyArn, secretKeyArn: secrets.secretKeyArn, thirdPartySecretArns: secrets.thirdPartySecretArns,
-      databaseHost: database.proxyEndpoint, databaseName: database.databaseName, databaseSecretArn: database.masterSecretArn,
       dbClusterIdentifier: database.clusterIdentifier, dbClusterArn: database.clusterArn,
-      cacheHost: cache.primaryEndpoint, cacheAuthSecretArn: cache.authTokenSecretArn,
+      backends: {
+        databaseHost: database.proxyEndpoint, databaseName: database.databaseName, databaseSecretArn: database.masterSecretArn,
+        cacheHost: cache.primaryEndpoint, cacheAuthSecretArn: cache.authTokenSecretArn,
+      },
     },
   });
 

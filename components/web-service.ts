@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/platform-config.ts";
+import type { StackIdentity } from "../config/stack-identity.ts";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam.ts";
 
 /** Requests carrying this header (with the value below) always go to the canary, whatever the weights. */
@@ -16,8 +17,8 @@ export const APP_USER = "1000:1000";
 const CPU_TARGET_PERCENT = 60;
 const REQUESTS_PER_TARGET = 500;
 
-/** Where the application reaches its data tier. */
-export interface AppBackends {
+/** Where the application reaches the data tier (database and cache); the data tier hands these over as they are. */
+export interface DataBackends {
   /** RDS Proxy endpoint: the application never connects to the cluster directly. */
   readonly databaseHost: pulumi.Input<string>;
   readonly databaseName: string;
@@ -26,6 +27,10 @@ export interface AppBackends {
   readonly cacheHost: pulumi.Input<string>;
   /** Secrets Manager secret holding the cache AUTH token as a plain string. */
   readonly cacheAuthSecretArn: pulumi.Input<string>;
+}
+
+/** Every backend the application reaches: the data tier's, and the application tier's own storage and outbox. */
+export interface AppBackends extends DataBackends {
   readonly mediaBucketName: pulumi.Input<string>;
   readonly mediaBucketArn: pulumi.Input<string>;
   readonly outboxQueueUrl: pulumi.Input<string>;
@@ -273,7 +278,10 @@ export interface WebServiceArgs {
   readonly privateSubnetIds: readonly pulumi.Input<string>[];
   readonly albSecurityGroupId: pulumi.Input<string>;
   readonly appSecurityGroupId: pulumi.Input<string>;
-  readonly domain: { readonly name?: string; readonly certificateArn?: string };
+  /** The config refuses a stack without a certificate, so the HTTPS listener always has one. */
+  readonly domain: PlatformConfig["domain"];
+  /** Which stack this is: it names the task definition families. */
+  readonly identity: StackIdentity;
   /** Images, weights, sizes, counts and the idle timeout. */
   readonly web: PlatformConfig["web"];
   readonly settings: AppSettings;
@@ -316,9 +324,6 @@ export class WebService extends pulumi.ComponentResource {
     super("readiness:app:WebService", name, {}, opts);
     const parent = { parent: this };
     const { web, settings } = args;
-    if (!args.domain.certificateArn) {
-      throw new Error("domain.certificateArn is not set: the HTTPS listener needs an ACM certificate. Fix: pulumi config set --path domain.certificateArn arn:aws:acm:<region>:<account>:certificate/<id>");
-    }
     const port = settings.app.port;
 
     const alb = new aws.lb.LoadBalancer(`${name}-alb`, {
@@ -397,7 +402,7 @@ export class WebService extends pulumi.ComponentResource {
 
     const { environment, secrets } = appContainerInputs(settings, args.backends, args.secrets);
     const task = (track: "stable" | "canary", image: string) => fargateTask(`${name}-${track}-task`, {
-      family: `${pulumi.getProject()}-${pulumi.getStack()}-web-${track}`,
+      family: `${args.identity.project}-${args.identity.stack}-web-${track}`,
       cpu: web.cpu, memory: web.memory,
       executionRoleArn: args.roles.executionRoleArn, taskRoleArn: args.roles.taskRoleArn,
       container: pulumi.all([environment, secrets, args.logGroupName]).apply(([env, sec, logGroupName]) => containerDefinition({

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/platform-config.ts";
+import type { StackIdentity } from "../config/stack-identity.ts";
 import {
   appContainerInputs, containerDefinition, fargateTask, serviceAutoscaling,
   type AppBackends, type AppSecretArns, type AppSettings,
@@ -12,6 +13,8 @@ export interface WorkerArgs {
   /** The ECS cluster the web service runs in; the worker shares it. */
   readonly clusterArn: pulumi.Input<string>;
   readonly clusterName: pulumi.Input<string>;
+  /** Which stack this is: it names the task definition family. */
+  readonly identity: StackIdentity;
   readonly privateSubnetIds: readonly pulumi.Input<string>[];
   readonly appSecurityGroupId: pulumi.Input<string>;
   /** Command, sizes and counts. */
@@ -40,7 +43,7 @@ export class Worker extends pulumi.ComponentResource {
     const { environment, secrets } = appContainerInputs(args.settings, args.backends, args.secrets);
 
     const task = fargateTask(`${name}-task`, {
-      family: `${pulumi.getProject()}-${pulumi.getStack()}-worker`,
+      family: `${args.identity.project}-${args.identity.stack}-worker`,
       cpu: worker.cpu, memory: worker.memory,
       executionRoleArn: args.roles.executionRoleArn, taskRoleArn: args.roles.taskRoleArn,
       container: pulumi.all([environment, secrets, args.logGroupName]).apply(([env, sec, logGroupName]) => containerDefinition({

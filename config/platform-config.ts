@@ -1,17 +1,19 @@
 import { ZodObject, ZodOptional, type z } from "zod";
 import { suggestion } from "../cli/suggest.ts";
-import { isEnvironment, type Environment, ENVIRONMENTS } from "./environments.ts";
 import { PROFILES, type ProfileDefaults } from "./profiles.ts";
-import { IMAGE_DIGEST, rawConfigSchema, SECRET_KEYS, type RawConfig } from "./schema.ts";
+import { IMAGE_DIGEST, MIN_BACKUP_DAYS } from "../policies/shared/thresholds.ts";
+import { rawConfigSchema, SECRET_KEYS, type RawConfig } from "./schema.ts";
+import { resolveStackIdentity, type StackIdentity } from "./stack-identity.ts";
 
-/** Every setting of one stack, validated, with the environment's defaults filled in. */
-export interface PlatformConfig {
-  readonly project: string;
-  readonly stack: string;
-  readonly environment: Environment;
+/**
+ * Every setting of one stack, validated, with the environment's defaults filled in. Its identity (project,
+ * stack, environment) is resolved once, here; components take it from the config, never from the runtime.
+ */
+export interface PlatformConfig extends StackIdentity {
   readonly region: string;
   readonly network: Readonly<ProfileDefaults["network"]>;
-  readonly domain: { readonly name?: string; readonly certificateArn?: string };
+  /** The certificate is required in every environment (the ALB serves HTTPS only); a config without one is refused. */
+  readonly domain: { readonly name?: string; readonly certificateArn: string };
   readonly allowedHosts: readonly string[];
   readonly corsOrigins: readonly string[];
   readonly csrfTrustedOrigins: readonly string[];
@@ -92,23 +94,17 @@ export function parsePlatformConfig(input: ConfigInput): ConfigResult {
     }
   }
 
-  const envName = typeof raw.environment === "string" ? raw.environment : input.stack;
-  if (!isEnvironment(envName)) {
-    issues.push({
-      key: `${ns}:environment`, value: raw.environment,
-      problem: `stack "${input.stack}" is not named after an environment and sets none`,
-      fix: `pulumi config set environment <${ENVIRONMENTS.join("|")}> -s ${input.stack}`,
-    });
-  }
+  const identity = resolveStackIdentity(input.project, input.stack, raw.environment);
+  if (!identity.ok) issues.push({ key: `${ns}:environment`, ...identity.problem });
 
   const { data, issues: shapeIssues } = parseShape(ns, input.stack, raw);
   issues.push(...shapeIssues);
-  if (!isEnvironment(envName)) return { ok: false, issues };
+  if (!identity.ok) return { ok: false, issues };
 
   // Rules still run over what parsed, so that one run reports every problem, not just the first kind.
-  const config = withDefaults(input, envName, data);
+  const config = withDefaults(input, identity.identity, data);
   const reported = new Set(issues.map((i) => i.key));
-  const ruleIssues = [...crossFieldRules(config), ...(envName === "production" ? productionRules(config) : [])];
+  const ruleIssues = [...crossFieldRules(config), ...(config.environment === "production" ? productionRules(config) : [])];
   issues.push(...ruleIssues.filter((i) => !reported.has(i.key)));
   return issues.length > 0 ? { ok: false, issues } : { ok: true, config };
 }
@@ -171,18 +167,18 @@ function parseValue(value: string): unknown {
   }
 }
 
-function withDefaults(input: ConfigInput, environment: Environment, raw: RawConfig): PlatformConfig {
+function withDefaults(input: ConfigInput, identity: StackIdentity, raw: RawConfig): PlatformConfig {
+  const { environment } = identity;
   const p = PROFILES[environment];
   const allowedHosts = raw.allowedHosts ?? (environment === "production" ? [] : ["localhost"]);
   const corsOrigins = raw.corsOrigins ?? [];
   const image = raw.web?.image ?? "";
   return {
-    project: input.project,
-    stack: input.stack,
-    environment,
+    ...identity,
     region: input.region ?? "us-east-1",
     network: { ...p.network, ...raw.network },
-    domain: { ...raw.domain },
+    // Empty until the rules below refuse it, as `web.image` is: a config that is returned has both.
+    domain: { ...raw.domain, certificateArn: raw.domain?.certificateArn ?? "" },
     allowedHosts,
     corsOrigins,
     csrfTrustedOrigins: raw.csrfTrustedOrigins ?? allowedHosts.filter((h) => !h.includes("*")).map((h) => `https://${h.replace(/^\./, "")}`),
@@ -199,7 +195,7 @@ function withDefaults(input: ConfigInput, environment: Environment, raw: RawConf
     logRetentionDays: raw.logRetentionDays ?? p.logRetentionDays,
     backup: { ...p.backup, ...raw.backup },
     thirdPartySecrets: raw.thirdPartySecrets ?? {},
-    tags: { Project: input.project, Stack: input.stack, Environment: environment, ManagedBy: "pulumi" },
+    tags: { Project: identity.project, Stack: identity.stack, Environment: environment, ManagedBy: "pulumi" },
   };
 }
 
@@ -221,7 +217,7 @@ function crossFieldRules(c: PlatformConfig): ConfigIssue[] {
     { key: "worker.memory", value: c.worker.memory, bad: !fargateMemoryFits(c.worker.cpu, c.worker.memory), problem: `does not fit Fargate CPU ${c.worker.cpu}`, fix: `${set("worker.memory", "<MiB>")} with a size Fargate allows for ${c.worker.cpu} CPU units (see docs/configuration.md)` },
     { key: "network.azCount", value: c.network.azCount, bad: c.network.natGateways === "one-per-az" && c.network.azCount < 2, problem: "NAT per AZ needs 2 or more AZs", fix: set("network.azCount", "2") },
     // Production reports it among its required keys; elsewhere it is still needed: the ALB serves HTTPS only.
-    { key: "domain.certificateArn", value: c.domain.certificateArn, bad: c.environment !== "production" && !c.domain.certificateArn, problem: "is required: the load balancer serves HTTPS only", fix: set("domain.certificateArn", "arn:aws:acm:<region>:<account>:certificate/<id>") },
+    { key: "domain.certificateArn", value: c.domain.certificateArn || undefined, bad: c.environment !== "production" && !c.domain.certificateArn, problem: "is required: the load balancer serves HTTPS only", fix: set("domain.certificateArn", "arn:aws:acm:<region>:<account>:certificate/<id>") },
   ]);
 }
 
@@ -250,7 +246,7 @@ function productionRules(c: PlatformConfig): ConfigIssue[] {
   const devModule = /(^|\.)(local|dev|development|test|tests|testing)$/i;
   return collect(c.project, [
     required("domain.name", c.domain.name, "the public name of the site", "app.example.com"),
-    required("domain.certificateArn", c.domain.certificateArn, "the ACM certificate for HTTPS", "arn:aws:acm:<region>:<account>:certificate/<id>"),
+    required("domain.certificateArn", c.domain.certificateArn || undefined, "the ACM certificate for HTTPS", "arn:aws:acm:<region>:<account>:certificate/<id>"),
     required("allowedHosts", c.allowedHosts.length ? c.allowedHosts : undefined, "Django's ALLOWED_HOSTS", "app.example.com", "[0]"),
     required("corsOrigins", c.corsOrigins.length ? c.corsOrigins : undefined, "the origins allowed to call the API", "https://app.example.com", "[0]"),
     required("alarmEmail", c.alarmEmail, "where alarms are sent", "oncall@example.com"),
@@ -261,7 +257,7 @@ function productionRules(c: PlatformConfig): ConfigIssue[] {
     { key: "network.azCount", value: c.network.azCount, bad: c.network.azCount < 3, problem: "production spreads over 3 AZs so that losing one leaves two serving", fix: set("network.azCount", "3") },
     { key: "network.natGateways", value: c.network.natGateways, bad: c.network.natGateways !== "one-per-az", problem: "a single NAT gateway cuts every private subnet off the internet when its AZ fails", fix: set("network.natGateways", "one-per-az") },
     { key: "database.instances", value: c.database.instances, bad: c.database.instances < 2, problem: "production needs a writer and a reader in different AZs for failover", fix: set("database.instances", "2") },
-    { key: "database.backupRetentionDays", value: c.database.backupRetentionDays, bad: c.database.backupRetentionDays < 14, problem: "production keeps at least 14 days of point-in-time recovery", fix: set("database.backupRetentionDays", "14") },
+    { key: "database.backupRetentionDays", value: c.database.backupRetentionDays, bad: c.database.backupRetentionDays < MIN_BACKUP_DAYS.production, problem: `production keeps at least ${MIN_BACKUP_DAYS.production} days of point-in-time recovery`, fix: set("database.backupRetentionDays", String(MIN_BACKUP_DAYS.production)) },
     { key: "database.deletionProtection", value: c.database.deletionProtection, bad: !c.database.deletionProtection, problem: "production's database must not be deletable by a stray `pulumi destroy`", fix: set("database.deletionProtection", "true") },
     { key: "backup.enabled", value: c.backup.enabled, bad: !c.backup.enabled, problem: "production's database and media need AWS Backup copies beyond point-in-time recovery", fix: set("backup.enabled", "true") },
     { key: "cache.replicas", value: c.cache.replicas, bad: c.cache.replicas < 1, problem: "multi-AZ automatic failover needs at least one replica", fix: set("cache.replicas", "1") },

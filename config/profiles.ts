@@ -1,4 +1,4 @@
-import type { Environment } from "./environments.ts";
+import type { Environment } from "../policies/shared/environments.ts";
 
 /**
  * Safe defaults per environment. Production is sized to survive the loss of an AZ; dev is sized

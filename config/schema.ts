@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IMAGE_DIGEST } from "../policies/shared/thresholds.ts";
 
 /**
  * The shape of the `readiness:` config namespace as a user writes it in `Pulumi.<stack>.yaml`.
@@ -31,9 +32,9 @@ const retentionDays = z.coerce.number({ error: "must be a number" }).refine(
 const origin = text.refine((v) => v === "*" || /^https?:\/\/[^/\s]+$/.test(v), "is not an origin (scheme://host[:port], no path)");
 const envName = /^[A-Z][A-Z0-9_]*$/;
 
-/** Container image: `repo[:tag]` or `repo@sha256:<64 hex>`. */
-export const IMAGE_DIGEST = /@sha256:[0-9a-f]{64}$/;
-const image = text.refine((v) => /^[a-z0-9][a-z0-9._\-/:]*(@sha256:[0-9a-f]{64})?$/.test(v), "is not a container image reference (repo:tag or repo@sha256:digest)");
+/** Container image: `repo[:tag]` or `repo@sha256:<64 hex>` (the digest as production requires it). */
+const IMAGE_REFERENCE = new RegExp(`^[a-z0-9][a-z0-9._\\-/:]*(${IMAGE_DIGEST.source.replace(/\$$/, "")})?$`);
+const image = text.refine((v) => IMAGE_REFERENCE.test(v), "is not a container image reference (repo:tag or repo@sha256:digest)");
 
 export const rawConfigSchema = z.strictObject({
   environment: text.optional(),

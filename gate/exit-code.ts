@@ -1,6 +1,6 @@
-import type { GateReport } from "./evaluate.ts";
+import type { GateReport } from "./judge-stack.ts";
 
 /** 1 when any mandatory violation remains, 0 otherwise (2, "cannot load", is decided before a report exists). */
-export function exitCodeFor(report: GateReport): 0 | 1 {
+export function gateExitCode(report: GateReport): 0 | 1 {
   return report.summary.mandatory > 0 ? 1 : 0;
 }

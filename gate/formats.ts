@@ -1,4 +1,4 @@
-import type { Coverage, GateReport, Violation } from "./evaluate.ts";
+import type { Coverage, GateReport, Violation } from "./judge-stack.ts";
 import { STACK_CONFIG_RULE } from "./input-problems.ts";
 
 export const GATE_TOOL = { name: "readiness-gate", version: "0.1.0", informationUri: "https://github.com/readiness-platform/readiness/blob/main/docs/gate.md" };

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from "yaml";
-import type { GateReport, ReportLocation, RuleSummary, Violation } from "./evaluate.ts";
+import type { GateReport, ReportLocation, RuleSummary, Violation } from "./judge-stack.ts";
 
 /**
  * The rule a report carries when the gate could not judge resources because its inputs are wrong (invalid or

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { EnginePackConfigError, reconcilePackConfig, type PolicyInfoLike } from "./engine-protocol/pack-config.ts";
+import { ENVIRONMENTS } from "../policies/shared/environments.ts";
 import type { PackConfig } from "./policy-harness.ts";
 
 /** `policies/config/` of this repository: the files `pulumi preview --policy-pack-config` takes. */
@@ -26,7 +27,7 @@ export async function loadPackConfig(environment: string, policies: readonly Pol
   try {
     text = await readFile(file, "utf8");
   } catch {
-    throw new PackConfigError(`no policy pack config for environment "${environment}": ${file} does not exist. Fix: pass --environment dev|staging|production or add that file`);
+    throw new PackConfigError(`no policy pack config for environment "${environment}": ${file} does not exist. Fix: pass --environment ${ENVIRONMENTS.join("|")} or add that file`);
   }
   let json: unknown;
   try {

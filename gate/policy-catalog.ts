@@ -1,7 +1,8 @@
 import type { PackConfig } from "./policy-harness.ts";
 import { enforcementFor } from "./policy-harness.ts";
-import type { Environment, ReadinessRule } from "../policies/rules/rule.ts";
-import { ENVIRONMENTS } from "../policies/rules/rule.ts";
+import type { ReadinessRule, Severity } from "../policies/rules/rule.ts";
+import { LEVEL_BY_SEVERITY, MANDATORY_EVERYWHERE } from "../policies/shared/enforcement.ts";
+import { ENVIRONMENTS, type Environment } from "../policies/shared/environments.ts";
 
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -29,6 +30,12 @@ export function renderPolicyCatalog(rules: readonly ReadinessRule[], configs: Re
     "Every rule runs in `pulumi preview --policy-pack policies` and in the offline gate (`npm run gate`);",
     "see [gate.md](gate.md). Enforcement comes from `policies/config/<env>.json`: `mandatory` blocks the",
     "preview/update (and fails the gate), `advisory` only reports, `n/a` means the rule does not apply there.",
+    "Those files are generated with this page (`npm run docs:policies`) from one table in `policies/shared/enforcement.ts`;",
+    `${Object.keys(MANDATORY_EVERYWHERE).map((name) => `\`${name}\``).join(" and ")} are held mandatory everywhere:`,
+    "",
+    `| severity | ${ENVIRONMENTS.join(" | ")} |`,
+    `|---|${ENVIRONMENTS.map(() => "---").join("|")}|`,
+    ...Object.keys(LEVEL_BY_SEVERITY.production).map((severity) => `| ${severity} | ${ENVIRONMENTS.map((e) => LEVEL_BY_SEVERITY[e][severity as Severity]).join(" | ")} |`),
     "",
     "Exempt one resource from one rule with the tag `readiness:exempt:<rule-name>` =",
     "`<reason, at least 10 characters> expires=YYYY-MM-DD` (or, for resources without tags, the rule's",

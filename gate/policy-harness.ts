@@ -68,16 +68,21 @@ export function enforcementFor(policy: PolicyLike, config: PackConfig, packLevel
   return level(config[policy.name]) ?? level(config.all) ?? policy.enforcementLevel ?? packLevel;
 }
 
-/** What `args.getConfig()` returns: the policy's config (without enforcementLevel) over the schema's defaults. */
+/**
+ * What `args.getConfig()` returns: the policy's config (without enforcementLevel) over `all`'s, over the schema's
+ * defaults. As the engine does (engine-protocol/pack-config.ts), `all` applies first, then the policy's own entry.
+ */
 export function policyConfig(policy: PolicyLike, config: PackConfig): Record<string, unknown> {
   const defaults = Object.fromEntries(Object.entries(policy.configSchema?.properties ?? {})
     .filter(([, schema]) => typeof schema === "object" && schema.default !== undefined)
     .map(([key, schema]) => [key, structuredClone((schema as { default: unknown }).default)]));
-  const entry = config[policy.name];
-  if (typeof entry !== "object") return defaults;
-  const { enforcementLevel: _level, ...values } = entry;
-  void _level;
-  return { ...defaults, ...values };
+  const values = (entry: PackConfig[string] | undefined) => {
+    if (typeof entry !== "object") return {};
+    const { enforcementLevel: _level, ...rest } = entry;
+    void _level;
+    return rest;
+  };
+  return { ...defaults, ...values(config.all), ...values(config[policy.name]) };
 }
 
 const NO_TIMEOUTS = Object.freeze({ createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 });

@@ -1,8 +1,9 @@
 import path from "node:path";
+import { declaredEnvironment } from "../config/stack-identity.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import type { ReadinessRule } from "../policies/rules/rule.ts";
 import { configHint, configKeysBehind } from "./config-sources.ts";
-import { evaluateStack, type GateReport } from "./evaluate.ts";
+import { judgeStack, type GateReport } from "./judge-stack.ts";
 import { inputProblemReport, type ConfigProblem } from "./input-problems.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
 import type { PackConfig } from "./policy-harness.ts";
@@ -15,7 +16,7 @@ export interface GateOptions {
   readonly stack: string;
   /** The Pulumi program's directory (with Pulumi.yaml and Pulumi.<stack>.yaml). */
   readonly dir: string;
-  /** Which `policies/config/<environment>.json` applies; the stack name by default. */
+  /** Which `policies/config/<environment>.json` applies; by default the stack's own (its `environment` config, else its name). */
   readonly environment?: string;
   readonly rules?: readonly ReadinessRule[];
   readonly packConfigDir?: string;
@@ -57,11 +58,12 @@ export interface GateInput {
  * GateLoadError, carrying a report of the problems, when it cannot.
  */
 export async function loadGateInput(options: GateOptions): Promise<GateInput> {
-  const environment = options.environment ?? options.stack;
   const dir = path.resolve(options.dir);
   const stackFilePath = path.join(dir, `Pulumi.${options.stack}.yaml`);
+  const stackFiles = await settle(readProgramFiles(dir, options.stack));
+  const environment = gateEnvironment(options, stackFiles.status === "fulfilled" ? stackFiles.value : undefined);
   try {
-    return await readGateInput(options, environment, dir, stackFilePath);
+    return await readGateInput(options, stackFiles, environment, dir, stackFilePath);
   } catch (err) {
     if (!(err instanceof GateLoadError)) throw err;
     const project = await readProjectFile(dir).catch(() => undefined);
@@ -74,13 +76,27 @@ export async function loadGateInput(options: GateOptions): Promise<GateInput> {
   }
 }
 
-async function readGateInput(options: GateOptions, environment: string, dir: string, stackFilePath: string): Promise<GateInput> {
+/**
+ * Whose pack config applies: `--environment`, else the environment the stack declares, resolved as the program
+ * resolves it (config/stack-identity.ts). When the stack files cannot be read, the stack's name stands in.
+ */
+function gateEnvironment(options: GateOptions, files: ProgramFiles | undefined): string {
+  const configured = files?.config.config[`${files.project.name}:environment`];
+  return options.environment ?? declaredEnvironment(options.stack, configured);
+}
+
+type ProgramFiles = { project: ProjectFile; config: StackConfig };
+
+function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then((value) => ({ status: "fulfilled", value }), (reason: unknown) => ({ status: "rejected", reason }));
+}
+
+async function readGateInput(
+  options: GateOptions, stackFiles: PromiseSettledResult<ProgramFiles>, environment: string, dir: string, stackFilePath: string,
+): Promise<GateInput> {
   const rules = options.rules ?? readinessRules;
   // The stack files and the pack config are independent: report what is wrong with both at once.
-  const [stackFiles, packConfigResult] = await Promise.allSettled([
-    readProgramFiles(dir, options.stack),
-    loadPackConfig(environment, rules, options.packConfigDir ?? PACK_CONFIG_DIR),
-  ]);
+  const packConfigResult = await settle(loadPackConfig(environment, rules, options.packConfigDir ?? PACK_CONFIG_DIR));
   const failures = [stackFiles, packConfigResult].filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (stackFiles.status === "rejected" || packConfigResult.status === "rejected") {
     throw new GateLoadError(failures.map((f) => describe(f.reason)).join("\n"), { cause: failures[0].reason });
@@ -99,7 +115,7 @@ async function readGateInput(options: GateOptions, environment: string, dir: str
 export async function runGate(options: GateOptions): Promise<GateReport> {
   const input = await loadGateInput(options);
   const sites = new Map(input.resources.map((r) => [`${r.type}::${r.name}`, r.source]));
-  const report = await evaluateStack(input.resources, {
+  const report = await judgeStack(input.resources, {
     project: input.project, stack: input.stack, environment: input.environment,
     programFile: toPosix(path.relative(process.cwd(), input.entry)),
     stackFile: toPosix(path.relative(process.cwd(), input.stackFilePath)),
@@ -114,7 +130,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
 }
 
 /** The project file and the stack's config over the project's defaults. */
-async function readProgramFiles(dir: string, stack: string): Promise<{ project: ProjectFile; config: StackConfig }> {
+async function readProgramFiles(dir: string, stack: string): Promise<ProgramFiles> {
   const project = await readProjectFile(dir);
   return { project, config: withProjectConfig(project, stack, await readStackConfig(dir, stack, project.name)) };
 }

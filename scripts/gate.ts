@@ -1,7 +1,7 @@
 import { rm, writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { EXIT, parseOrExit } from "../cli/exit-codes.ts";
-import { exitCodeFor } from "../gate/exit-code.ts";
+import { gateExitCode } from "../gate/exit-code.ts";
 import { FORMATS, type Format } from "../gate/formats.ts";
 import { checkOutputPath } from "../gate/output-path.ts";
 
@@ -10,7 +10,7 @@ const program = new Command()
   .description("Offline readiness gate: runs a Pulumi program under mocks and checks every resource with the readiness policy pack")
   .requiredOption("--stack <stack>", "stack to check (reads Pulumi.<stack>.yaml)")
   .option("--dir <dir>", "directory of the Pulumi program (Pulumi.yaml); the program runs there, in its own process, as pulumi preview would run it", ".")
-  .option("--environment <env>", "policy config to apply (policies/config/<env>.json); defaults to the stack name")
+  .option("--environment <env>", "policy config to apply (policies/config/<env>.json); defaults to the stack's environment (its environment config, else its name)")
   .addOption(new Option("--format <format>", "report format").choices(Object.keys(FORMATS)).default("text"))
   .option("--out <file>", "write the report to this file instead of stdout (written in every outcome, also when the config is invalid)")
   .option("--preview-new-stack", "judge what the engine sees in the first preview of a new stack (provider-computed outputs unknown)")
@@ -38,7 +38,7 @@ try {
   } else {
     process.stdout.write(text);
   }
-  process.exitCode = exitCodeFor(report);
+  process.exitCode = gateExitCode(report);
 } catch (err) {
   // Exit 1 means "violations found"; anything that stopped the check itself must not look like that.
   const what = err instanceof GateLoadError ? "cannot load the program or its config" : "the gate itself failed";

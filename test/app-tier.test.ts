@@ -3,8 +3,9 @@ import fc from "fast-check";
 import { awsMocks } from "../gate/mocks.ts";
 import { runProgramUnderMocks, type ProgramRun, type RegisteredResource } from "../gate/program-runner.ts";
 import { resourcesOfType, runStack } from "./support/stacks.ts";
-import { ENVIRONMENTS } from "../config/environments.ts";
+import { ENVIRONMENTS } from "../policies/shared/environments.ts";
 import { parsePlatformConfig, type PlatformConfig } from "../config/platform-config.ts";
+import { stackOutputsSchema } from "../contracts/rollout-outputs.ts";
 
 const ARN = {
   kms: "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-a444-555555555555",
@@ -30,18 +31,20 @@ const statementsOf = (policy: unknown) => (JSON.parse(String(policy)) as { State
 const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 /** The application tier alone, on literal data-tier inputs: what each component creates, tested in isolation. */
-async function runAppTier(config: PlatformConfig): Promise<ProgramRun> {
+async function runAppTier(config: PlatformConfig, runtime: { project: string; stack: string } = config): Promise<ProgramRun> {
   const { ApplicationTier } = await import("../components/app-tier.ts");
   return runProgramUnderMocks({
-    project: config.project, stack: config.stack, mocks: awsMocks(config.region), config: { config: {}, secretKeys: [] },
+    project: runtime.project, stack: runtime.stack, mocks: awsMocks(config.region), config: { config: {}, secretKeys: [] },
     program: async () => {
       const app = new ApplicationTier("app", { config, data: {
         vpcId: "vpc-0abc", publicSubnetIds: ["subnet-pub1", "subnet-pub2"], privateSubnetIds: ["subnet-prv1", "subnet-prv2"],
         albSecurityGroupId: "sg-alb", appSecurityGroupId: "sg-app", kmsKeyArn: ARN.kms,
         secretKeyArn: ARN.secretKey, thirdPartySecretArns: { SENTRY_DSN: ARN.sentry },
-        databaseHost: "readiness-t.proxy-abc.us-east-1.rds.amazonaws.com", databaseName: "app", databaseSecretArn: ARN.db,
         dbClusterIdentifier: "readiness-t", dbClusterArn: ARN.cluster,
-        cacheHost: "master.readiness-t.abc.use1.cache.amazonaws.com", cacheAuthSecretArn: ARN.cache,
+        backends: {
+          databaseHost: "readiness-t.proxy-abc.us-east-1.rds.amazonaws.com", databaseName: "app", databaseSecretArn: ARN.db,
+          cacheHost: "master.readiness-t.abc.use1.cache.amazonaws.com", cacheAuthSecretArn: ARN.cache,
+        },
       } });
       return { ...app.outputs };
     },
@@ -73,6 +76,12 @@ describe("application tier components (literal data-tier inputs)", () => {
   before(async () => {
     prod = await runAppTier(configFor("production"));
     dev = await runAppTier(configFor("dev"));
+  });
+
+  it("names the task definition families after the config's stack identity, never the runtime's", async () => {
+    const run = await runAppTier({ ...configFor("dev"), project: "shop", stack: "eu-dev" }, { project: "runtime-project", stack: "runtime-stack" });
+    const families = resourcesOfType(run, "aws:ecs/taskDefinition:TaskDefinition").map((r) => r.inputs.family).sort();
+    assert.deepEqual(families, ["shop-eu-dev-web-canary", "shop-eu-dev-web-stable", "shop-eu-dev-worker"]);
   });
 
   it("the HTTP listener only redirects to HTTPS", () => {
@@ -348,6 +357,9 @@ describe("the whole platform per environment (real stack files)", () => {
       }
       const alarmNames = resourcesOfType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.state.name);
       assert.deepEqual([...(o.alarmNames as string[])].sort(), [...alarmNames].sort());
+      // The rollout validates a stack's outputs against the same declaration before any AWS call.
+      const parsed = stackOutputsSchema.safeParse(o);
+      assert.ok(parsed.success, parsed.success ? "" : parsed.error.message);
     });
 
     it(`${stack}: WAF on the ALB, no plaintext secret in containers, Lambdas traced, HTTP only redirects`, () => {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { parsePlatformConfig, type ConfigError, type ConfigIssue } from "../config/platform-config.ts";
 import { PROFILES } from "../config/profiles.ts";
 import { rawConfigSchema, SECRET_KEYS } from "../config/schema.ts";
+import { ENVIRONMENT_NAME, resolveStackIdentity, rolloutEnvironment } from "../config/stack-identity.ts";
 import { countingMocks, PROJECT_DIR, platformConfigOf, runStack, type ConfigChange } from "./support/stacks.ts";
 
 /**
@@ -225,5 +226,24 @@ describe("docs/configuration.md", () => {
   it("marks exactly the secret keys as secret", () => {
     const secret = [...rows].filter(([, cells]) => cells[5].includes("yes")).map(([key]) => key.split(".")[0]);
     assert.deepEqual(secret.sort(), [...SECRET_KEYS].sort());
+  });
+});
+
+describe("config: the stack identity, resolved once", () => {
+  it("takes the environment from `environment` when set, else the stack's name, and refuses a stack with neither", () => {
+    assert.deepEqual(resolveStackIdentity("shop", "eu-prod", "production"), { ok: true, identity: { project: "shop", stack: "eu-prod", environment: "production" } });
+    assert.deepEqual(resolveStackIdentity("shop", "staging", undefined), { ok: true, identity: { project: "shop", stack: "staging", environment: "staging" } });
+    const refused = resolveStackIdentity("shop", "qa", undefined);
+    assert.ok(!refused.ok);
+    assert.match(refused.problem.problem, /stack "qa" is not named after an environment and sets none/);
+    assert.equal(refused.problem.fix, "pulumi config set environment <dev|staging|production> -s qa");
+  });
+
+  it("the rollout keeps a stack's state under --env, else the stack's name, else local", () => {
+    assert.equal(rolloutEnvironment("prod", "production"), "prod");
+    assert.equal(rolloutEnvironment(undefined, "production"), "production");
+    assert.equal(rolloutEnvironment(undefined, undefined), "local");
+    for (const name of ["prod", "eu_prod-2", "local"]) assert.match(name, ENVIRONMENT_NAME);
+    for (const name of ["", "-prod", "../prod", "a".repeat(64)]) assert.doesNotMatch(name, ENVIRONMENT_NAME);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import path from "node:path";
-import type { GateReport } from "../gate/evaluate.ts";
+import type { GateReport } from "../gate/judge-stack.ts";
 import { formatJson, formatJunit, formatSarif, formatText } from "../gate/formats.ts";
 import { REDACTED, redactSecretLooking, redactSecrets } from "../gate/inventory.ts";
 import { runGate } from "../gate/run-gate.ts";

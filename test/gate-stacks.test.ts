@@ -4,8 +4,10 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { exitCodeFor } from "../gate/exit-code.ts";
-import { GateLoadError, runGate } from "../gate/run-gate.ts";
+import { gateExitCode } from "../gate/exit-code.ts";
+import { loadPackConfig } from "../gate/pack-config.ts";
+import { GateLoadError, loadGateInput, runGate } from "../gate/run-gate.ts";
+import { readinessRules } from "../policies/rules/catalog.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const insecureDir = path.join(root, "examples", "insecure");
@@ -30,7 +32,7 @@ describe("gate: the project's own stacks", function () {
       const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory");
       assert.deepEqual(mandatory.map((v) => `${v.rule} on ${v.resource?.name}: ${v.message}`), []);
       assert.ok(report.summary.resources > 100, "the whole platform was registered");
-      assert.equal(exitCodeFor(report), 0);
+      assert.equal(gateExitCode(report), 0);
     });
   }
 });
@@ -55,7 +57,7 @@ describe("gate: the insecure example", function () {
     const advisory = new Set(report.violations.filter((v) => v.enforcementLevel === "advisory").map((v) => v.rule));
     assert.deepEqual(["s3-encrypted", "dynamodb-kms-encryption"].filter((r) => !advisory.has(r)), [], "AWS encrypts by default: advisory only");
     assert.ok(report.violations.some((v) => v.rule === "security-group-no-world-ingress" && v.resource?.name === "vm" && /no load balancer uses/.test(v.message)));
-    assert.equal(exitCodeFor(report), 1);
+    assert.equal(gateExitCode(report), 1);
   });
   it("lists its exemptions: the valid one silences its rule, the expired one does not", async () => {
     const report = await runGate({ stack: "production", dir: insecureDir });
@@ -87,6 +89,15 @@ describe("gate: programs or config that cannot be loaded", function () {
       for (const key of ["readiness:alarmEmail", "readiness:corsOrigins", "readiness:web.image"]) assert.ok(err.message.includes(key), `${key} in ${err.message}`);
       return true;
     });
+  });
+  it("applies the environment the stack declares in its config, as the program does, else the stack's name", async () => {
+    await writeFile(path.join(dir, "Pulumi.yaml"), `name: esm-program\nruntime: nodejs\nmain: ${path.join(root, "test", "fixtures", "programs", "esm-program", "index.ts")}\n`);
+    await writeFile(path.join(dir, "Pulumi.eu-prod.yaml"), "config:\n  aws:region: eu-west-1\n  esm-program:environment: staging\n");
+    const input = await loadGateInput({ stack: "eu-prod", dir });
+    assert.equal(input.environment, "staging");
+    assert.deepEqual(input.packConfig, await loadPackConfig("staging", readinessRules));
+    await writeFile(path.join(dir, "Pulumi.eu-prod.yaml"), "config:\n  aws:region: eu-west-1\n");
+    await assert.rejects(loadGateInput({ stack: "eu-prod", dir }), (err: Error) => err instanceof GateLoadError && /eu-prod\.json/.test(err.message));
   });
   it("refuses an environment with no policy config", async () => {
     await assert.rejects(runGate({ stack: "production", dir: root, environment: "qa" }), (err: Error) => err instanceof GateLoadError && /qa\.json/.test(err.message));

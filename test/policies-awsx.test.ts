@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { componentChildren } from "../policies/rules/awsx.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import { offlinePolicies } from "../policies/rules/rule.ts";
-import { evaluateStack, type GateReport } from "../gate/evaluate.ts";
+import { judgeStack, type GateReport } from "../gate/judge-stack.ts";
 import { formatText } from "../gate/formats.ts";
 import { awsMocks } from "../gate/mocks.ts";
 import { loadPackConfig } from "../gate/pack-config.ts";
@@ -16,7 +16,7 @@ const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-
 async function gateOf(program: () => Promise<void>): Promise<{ report: GateReport; resources: readonly RegisteredResource[] }> {
   const run = await runProgramUnderMocks({ project: "shop", stack: "production", config: { config: { "aws:region": "us-east-1" }, secretKeys: [] } as never, mocks: awsMocks(), program: async () => { await program(); } });
   const packConfig = await loadPackConfig("production", readinessRules);
-  const report = await evaluateStack(run.resources, {
+  const report = await judgeStack(run.resources, {
     project: "shop", stack: "production", environment: "production", programFile: "index.ts", stackFile: "Pulumi.production.yaml", rules: readinessRules, packConfig,
   });
   return { report, resources: run.resources };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readinessRules } from "../policies/rules/catalog.ts";
-import { evaluateStack, type GateReport } from "../gate/evaluate.ts";
+import { judgeStack, type GateReport } from "../gate/judge-stack.ts";
 import { loadPackConfig } from "../gate/pack-config.ts";
 import type { PackConfig } from "../gate/policy-harness.ts";
 import type { RegisteredResource } from "../gate/program-runner.ts";
@@ -121,7 +121,7 @@ const mutations: Record<string, (r: Resources) => Resources> = {
 describe("mutation suite: every rule catches a change to the compliant production stack", function () {
   let baseline: Resources;
   let packConfig: PackConfig;
-  const evaluate = (resources: Resources): Promise<GateReport> => evaluateStack(resources, {
+  const evaluate = (resources: Resources): Promise<GateReport> => judgeStack(resources, {
     project: "readiness", stack: "production", environment: "production", programFile: "index.ts", stackFile: "Pulumi.production.yaml",
     rules: readinessRules, packConfig,
   });

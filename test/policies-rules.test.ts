@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import * as policyProxy from "@pulumi/policy/proxy.js";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import { parseExemption } from "../policies/rules/exemption.ts";
 import { offlinePolicies, type Environment, type ReadinessRule } from "../policies/rules/rule.ts";
-import { PACK_CONFIG_DIR } from "../gate/pack-config.ts";
 import { runPolicies, type AnalyzedResource, type PackConfig } from "../gate/policy-harness.ts";
 
 /** The sentinel the host's deserializer puts where a preview value is unknown (marked @internal in the typings). */
@@ -514,16 +512,3 @@ describe("exemptions", () => {
   });
 });
 
-describe("policy pack config files", () => {
-  for (const env of ["dev", "staging", "production"] as const) {
-    it(`${env}.json names every rule with environment ${env}`, async () => {
-      const config = JSON.parse(await readFile(`${PACK_CONFIG_DIR}/${env}.json`, "utf8")) as Record<string, { enforcementLevel: string; environment: string }>;
-      assert.deepEqual(Object.keys(config).sort(), readinessRules.map((r) => r.name).sort());
-      for (const [name, entry] of Object.entries(config)) assert.equal(entry.environment, env, name);
-      if (env === "production") {
-        for (const r of readinessRules.filter((x) => x.severity === "critical" || x.severity === "high")) assert.equal(config[r.name].enforcementLevel, "mandatory", r.name);
-      }
-      for (const r of readinessRules.filter((x) => x.severity === "critical")) assert.equal(config[r.name].enforcementLevel, "mandatory", `${env} ${r.name}`);
-    });
-  }
-});

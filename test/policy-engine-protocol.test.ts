@@ -11,7 +11,7 @@ import { unknownValue } from "@pulumi/pulumi/runtime/rpc.js";
 import { launchPack, startSession, type RunningPack } from "../gate/engine-protocol/client.ts";
 import { engineResources, type EngineDiagnostic, type EngineResource, type StackContext } from "../gate/engine-protocol/encode.ts";
 import { EnginePackConfigError } from "../gate/engine-protocol/pack-config.ts";
-import { analyzedResources, READINESS_PACK } from "../gate/evaluate.ts";
+import { analyzedResources, READINESS_PACK } from "../gate/judge-stack.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "../gate/pack-config.ts";
 import { runPolicies, type AnalyzedResource, type PackConfig, type PolicyFinding } from "../gate/policy-harness.ts";
 import { GateLoadError, loadGateInput, runGate, type GateInput, type GateOptions } from "../gate/run-gate.ts";
@@ -185,6 +185,22 @@ describe("policy pack under the engine protocol (started as the Pulumi CLI start
       const actual = await engineSays(pack!, stackContext("readiness", "production"), config, [r]);
       assert.deepEqual(actual, await gateSays([r], config));
       assert.ok(actual.some((l) => l.startsWith("aurora-deletion-protection |") && l.includes("| mandatory |")));
+    });
+
+    it("the generated pack configs reach every rule through `all`, in the engine and in the gate alike", async () => {
+      const containerDefinitions = JSON.stringify([{ name: "web", image: "repo@sha256:" + "a".repeat(64), environment: [{ name: "DEBUG", value: "True" }] }]);
+      const task: EngineResource & AnalyzedResource = {
+        urn: "urn:pulumi:dev::readiness::aws:ecs/taskDefinition:TaskDefinition::web", type: "aws:ecs/taskDefinition:TaskDefinition", name: "web",
+        inputs: { family: "web", containerDefinitions }, outputs: { family: "web", containerDefinitions }, secretPaths: [],
+      };
+      for (const environment of ["dev", "production"] as const) {
+        const packConfig = await loadPackConfig(environment, readinessRules, PACK_CONFIG_DIR);
+        assert.deepEqual(Object.keys(packConfig)[0], "all");
+        const actual = await engineSays(pack!, stackContext("readiness", environment), packConfig, [task]);
+        assert.deepEqual(actual, await gateSays([task], packConfig), environment);
+        // ecs-no-debug-in-production applies in production only: dev must reach it as `all.environment`.
+        assert.equal(actual.some((l) => l.startsWith("ecs-no-debug-in-production | ") && l.includes("| mandatory |")), environment === "production", `${environment}:\n${actual.join("\n")}`);
+      }
     });
 
     it("a valid exemption tag silences its rule and is listed; an expired one does not", async () => {

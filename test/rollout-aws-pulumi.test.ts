@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { PulumiCli, PulumiCommandError } from "../rollout/adapters/aws/pulumi-cli.ts";
 import { PulumiDeployer } from "../rollout/adapters/aws/pulumi-deployer.ts";
@@ -127,6 +129,26 @@ describe("rollout on AWS: Pulumi CLI (stand-in `pulumi` on PATH)", () => {
       await assert.rejects(open(standIn, { stack: undefined }), /--stack: the aws target needs the Pulumi stack/);
       process.env.READINESS_POLICY_GATE = "strict";
       await assert.rejects(open(standIn), /READINESS_POLICY_GATE="strict": expected policy-pack, offline or none/);
+    });
+
+    it("gates the stack it rolls out (`--env prod --stack production` gates production, not prod)", async () => {
+      const { standIn } = setUp();
+      new FakeEcs(2);
+      // The project's `npm run gate` stands in: it records its arguments and refuses, so nothing is deployed.
+      const argsFile = path.join(standIn.dir, "gate-args.json");
+      fs.writeFileSync(path.join(standIn.dir, "package.json"), JSON.stringify({
+        name: "gate-stand-in", private: true,
+        scripts: { gate: `node -e "require('fs').writeFileSync(process.argv[1], JSON.stringify(process.argv.slice(2))); process.exit(1)" ${JSON.stringify(argsFile)}` },
+      }));
+      process.env.READINESS_POLICY_GATE = "offline";
+      const { target } = await open(standIn, { environment: "prod", stack: "production" });
+      try {
+        await assert.rejects(target.deployer.deployCanary(NEW_IMAGE), /policy gate refused the deploy.*`npm run gate -- --stack production` exited 1/s);
+        assert.deepEqual(JSON.parse(fs.readFileSync(argsFile, "utf8")), ["--stack", "production"]);
+        assert.ok(!standIn.calls().some((call) => call[0] === "up"), "a refused gate deploys nothing");
+      } finally {
+        await target.close();
+      }
     });
   });
 });

@@ -1,8 +1,7 @@
 import { resourceRule, type Environment, type Props } from "./rule.ts";
 import { T } from "./types.ts";
 
-/** Days of point-in-time recovery: a week everywhere, two weeks in production. */
-export const MIN_BACKUP_DAYS = { dev: 7, staging: 7, production: 14 } as const;
+import { MIN_BACKUP_DAYS } from "../shared/thresholds.ts";
 
 function retentionProblems(props: Props, environment: Environment): string[] {
   // The RDS API's default when the input is absent is one day.

@@ -2,6 +2,7 @@ import {
   appEnvironments, DJANGO_SETTING, isDjangoContainer, isFalsySetting, isLocalSettingsModule, isTruthySetting, listSetting,
   literalSecretProblem, settingOf, taskContainers,
 } from "./app-settings.ts";
+import { IMAGE_DIGEST } from "../shared/thresholds.ts";
 import { items, resourceRule } from "./rule.ts";
 import { T } from "./types.ts";
 
@@ -117,7 +118,7 @@ export const imagePinnedByDigest = resourceRule({
   why: "A tag can be moved to another image: what runs would differ from what was tested, and a rollback could not restore it.",
   remediationSteps: "Deploy `REPO@sha256:<digest>` (e.g. `npm run rollout -- start --image REPO@sha256:...`) and set `web.image` to it.",
   check: (props) => taskContainers(props)
-    .filter((c) => !/@sha256:[0-9a-f]{64}$/.test(c.image))
+    .filter((c) => !IMAGE_DIGEST.test(c.image))
     .map((c) => `container "${c.container}" image ${c.image || "(none)"} is not pinned by digest`),
 });
 

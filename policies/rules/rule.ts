@@ -5,10 +5,11 @@ import {
 } from "@pulumi/policy";
 import { componentChildren, componentTypesCreating, origin, withComponentChildren, type StackResource } from "./awsx.ts";
 import { exemptionFor, type Exemption } from "./exemption.ts";
+import { ENVIRONMENTS, isEnvironment, type Environment } from "../shared/environments.ts";
+import { LEVEL_BY_SEVERITY } from "../shared/enforcement.ts";
 
 export type Severity = "low" | "medium" | "high" | "critical";
-export const ENVIRONMENTS = ["dev", "staging", "production"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+export type { Environment } from "../shared/environments.ts";
 export type Area =
   | "network" | "load-balancing" | "waf" | "ecs" | "database" | "cache" | "lambda" | "secrets" | "storage"
   | "monitoring" | "backups" | "iam" | "exemptions" | "compute" | "api-gateway" | "dynamodb";
@@ -48,7 +49,7 @@ export const ruleConfigSchema: PolicyConfigSchema = {
  */
 export function readRuleConfig(raw: Partial<RuleConfig>): RuleConfig {
   const environment = raw.environment ?? "production";
-  if (!ENVIRONMENTS.includes(environment)) {
+  if (!isEnvironment(environment)) {
     throw new Error(`pack config: environment "${String(environment)}" is not one of ${ENVIRONMENTS.join(", ")}`);
   }
   return { environment, exemptions: raw.exemptions ?? {} };
@@ -119,11 +120,11 @@ export type ReadinessStackRule = StackValidationPolicy & RuleMetadata & {
 export type ReadinessRule = ReadinessResourceRule | ReadinessStackRule;
 
 /**
- * The enforcement a rule gets when no pack config names it: mandatory for critical/high, so the pack
+ * The enforcement a rule gets when no pack config names it: production's (mandatory for critical/high), so the pack
  * fails closed. The per-environment config files relax them where the environment allows.
  */
 export function defaultEnforcement(severity: Severity): EnforcementLevel {
-  return severity === "critical" || severity === "high" ? "mandatory" : "advisory";
+  return LEVEL_BY_SEVERITY.production[severity];
 }
 
 function policyFields(spec: RuleMetadata) {

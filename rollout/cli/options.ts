@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { unknownOptionProblem } from "../../cli/exit-codes.ts";
+import { ENVIRONMENT_NAME, rolloutEnvironment } from "../../config/stack-identity.ts";
 import { targetNames } from "../targets/index.ts";
 import type { FlagIssue } from "./render.ts";
 
@@ -10,8 +11,6 @@ export interface CommonOptions {
   target?: string;
   json?: boolean;
 }
-
-const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
 export function withCommon(command: Command): Command {
   return command
@@ -28,7 +27,7 @@ export function targetOf(options: CommonOptions): string {
 }
 
 export function environmentOf(options: CommonOptions): string {
-  return options.env ?? options.stack ?? "local";
+  return rolloutEnvironment(options.env, options.stack);
 }
 
 /** Unknown options and bad common options, as input problems reported with the command's own. */

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { LockHolder, LockInfo, LockResult, OperatorRequest, RolloutState, StateStore } from "../engine/ports.ts";
 import { checkLock, checkState, parseRequest, StoreDamageError } from "./damage.ts";
 
-const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+import { ENVIRONMENT_NAME } from "../../config/stack-identity.ts";
 
 /** True when `pid` names a live process on this host (EPERM: alive but not ours). */
 export function isProcessAlive(pid: number): boolean {

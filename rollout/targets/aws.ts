@@ -101,9 +101,10 @@ export function buildAwsTarget(parts: AwsTargetParts): Target {
 
 /**
  * `READINESS_POLICY_GATE`: `policy-pack` (`pulumi preview --policy-pack policies`), `offline`
- * (`npm run gate -- --stack <environment>`, no cloud credentials needed) or `none` (the default).
+ * (`npm run gate -- --stack <stack>`, no cloud credentials needed) or `none` (the default). The gate judges the
+ * stack being rolled out, under that stack's own environment (config/stack-identity.ts), whatever `--env` says.
  */
-export function policyGateFromEnvironment(value: string | undefined, options: Pick<TargetOptions, "cwd" | "environment">): PolicyGate {
+export function policyGateFromEnvironment(value: string | undefined, options: Pick<TargetOptions, "cwd"> & { readonly stack: string }): PolicyGate {
   switch (value ?? "none") {
     case "none":
       return { kind: "none" };
@@ -113,8 +114,8 @@ export function policyGateFromEnvironment(value: string | undefined, options: Pi
       return {
         kind: "command",
         run: async (signal) => {
-          const output = await $({ cwd: options.cwd, nothrow: true, quiet: true, ...(signal ? { signal } : {}) })`npm run --silent gate -- --stack ${options.environment}`;
-          if (output.exitCode !== 0) throw new Error(`\`npm run gate -- --stack ${options.environment}\` exited ${output.exitCode}:\n${output.stdall.trimEnd().split("\n").slice(-30).join("\n")}`);
+          const output = await $({ cwd: options.cwd, nothrow: true, quiet: true, ...(signal ? { signal } : {}) })`npm run --silent gate -- --stack ${options.stack}`;
+          if (output.exitCode !== 0) throw new Error(`\`npm run gate -- --stack ${options.stack}\` exited ${output.exitCode}:\n${output.stdall.trimEnd().split("\n").slice(-30).join("\n")}`);
         },
       };
     default:
@@ -129,7 +130,7 @@ export function policyGateFromEnvironment(value: string | undefined, options: Pi
  */
 export const createAwsTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
   if (!options.stack) throw new Error("--stack: the aws target needs the Pulumi stack to roll out, e.g. --stack production");
-  const policyGate = policyGateFromEnvironment(process.env.READINESS_POLICY_GATE, options);
+  const policyGate = policyGateFromEnvironment(process.env.READINESS_POLICY_GATE, { cwd: options.cwd, stack: options.stack });
   // Bad environment, not a failed rollout: say so before any call, with how to get the CLI (exit 2).
   if ((await which("pulumi", { nothrow: true })) === null) {
     throw new UsageError(`the aws target deploys and reads stack outputs through the Pulumi CLI, and \`pulumi\` is not on PATH. Install it (https://www.pulumi.com/docs/iac/download-install/, e.g. \`curl -fsSL https://get.pulumi.com | sh\`), log in with \`pulumi login\`, then run this again; nothing was changed`);

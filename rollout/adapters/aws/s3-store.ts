@@ -7,7 +7,7 @@ import { isProcessAlive } from "../../store/file-store.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { AwsCallError, callAws, DEFAULT_RETRY_POLICY } from "./retry.ts";
 
-const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+import { ENVIRONMENT_NAME } from "../../../config/stack-identity.ts";
 
 export interface S3StateStoreOptions {
   readonly client: S3Client;

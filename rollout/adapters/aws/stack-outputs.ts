@@ -1,41 +1,7 @@
-import { z } from "zod";
+import { stackOutputsSchema, type StackOutputs } from "../../../contracts/rollout-outputs.ts";
 
-const text = z.string().min(1);
-const arn = z.string().regex(/^arn:aws[\w-]*:/, "expected an ARN (arn:aws:...)");
-
-/**
- * The outputs of the application tier the AWS rollout reads (`pulumi stack output --json`). The shape is a
- * contract with index.ts; validating it up front turns a stack that was never brought up to date into one
- * clear message instead of an `undefined` deep inside an AWS request.
- */
-export const stackOutputsSchema = z.object({
-  region: text,
-  clusterName: text,
-  stableServiceName: text,
-  canaryServiceName: text,
-  httpsListenerArn: arn,
-  stableTargetGroupArn: arn,
-  canaryTargetGroupArn: arn,
-  stableTargetGroupFullName: z.string().regex(/^targetgroup\/[^/]+\/[^/]+$/, "expected the ARN suffix targetgroup/<name>/<id>"),
-  canaryTargetGroupFullName: z.string().regex(/^targetgroup\/[^/]+\/[^/]+$/, "expected the ARN suffix targetgroup/<name>/<id>"),
-  loadBalancerFullName: z.string().regex(/^app\/[^/]+\/[^/]+$/, "expected the ARN suffix app/<name>/<id>"),
-  albDnsName: text,
-  healthUrl: z.url({ protocol: /^https?$/ }),
-  canaryHeaderName: text,
-  canaryHeaderValue: text,
-  alarmNames: z.array(text),
-  stableImage: text,
-  canaryImage: text,
-  canaryWeight: z.coerce.number().int().min(0).max(100),
-  taskSubnetIds: z.array(text).min(1),
-  taskSecurityGroupIds: z.array(text).min(1),
-  webContainerName: text,
-  canaryTaskDefinitionArn: arn,
-  webLogGroupName: text,
-  rolloutStateBucket: text,
-});
-
-export type StackOutputs = z.infer<typeof stackOutputsSchema>;
+// The contract is declared once, beside neither side; the rollout's modules keep importing it from here.
+export { stackOutputsSchema, type StackOutputs };
 
 export class StackOutputsError extends Error {
   constructor(
