@@ -4,7 +4,7 @@
 import { seededRandom } from "../examples/app/server.ts";
 import { evaluateMetrics, verdictOf } from "../rollout/engine/evaluate.ts";
 import { DEFAULT_THRESHOLDS } from "../rollout/engine/plan.ts";
-import type { AnalysisRecord, AnalysisThresholds } from "../rollout/engine/ports.ts";
+import type { AnalysisRecord, AnalysisThresholds } from "../rollout/engine/model.ts";
 
 export interface ModelPlan {
   readonly steps: readonly number[];

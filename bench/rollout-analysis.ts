@@ -5,8 +5,8 @@
 // back or paused, the failed requests and the time to the decision. Rows: BENCH_ROWS=0%,2%,... (default all).
 import fs from "node:fs";
 import path from "node:path";
-import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
-import type { RolloutState } from "../rollout/engine/ports.ts";
+import { spawnRolloutCli, startRehearsal } from "../rollout/targets/local/rehearsal.ts";
+import type { RolloutState } from "../rollout/engine/model.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
 import { modelTable } from "./analysis-model.ts";
 
@@ -72,10 +72,10 @@ const store = new FileStateStore({ root: path.resolve(".readiness", "rollouts") 
  * A fresh environment; retried because the free ports it picks may be taken by another process before
  * HAProxy binds them (a busy shared machine), which says nothing about the analysis.
  */
-async function startEnvironment(stableImage: string, attempts = 3): ReturnType<typeof startLocalRolloutBench> {
+async function startEnvironment(stableImage: string, attempts = 3): ReturnType<typeof startRehearsal> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startLocalRolloutBench({ environmentName: ENVIRONMENT, stableImage, ratePerSecond: RATE, maxDurationS: 300, connections: 64 });
+      return await startRehearsal({ environmentName: ENVIRONMENT, stableImage, ratePerSecond: RATE, maxDurationS: 300, connections: 64 });
     } catch (error) {
       if (attempt >= attempts) throw error;
       console.log(`  (environment did not start, attempt ${attempt}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}; retrying)`);

@@ -1,13 +1,13 @@
 // npm run bench:rollout: how fast a failing canary is detected and rolled back, and what it costs, with the
 // real HAProxy, real processes and steady load. Drives the rollout CLI exactly as an operator would.
 import path from "node:path";
-import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
-import { waitFor } from "../rollout/adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
-import { serverStat } from "../rollout/adapters/local/runtime-api.ts";
-import { isServerUp } from "../rollout/adapters/local/show-stat.ts";
-import { LOCAL_WATCHDOG_DEFAULTS } from "../rollout/watchdog/local.ts";
-import type { RolloutState } from "../rollout/engine/ports.ts";
+import { spawnRolloutCli, startRehearsal } from "../rollout/targets/local/rehearsal.ts";
+import { waitFor } from "../rollout/shared/processes.ts";
+import { LocalTrafficRouter } from "../rollout/targets/local/router.ts";
+import { serverStat } from "../rollout/targets/local/runtime-api.ts";
+import { isServerUp } from "../rollout/targets/local/show-stat.ts";
+import { LOCAL_WATCHDOG_DEFAULTS } from "../rollout/targets/local/watchdog.ts";
+import type { RolloutState } from "../rollout/engine/model.ts";
 import { FileStateStore } from "../rollout/store/file-store.ts";
 import type { FaultRow } from "./rollout-faults.ts";
 import { concurrentStartRow, printFaultTable, routerLostRow, sigkillMidShiftRow, sigtermRow } from "./rollout-faults.ts";
@@ -33,7 +33,7 @@ interface FailedRun {
 }
 
 const store = new FileStateStore({ root: path.resolve(".readiness", "rollouts") });
-const bench = await startLocalRolloutBench({ environmentName: ENVIRONMENT, stableImage: "sample-app:1.0.0", ratePerSecond: RATE, maxDurationS: 900 });
+const bench = await startRehearsal({ environmentName: ENVIRONMENT, stableImage: "sample-app:1.0.0", ratePerSecond: RATE, maxDurationS: 900 });
 
 async function rollout(image: string): Promise<{ state: RolloutState; failureTimes: readonly number[]; requests: number; failed: number }> {
   const before = bench.load.snapshot();
@@ -78,12 +78,12 @@ interface WatchdogFaultRow {
 /**
  * Fault row "SIGKILL mid-bake with failing canary": the rollout process is killed with SIGKILL while the canary
  * bakes at 10 %; the canary starts failing a few seconds later (`how`: 5xx answers, or a crash). Nothing but the
- * environment's watchdog is left to act (its default settings). Runs in its own environment so that its
+ * loopback site's watchdog is left to act (its default settings). Runs in its own environment so that its
  * figures are its own.
  */
 async function sigkillMidBakeRow(runs: number, how: { readonly label: string; readonly image: (run: number) => string }): Promise<WatchdogFaultRow> {
   const environment = `${ENVIRONMENT}-sigkill`;
-  const own = await startLocalRolloutBench({ environmentName: environment, stableImage: "sample-app:1.0.0", ratePerSecond: RATE, maxDurationS: 900 });
+  const own = await startRehearsal({ environmentName: environment, stableImage: "sample-app:1.0.0", ratePerSecond: RATE, maxDurationS: 900 });
   const deadlineMs = LOCAL_WATCHDOG_DEFAULTS.abandonedAfterMs;
   const toVerifiedMs: number[] = [];
   let failed = 0;
@@ -99,12 +99,12 @@ async function sigkillMidBakeRow(runs: number, how: { readonly label: string; re
       await cli.done;
       let downAt: number | undefined;
       const state = await waitFor("the watchdog's verified rollback", deadlineMs + 30_000, async () => {
-        if (downAt === undefined && !isServerUp((await serverStat(own.environment.adminSocketPath, "canary")).status)) downAt = Date.now();
+        if (downAt === undefined && !isServerUp((await serverStat(own.site.adminSocketPath, "canary")).status)) downAt = Date.now();
         const current = await store.load(environment);
         return current?.phase === "rolled-back" || current?.phase === "rollback-failed" ? current : undefined;
       }, 20);
       const verified = state.weightHistory.findLast((record) => record.verified && record.weights.canary === 0);
-      const router = await new LocalTrafficRouter(own.environment.adminSocketPath).readWeights();
+      const router = await new LocalTrafficRouter(own.site.adminSocketPath).readWeights();
       if (!verified || router.canary !== 0) throw new Error(`run ${run}: expected a verified rollback by the watchdog, got ${state.phase}: ${state.reason}`);
       // Let the last in-flight requests finish before counting.
       await new Promise((resolve) => setTimeout(resolve, 500));

@@ -6,15 +6,16 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import type { LocalRolloutBench, RolloutEntry } from "../rollout/adapters/local/harness.ts";
-import { spawnRolloutCli } from "../rollout/adapters/local/harness.ts";
-import type { RunningLoad } from "../rollout/adapters/local/load.ts";
-import { startLoad } from "../rollout/adapters/local/load.ts";
-import { processesOf, waitFor } from "../rollout/adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
-import type { RolloutState } from "../rollout/engine/ports.ts";
+import type { Rehearsal, RolloutEntry } from "../rollout/targets/local/rehearsal.ts";
+import { spawnRolloutCli } from "../rollout/targets/local/rehearsal.ts";
+import type { RunningLoad } from "../rollout/targets/local/load.ts";
+import { startLoad } from "../rollout/targets/local/load.ts";
+import { waitFor } from "../rollout/shared/processes.ts";
+import { processesOf } from "../rollout/targets/local/processes.ts";
+import { LocalTrafficRouter } from "../rollout/targets/local/router.ts";
+import type { RolloutState } from "../rollout/engine/model.ts";
 import type { FileStateStore } from "../rollout/store/file-store.ts";
-import { attachLocalEnvironment, localEnvironmentDir } from "../rollout/targets/local.ts";
+import { attachLoopbackSite, loopbackSiteDir, SITE_FILE } from "../rollout/targets/local/site.ts";
 
 export interface FaultRow {
   readonly fault: string;
@@ -47,7 +48,7 @@ function failuresBetween(load: RunningLoad, from: number, to: number): number {
 }
 
 /** SIGTERM to the top process of an entry point, mid-bake. */
-export async function sigtermRow(bench: LocalRolloutBench, store: FileStateStore, entry: RolloutEntry): Promise<FaultRow> {
+export async function sigtermRow(bench: Rehearsal, store: FileStateStore, entry: RolloutEntry): Promise<FaultRow> {
   const before = bench.load.snapshot();
   const running = spawnRolloutCli(["start", "--target", "local", "--env", bench.environmentName, "--image", "sample-app:2.0.0", ...FLAGS, "--bake", "30s"], { timeoutMs: TIMEOUT_MS, entry });
   await waitFor("the canary to carry traffic", 60_000, async () => ((await store.load(bench.environmentName))?.phase === "baking" ? true : undefined), 20);
@@ -98,14 +99,14 @@ async function slowRuntimeApi(realSocket: string, delayMs: number): Promise<{ re
  * (intended vs verified) is recorded, and traffic is brought back by `abort --take-over-stale` run at once (the
  * watchdog of issue 11b does this without a person).
  */
-export async function sigkillMidShiftRow(bench: LocalRolloutBench, store: FileStateStore): Promise<FaultRow> {
+export async function sigkillMidShiftRow(bench: Rehearsal, store: FileStateStore): Promise<FaultRow> {
   const environment = bench.environmentName;
   // The rollout process talks to HAProxy through a slow socket (150 ms per command), so the 10 -> 50 change
   // takes about a second and the kill lands inside it; status and abort below use the real socket again.
-  const environmentFile = path.join(bench.dir, "environment.json");
-  const original = fs.readFileSync(environmentFile, "utf8");
-  const slow = await slowRuntimeApi(bench.environment.adminSocketPath, 150);
-  fs.writeFileSync(environmentFile, JSON.stringify({ ...bench.environment, adminSocketPath: slow.path }));
+  const siteFile = path.join(bench.dir, SITE_FILE);
+  const original = fs.readFileSync(siteFile, "utf8");
+  const slow = await slowRuntimeApi(bench.site.adminSocketPath, 150);
+  fs.writeFileSync(siteFile, JSON.stringify({ ...bench.site, adminSocketPath: slow.path }));
   const running = spawnRolloutCli(["start", "--target", "local", "--env", environment, "--image", "sample-app:2.0.0", ...FLAGS, "--bake", "2s", "--verify-timeout", "10s"], { timeoutMs: TIMEOUT_MS });
   let atShift: RolloutState;
   let faultAt: number;
@@ -120,11 +121,11 @@ export async function sigkillMidShiftRow(bench: LocalRolloutBench, store: FileSt
     faultAt = Date.now();
     await running.done;
   } finally {
-    fs.writeFileSync(environmentFile, original);
+    fs.writeFileSync(siteFile, original);
     await slow.close();
   }
   const killed = (await store.load(environment)) ?? atShift;
-  const router = new LocalTrafficRouter(bench.environment.adminSocketPath);
+  const router = new LocalTrafficRouter(bench.site.adminSocketPath);
   const seen = await router.readWeights();
   const exposure = (seen.canary * 100) / (seen.stable + seen.canary);
   const status = spawnRolloutCli(["status", "--target", "local", "--env", environment], { timeoutMs: TIMEOUT_MS });
@@ -147,7 +148,7 @@ export async function sigkillMidShiftRow(bench: LocalRolloutBench, store: FileSt
 }
 
 /** The runtime API disappears for 2 s mid-bake (its socket renamed away, HAProxy keeps routing). */
-export async function routerLostRow(bench: LocalRolloutBench, store: FileStateStore): Promise<FaultRow> {
+export async function routerLostRow(bench: Rehearsal, store: FileStateStore): Promise<FaultRow> {
   const environment = bench.environmentName;
   const before = bench.load.snapshot();
   const running = spawnRolloutCli(["start", "--target", "local", "--env", environment, "--image", "sample-app:2.0.0", ...FLAGS, "--bake", "10s"], { timeoutMs: TIMEOUT_MS });
@@ -155,7 +156,7 @@ export async function routerLostRow(bench: LocalRolloutBench, store: FileStateSt
     const state = await store.load(environment);
     return state?.finishedAt === undefined && (state?.analyses.length ?? 0) >= 1 ? true : undefined;
   }, 20);
-  const socket = bench.environment.adminSocketPath;
+  const socket = bench.site.adminSocketPath;
   fs.renameSync(socket, `${socket}.lost`);
   const faultAt = Date.now();
   await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -176,7 +177,7 @@ export async function routerLostRow(bench: LocalRolloutBench, store: FileStateSt
 /** Two `start`s at the same moment with nothing running: one rollout, nothing orphaned, no failed request. */
 export async function concurrentStartRow(root: string, store: FileStateStore): Promise<FaultRow> {
   const environment = "bench-concurrent";
-  const dir = localEnvironmentDir(root, environment);
+  const dir = loopbackSiteDir(root, environment);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.rmSync(path.join(root, ".readiness", "rollouts", environment), { recursive: true, force: true });
   const args = ["start", "--target", "local", "--env", environment, "--image", "sample-app:2.0.0", ...FLAGS, "--bake", "2s"];
@@ -185,7 +186,7 @@ export async function concurrentStartRow(root: string, store: FileStateStore): P
   // Our own load through the HAProxy the winner starts (once its state exists, the environment is up), so that
   // failed requests are counted here.
   await waitFor("the winner's state", 60_000, async () => ((await store.load(environment)) ? true : undefined), 20);
-  const running = await waitFor("the winner's HAProxy", 10_000, () => attachLocalEnvironment(dir), 20);
+  const running = await waitFor("the winner's HAProxy", 10_000, () => attachLoopbackSite(dir), 20);
   const load = startLoad({ url: `http://127.0.0.1:${running.trafficPort}/`, ratePerSecond: 200, maxDurationS: 120 });
   const done = await Promise.all(runs.map((run) => run.done));
   const state = await store.load(environment);

@@ -6,7 +6,7 @@ const arn = z.string().regex(/^arn:aws[\w-]*:/, "expected an ARN (arn:aws:...)")
 /**
  * The stack outputs the AWS rollout reads (`pulumi stack output --json`): the one declaration of the contract
  * between the program and the rollout. The application tier's outputs `satisfy` it (components/app-tier.ts) and
- * the rollout validates a stack's outputs against it before any AWS call (rollout/adapters/aws/stack-outputs.ts).
+ * the rollout validates a stack's outputs against it before any AWS call (rollout/targets/aws/stack-outputs.ts).
  * All plain values: names, ARNs, CloudWatch dimensions and images, never a secret. It depends on nothing but zod,
  * so both sides import it without importing each other.
  */

@@ -6,7 +6,7 @@ import { ENVIRONMENTS } from "../policies/shared/environments.ts";
 import type { PackConfig } from "./policy-harness.ts";
 
 /** `policies/config/` of this repository: the files `pulumi preview --policy-pack-config` takes. */
-export const PACK_CONFIG_DIR = fileURLToPath(new URL("../policies/config/", import.meta.url));
+export const PACK_CONFIG_DIR = fileURLToPath(new URL("../policies/config", import.meta.url));
 
 export class PackConfigError extends Error {
   override readonly name = "PackConfigError";

@@ -3,8 +3,8 @@
 import path from "node:path";
 import { Command } from "commander";
 import { EXIT, parseOrExit } from "../cli/exit-codes.ts";
-import type { LocalRolloutBench, RunningCli } from "../rollout/adapters/local/harness.ts";
-import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
+import type { Rehearsal, RunningCli } from "../rollout/targets/local/rehearsal.ts";
+import { spawnRolloutCli, startRehearsal } from "../rollout/targets/local/rehearsal.ts";
 import { demoSummaryLines, type DemoOutcome } from "./demo-summary.ts";
 
 // Exit codes (docs/cli.md): 0 every outcome as expected, 1 one differed (or Ctrl-C rolled back what ran),
@@ -22,7 +22,7 @@ const ROLLOUTS = [
 // --max-bake: at 20 req/s the 10 % step needs ~14 s of clean traffic to show the canary under the 1 % limit.
 const PLAN_FLAGS = ["--steps", "10,50,100", "--bake", "6s", "--interval", "2s", "--max-bake", "30s", "--non-interactive"];
 
-let bench: LocalRolloutBench | undefined;
+let bench: Rehearsal | undefined;
 let current: RunningCli | undefined;
 let stopping = false;
 
@@ -47,13 +47,13 @@ const outcomes: DemoOutcome[] = [];
 let asExpected = true;
 console.log(`demo: starting HAProxy and ${STABLE} on loopback, ${RATE} req/s of steady load`);
 try {
-  bench = await startLocalRolloutBench({ environmentName: ENVIRONMENT, stableImage: STABLE, ratePerSecond: RATE, maxDurationS: 600 });
+  bench = await startRehearsal({ environmentName: ENVIRONMENT, stableImage: STABLE, ratePerSecond: RATE, maxDurationS: 600 });
 } catch (error) {
-  console.error(`demo: could not start the local environment: ${(error as Error).message}\nnothing is running; see docs/rollout-local.md`);
+  console.error(`demo: could not start the loopback site: ${(error as Error).message}\nnothing is running; see docs/rollout-local.md`);
   process.exit(EXIT.badInput);
 }
 try {
-  console.log(`demo: traffic on http://127.0.0.1:${bench.environment.trafficPort}/ (files in ${path.relative(process.cwd(), bench.dir)})\n`);
+  console.log(`demo: traffic on http://127.0.0.1:${bench.site.trafficPort}/ (files in ${path.relative(process.cwd(), bench.dir)})\n`);
   for (const rollout of ROLLOUTS) {
     const before = bench.load.snapshot();
     const reportDir = path.join("reports", "demo", rollout.name);

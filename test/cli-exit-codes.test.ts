@@ -4,10 +4,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { LocalRolloutBench } from "../rollout/adapters/local/harness.ts";
-import { startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
-import { readLocalEnvironment } from "../rollout/adapters/local/environment.ts";
-import { waitFor } from "../rollout/adapters/local/processes.ts";
+import type { Rehearsal } from "../rollout/targets/local/rehearsal.ts";
+import { startRehearsal } from "../rollout/targets/local/rehearsal.ts";
+import { readLoopbackSite } from "../rollout/targets/local/site.ts";
+import { waitFor } from "../rollout/shared/processes.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -176,12 +176,12 @@ describe("one exit-code contract for every command (docs/cli.md)", function () {
       assert.equal(fs.readFileSync(state, "utf8"), '{"id": "r1", "phase": "bak');
     });
 
-    describe("on a real local environment", () => {
-      let bench: LocalRolloutBench | undefined;
+    describe("on a real loopback site", () => {
+      let bench: Rehearsal | undefined;
       const environment = `e2e-${process.pid}-exit-codes`;
       const flags = ["--target", "local", "--env", environment, "--steps", "10,100", "--bake", "1s", "--interval", "500ms", "--verify-timeout", "1s"];
       beforeEach(async () => {
-        bench = await startLocalRolloutBench({ environmentName: environment, stableImage: "sample-app:1.0.0", ratePerSecond: 100, maxDurationS: 60 });
+        bench = await startRehearsal({ environmentName: environment, stableImage: "sample-app:1.0.0", ratePerSecond: 100, maxDurationS: 60 });
       });
       afterEach(async () => {
         await bench?.stop();
@@ -195,7 +195,7 @@ describe("one exit-code contract for every command (docs/cli.md)", function () {
       });
 
       it("4: the rollback cannot be verified (the router died mid-rollout)", async () => {
-        const haproxyPid = readLocalEnvironment((bench as LocalRolloutBench).dir).haproxyPid;
+        const haproxyPid = readLoopbackSite((bench as Rehearsal).dir).haproxyPid;
         const result = await run("rollout.ts", ["start", ...flags, "--image", "sample-app:2.0.0", "--non-interactive", "--report-dir", tmpDir("reports")], {
           onOutput: (all) => {
             if (/weights stable 90 \/ canary 10 verified/.test(all)) {

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { seededRandom } from "../examples/app/server.ts";
 import { evaluateMetrics, verdictOf } from "../rollout/engine/evaluate.ts";
 import { DEFAULT_THRESHOLDS } from "../rollout/engine/plan.ts";
-import type { AnalysisRecord, Measurement, VersionMetricsSample } from "../rollout/engine/ports.ts";
+import type { AnalysisRecord, Measurement, VersionMetricsSample } from "../rollout/engine/model.ts";
 import { binomialTailAtLeast, differenceBounds, normalQuantile, wilsonBounds } from "../rollout/engine/statistics.ts";
 
 const close = (actual: number, expected: number, digits = 4) => assert.equal(actual.toFixed(digits), expected.toFixed(digits), `${actual} != ${expected}`);

@@ -3,13 +3,16 @@ import { DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-clo
 import { RunTaskCommand } from "@aws-sdk/client-ecs";
 import { ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import fc from "fast-check";
-import { AlbProbeSource } from "../rollout/adapters/aws/alb-probes.ts";
-import { EcsHookRunner } from "../rollout/adapters/aws/ecs-hooks.ts";
-import { cloudWatchWindow, StackAlarmSource, TargetGroupMetricsSource } from "../rollout/adapters/aws/metrics.ts";
-import { backoffDelayMs, callAws, DEFAULT_RETRY_POLICY } from "../rollout/adapters/aws/retry.ts";
-import { AlbTrafficRouter, weightsFromListener } from "../rollout/adapters/aws/router.ts";
-import { parseStackOutputs, StackOutputsError } from "../rollout/adapters/aws/stack-outputs.ts";
-import type { AnalysisContext, Weights } from "../rollout/engine/ports.ts";
+import { AlbProbeSource } from "../rollout/targets/aws/alb-probes.ts";
+import { EcsHookRunner } from "../rollout/targets/aws/ecs-hooks.ts";
+import { cloudWatchWindow, StackAlarmSource, TargetGroupMetricsSource } from "../rollout/targets/aws/metrics.ts";
+import { backoffDelayMs, callAws, DEFAULT_RETRY_POLICY } from "../rollout/targets/aws/retry.ts";
+import { AlbTrafficRouter, weightsFromListener } from "../rollout/targets/aws/router.ts";
+import { parseStackOutputs, StackOutputsError } from "../rollout/targets/aws/stack-outputs.ts";
+import type { Weights } from "../rollout/engine/model.ts";
+import type { ShiftResult } from "../rollout/engine/shift.ts";
+import { shiftVerified } from "../rollout/engine/shift.ts";
+import type { AnalysisContext } from "../rollout/engine/ports.ts";
 import { awsError, CANARY_TG_ARN, FakeAlb, FakeCloudWatch, FakeEcs, LISTENER_ARN, restoreAwsMocks, sampleOutputs, STABLE_TG_ARN } from "./rollout-aws-fakes.ts";
 import { FakeClock } from "./support/rollout-fakes.ts";
 
@@ -19,17 +22,13 @@ function context(version: "stable" | "canary", windowMs = 60_000): AnalysisConte
   return { version, window: { start: ANALYSIS_END - windowMs, end: ANALYSIS_END }, step: 0, canaryWeight: 10 };
 }
 
-function router(alb: FakeAlb, clock: FakeClock, recorded: Weights[] = []): AlbTrafficRouter {
-  return new AlbTrafficRouter({
-    client: alb.client,
-    listenerArn: LISTENER_ARN,
-    stableTargetGroupArn: STABLE_TG_ARN,
-    canaryTargetGroupArn: CANARY_TG_ARN,
-    clock,
-    readBackTimeoutMs: 5_000,
-    readBackIntervalMs: 500,
-    recordWeights: async (weights) => void recorded.push(weights),
-  });
+function router(alb: FakeAlb, clock: FakeClock): AlbTrafficRouter {
+  return new AlbTrafficRouter({ client: alb.client, listenerArn: LISTENER_ARN, stableTargetGroupArn: STABLE_TG_ARN, canaryTargetGroupArn: CANARY_TG_ARN, clock });
+}
+
+/** The engine's verify loop (set once, read back, then record) over the ALB router, as a rollout runs it. */
+function verifiedShift(alb: FakeAlb, clock: FakeClock, weights: Weights, recorded: Weights[]): Promise<ShiftResult> {
+  return shiftVerified(router(alb, clock), weights, clock, { timeoutMs: 5_000, retryMs: 500, record: async (shown) => void recorded.push(shown) });
 }
 
 describe("rollout on AWS: adapters", () => {
@@ -103,7 +102,7 @@ describe("rollout on AWS: adapters", () => {
       const alb = new FakeAlb(3);
       const clock = new FakeClock();
       const recorded: Weights[] = [];
-      await router(alb, clock, recorded).setWeights({ stable: 90, canary: 10 });
+      assert.equal((await verifiedShift(alb, clock, { stable: 90, canary: 10 }, recorded)).verified, true);
       const call = alb.mock.commandCalls(ModifyListenerCommand)[0]?.args[0].input;
       assert.deepEqual(call, {
         ListenerArn: LISTENER_ARN,
@@ -118,7 +117,11 @@ describe("rollout on AWS: adapters", () => {
     it("fails the shift when the listener never shows the weights within the deadline, without recording them", async () => {
       const alb = new FakeAlb(1_000);
       const recorded: Weights[] = [];
-      await assert.rejects(router(alb, new FakeClock(), recorded).setWeights({ stable: 50, canary: 50 }), /still shows stable 100 \/ canary 0 after ModifyListener to stable 50 \/ canary 50/);
+      const shift = await verifiedShift(alb, new FakeClock(), { stable: 50, canary: 50 }, recorded);
+      assert.equal(shift.verified, false);
+      // The listener still shows stable 100 / canary 0 after ModifyListener to stable 50 / canary 50.
+      assert.match(shift.detail, /router shows stable 100 \/ canary 0/);
+      assert.equal(alb.canaryWeights().at(-1), 50, "ModifyListener asked for canary 50");
       assert.deepEqual(recorded, []);
     });
 

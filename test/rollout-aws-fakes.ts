@@ -9,8 +9,8 @@ import type { Action } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DescribeListenersCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import type { AlarmStateValue } from "../rollout/engine/ports.ts";
-import type { StackOutputs } from "../rollout/adapters/aws/stack-outputs.ts";
+import type { AlarmStateValue } from "../rollout/engine/model.ts";
+import type { StackOutputs } from "../rollout/targets/aws/stack-outputs.ts";
 
 /** Every fake stubs `send` on its client class's prototype: all instances answer from it until restored. */
 const activeMocks: { restore(): void }[] = [];

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
-import { PulumiCli, PulumiCommandError } from "../rollout/adapters/aws/pulumi-cli.ts";
-import { PulumiDeployer } from "../rollout/adapters/aws/pulumi-deployer.ts";
+import { PulumiCli, PulumiCommandError } from "../rollout/targets/aws/pulumi-cli.ts";
+import { PulumiDeployer } from "../rollout/targets/aws/pulumi-deployer.ts";
 import type { TargetOptions } from "../rollout/engine/ports.ts";
 import { loadTargetFactory } from "../rollout/targets/index.ts";
 import { FakeEcs, PulumiStandIn, restoreAwsMocks, sampleOutputs } from "./rollout-aws-fakes.ts";
@@ -64,17 +64,17 @@ describe("rollout on AWS: Pulumi CLI (stand-in `pulumi` on PATH)", () => {
 
   it("refuses the deploy before `pulumi up` when the policy pack reports mandatory violations", async () => {
     const { standIn, cli, ecs } = setUp({ policyViolations: ["rds-encrypted", "alb-https-only"] });
-    const deployer = new PulumiDeployer({ cli, ecs: ecs.client, clock: new FakeClock(), policyGate: { kind: "policy-pack", directory: "policies" } });
-    await assert.rejects(deployer.deployCanary(NEW_IMAGE), (error: Error) => /policy gate refused the deploy/.test(error.message) && /mandatory: \[rds-encrypted\]/.test(error.message));
+    const deployer = new PulumiDeployer({ cli, ecs: ecs.client, clock: new FakeClock(), policyCheck: { kind: "policy-pack", directory: "policies" } });
+    await assert.rejects(deployer.deployCanary(NEW_IMAGE), (error: Error) => /policy check refused the deploy/.test(error.message) && /mandatory: \[rds-encrypted\]/.test(error.message));
     const commands = standIn.calls().map((args) => args[0]);
     assert.deepEqual(commands.slice(-1), ["preview"]);
     assert.ok(!commands.includes("up"));
     assert.deepEqual(standIn.calls().at(-1), ["preview", "--policy-pack", "policies", "--non-interactive", "-s", "production"]);
   });
 
-  it("passes a clean policy gate and deploys", async () => {
+  it("passes a clean policy check and deploys", async () => {
     const { standIn, cli, ecs } = setUp();
-    const deployer = new PulumiDeployer({ cli, ecs: ecs.client, clock: new FakeClock(), policyGate: { kind: "policy-pack", directory: "policies" } });
+    const deployer = new PulumiDeployer({ cli, ecs: ecs.client, clock: new FakeClock(), policyCheck: { kind: "policy-pack", directory: "policies" } });
     await deployer.deployCanary(NEW_IMAGE);
     assert.deepEqual(standIn.calls().map((args) => args[0]).slice(-2), ["preview", "up"]);
   });
@@ -120,7 +120,7 @@ describe("rollout on AWS: Pulumi CLI (stand-in `pulumi` on PATH)", () => {
       }
     });
 
-    it("refuses a stack whose outputs break the contract, and a missing --stack or unknown policy gate", async () => {
+    it("refuses a stack whose outputs break the contract, and a missing --stack or unknown policy check", async () => {
       const { standIn } = setUp();
       const { rolloutStateBucket: _dropped, ...outputs } = sampleOutputs();
       const broken = new PulumiStandIn("production", { ...outputs, canaryWeight: 0 } as ReturnType<typeof sampleOutputs>);
@@ -143,9 +143,9 @@ describe("rollout on AWS: Pulumi CLI (stand-in `pulumi` on PATH)", () => {
       process.env.READINESS_POLICY_GATE = "offline";
       const { target } = await open(standIn, { environment: "prod", stack: "production" });
       try {
-        await assert.rejects(target.deployer.deployCanary(NEW_IMAGE), /policy gate refused the deploy.*`npm run gate -- --stack production` exited 1/s);
+        await assert.rejects(target.deployer.deployCanary(NEW_IMAGE), /policy check refused the deploy.*`npm run gate -- --stack production` exited 1/s);
         assert.deepEqual(JSON.parse(fs.readFileSync(argsFile, "utf8")), ["--stack", "production"]);
-        assert.ok(!standIn.calls().some((call) => call[0] === "up"), "a refused gate deploys nothing");
+        assert.ok(!standIn.calls().some((call) => call[0] === "up"), "a refused policy check deploys nothing");
       } finally {
         await target.close();
       }

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { RunTaskCommand } from "@aws-sdk/client-ecs";
-import { PulumiCli } from "../rollout/adapters/aws/pulumi-cli.ts";
-import { S3StateStore } from "../rollout/adapters/aws/s3-store.ts";
+import { PulumiCli } from "../rollout/targets/aws/pulumi-cli.ts";
+import { S3StateStore } from "../rollout/targets/aws/s3-store.ts";
 import { analysersFor } from "../rollout/engine/analysers.ts";
 import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
-import type { LockHolder, RolloutPlan, RolloutState } from "../rollout/engine/ports.ts";
-import { buildAwsTarget } from "../rollout/targets/aws.ts";
+import type { LockHolder, RolloutPlan, RolloutState } from "../rollout/engine/model.ts";
+import { buildAwsTarget } from "../rollout/targets/aws/target.ts";
 import { CANARY_TG_ARN, FakeAlb, FakeCloudWatch, FakeEcs, FakeS3, PulumiStandIn, restoreAwsMocks, sampleOutputs } from "./rollout-aws-fakes.ts";
 import { FakeClock, operatorRequest, RecordingReporter } from "./support/rollout-fakes.ts";
 
@@ -40,7 +40,7 @@ function simulation() {
     cli: new PulumiCli({ stack: "production", cwd: standIn.dir, env: standIn.env }),
     clients: { elbv2: alb.client, cloudwatch: cloudwatch.client, ecs: ecs.client, s3: s3.client },
     clock,
-    tuning: { readBackIntervalMs: 200, hookPollIntervalMs: 5_000 },
+    tuning: { hookPollIntervalMs: 5_000 },
     probe: async (request) => ({ url: request.url, status: 200, headers: { "strict-transport-security": ["max-age=63072000; includeSubDomains"] }, body: "ok", durationMs: 12 }),
   });
   const reporter = new RecordingReporter();

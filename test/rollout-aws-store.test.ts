@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { S3StateStore } from "../rollout/adapters/aws/s3-store.ts";
+import { S3StateStore } from "../rollout/targets/aws/s3-store.ts";
 import { newRolloutState } from "../rollout/engine/engine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import { StoreDamageError } from "../rollout/store/damage.ts";
-import type { LockHolder } from "../rollout/engine/ports.ts";
+import type { LockHolder } from "../rollout/engine/model.ts";
 import { awsError, FakeS3, restoreAwsMocks } from "./rollout-aws-fakes.ts";
 import { FakeClock, operatorRequest } from "./support/rollout-fakes.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { lineReporter, terminalReporter } from "../rollout/cli/progress.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
-import type { RolloutEvent } from "../rollout/engine/ports.ts";
+import type { RolloutEvent } from "../rollout/engine/model.ts";
 
 function sink(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];

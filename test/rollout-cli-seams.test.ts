@@ -7,7 +7,7 @@ import { withCommon } from "../rollout/cli/options.ts";
 import { flagOf, planFromFlags, planInputOf, withPlanFlags } from "../rollout/cli/plan-flags.ts";
 import { cancelOnSignals, type CancelSource } from "../rollout/cli/signals.ts";
 import { buildPlan, planPaths } from "../rollout/engine/plan.ts";
-import type { RolloutPhase } from "../rollout/engine/ports.ts";
+import type { RolloutPhase } from "../rollout/engine/model.ts";
 import { StoreDamageError } from "../rollout/store/damage.ts";
 
 /** commander's options for `argv` on a command carrying the plan flags, as `plan` and `start` parse them. */

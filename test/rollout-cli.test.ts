@@ -217,7 +217,7 @@ describe("rollout CLI", function () {
       assert.match(result.stderr, new RegExp(`refused: ${path.join(directory, "state.json").replaceAll("/", "\\/")} is damaged: not valid JSON`));
       assert.match(result.stderr, /Recover with:\n {2}mv '.*state.json' '.*state.json.damaged'/);
     }
-    // Nothing was started for the refused start: no local environment directory, no lock left.
+    // Nothing was started for the refused start: no loopback site directory, no lock left.
     assert.deepEqual((await fs.readdir(directory)).filter((name) => name !== "requests"), ["state.json"]);
     await assert.rejects(fs.stat(path.join(cwd, ".readiness", "local", "broken")));
   });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { evaluateAlarms, evaluateMetrics, evaluateProbe, verdictOf } from "../rollout/engine/evaluate.ts";
 import { settingValue } from "../rollout/engine/metrics.ts";
 import { buildPlan, DEFAULT_THRESHOLDS, estimatedDurationMs, parseDuration, withPlanDefaults } from "../rollout/engine/plan.ts";
-import type { HttpResponseSample, Measurement, RolloutPlan, VersionMetricsSample } from "../rollout/engine/ports.ts";
+import type { HttpResponseSample, Measurement, RolloutPlan, VersionMetricsSample } from "../rollout/engine/model.ts";
 
 const statusOf = (measurements: readonly Measurement[], metric: string) => measurements.find((m) => m.metric === metric)?.status;
 

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import { isTerminal } from "../rollout/engine/machine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
-import type { OperatorRequestKind, RolloutPlan } from "../rollout/engine/ports.ts";
+import type { OperatorRequestKind, RolloutPlan } from "../rollout/engine/model.ts";
 import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, operatorRequest, RecordingReporter, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
 
 const OLD = "app:1";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { newRolloutState, REQUEST_TTL_MS, runRollout } from "../rollout/engine/engine.ts";
 import type { RunOptions } from "../rollout/engine/engine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
-import type { RolloutPlan, RolloutState, Weights } from "../rollout/engine/ports.ts";
+import type { RolloutPlan, RolloutState, Weights } from "../rollout/engine/model.ts";
 import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, operatorRequest, RecordingReporter, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
 import type { FakeRouterOptions } from "./support/rollout-fakes.ts";
 

@@ -6,7 +6,8 @@ import type { RunOptions } from "../rollout/engine/engine.ts";
 import { exitCodeForPhase } from "../rollout/cli/exit-codes.ts";
 import { IllegalTransitionError, transition } from "../rollout/engine/machine.ts";
 import { buildPlan, DEFAULT_PLAN } from "../rollout/engine/plan.ts";
-import type { AnalysisContext, HookOutcome, MeasurementStatus, MetricsSource, RolloutPlan, RolloutState, VersionMetricsSample } from "../rollout/engine/ports.ts";
+import type { HookOutcome, MeasurementStatus, RolloutPlan, RolloutState, VersionMetricsSample } from "../rollout/engine/model.ts";
+import type { AnalysisContext, MetricsSource } from "../rollout/engine/ports.ts";
 import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, operatorRequest, RecordingReporter, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
 import type { FakeRouterOptions } from "./support/rollout-fakes.ts";
 

@@ -5,14 +5,14 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
-import { faultProfileFromEnvironment, faultProfileToEnvironment } from "../examples/app/fault-profile.ts";
+import { faultProfileFromEnvironment, faultProfileToEnvironment } from "../rollout/shared/fault-profile.ts";
 import { createSampleApp, listen } from "../examples/app/server.ts";
-import { httpProbe } from "../rollout/adapters/http/probe.ts";
-import { renderHaproxyConfig } from "../rollout/adapters/local/haproxy-config.ts";
-import { parseLocalImage } from "../rollout/adapters/local/image.ts";
-import { parseRequestLog, percentile, windowMetrics } from "../rollout/adapters/local/metrics.ts";
-import { isServerUp, parseGetWeight, parseShowStat } from "../rollout/adapters/local/show-stat.ts";
-import type { ServerStat } from "../rollout/adapters/local/show-stat.ts";
+import { httpProbe } from "../rollout/shared/http-probe.ts";
+import { renderHaproxyConfig } from "../rollout/targets/local/haproxy-config.ts";
+import { parseLocalImage } from "../rollout/targets/local/image.ts";
+import { parseRequestLog, percentile, windowMetrics } from "../rollout/targets/local/metrics.ts";
+import { isServerUp, parseGetWeight, parseShowStat } from "../rollout/targets/local/show-stat.ts";
+import type { ServerStat } from "../rollout/targets/local/show-stat.ts";
 
 const HEADER =
   "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,req_rate_max,req_tot,cli_abrt,srv_abrt,comp_in,comp_out,comp_byp,comp_rsp,lastsess,last_chk,last_agt,qtime,ctime,rtime,ttime,";

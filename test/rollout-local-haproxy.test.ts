@@ -2,15 +2,15 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { LocalDeployer } from "../rollout/adapters/local/deployer.ts";
-import type { LocalEnvironment } from "../rollout/adapters/local/environment.ts";
-import { readLocalEnvironment, startLocalEnvironment, stopLocalEnvironment } from "../rollout/adapters/local/environment.ts";
-import { startLoad } from "../rollout/adapters/local/load.ts";
-import { LocalMetricsReader, MetricsSourceError } from "../rollout/adapters/local/metrics.ts";
-import { isProcessAlive } from "../rollout/adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
-import { runtimeCommand } from "../rollout/adapters/local/runtime-api.ts";
-import { slotFiles } from "../rollout/adapters/local/slots.ts";
+import { LocalDeployer } from "../rollout/targets/local/deployer.ts";
+import type { LoopbackSite } from "../rollout/targets/local/site.ts";
+import { readLoopbackSite, startLoopbackSite, stopLoopbackSite } from "../rollout/targets/local/site.ts";
+import { startLoad } from "../rollout/targets/local/load.ts";
+import { LocalMetricsReader, MetricsSourceError } from "../rollout/targets/local/metrics.ts";
+import { isProcessAlive } from "../rollout/shared/processes.ts";
+import { LocalTrafficRouter } from "../rollout/targets/local/router.ts";
+import { runtimeCommand } from "../rollout/targets/local/runtime-api.ts";
+import { slotFiles } from "../rollout/targets/local/slots.ts";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -18,28 +18,28 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 describe("local target adapters with a real HAProxy", function () {
   this.timeout(40_000);
   let dir: string;
-  let environment: LocalEnvironment;
+  let environment: LoopbackSite;
   let router: LocalTrafficRouter;
   let deployer: LocalDeployer;
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-local-"));
-    environment = await startLocalEnvironment({ dir, stableImage: "sample-app:1.0.0" });
+    environment = await startLoopbackSite({ dir, stableImage: "sample-app:1.0.0" });
     router = new LocalTrafficRouter(environment.adminSocketPath);
     deployer = new LocalDeployer(environment);
   });
 
   afterEach(async () => {
-    await stopLocalEnvironment(dir);
+    await stopLoopbackSite(dir);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("records where everything is, and stops every process it started", async () => {
-    assert.deepEqual(readLocalEnvironment(dir), environment);
+    assert.deepEqual(readLoopbackSite(dir), environment);
     await deployer.deployCanary("sample-app:2.0.0");
     const pids = [environment.haproxyPid, slotFiles(dir).read("stable")?.pid, slotFiles(dir).read("canary")?.pid] as number[];
     assert.ok(pids.every(isProcessAlive));
-    await stopLocalEnvironment(dir);
+    await stopLoopbackSite(dir);
     assert.deepEqual(pids.map(isProcessAlive), [false, false, false]);
   });
 

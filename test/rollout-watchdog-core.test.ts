@@ -4,9 +4,10 @@ import { canaryFailures, decide, liveGraceMs, runWatchdogOnce, StateConflictErro
 import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import { transition } from "../rollout/engine/machine.ts";
 import { DEFAULT_PLAN, DEFAULT_THRESHOLDS } from "../rollout/engine/plan.ts";
-import type { Analyser, AnalysisContext, Measurement, RolloutPhase, RolloutState } from "../rollout/engine/ports.ts";
+import type { Measurement, RolloutPhase, RolloutState } from "../rollout/engine/model.ts";
+import type { Analyser, AnalysisContext } from "../rollout/engine/ports.ts";
 import { takenOver } from "../rollout/engine/takeover.ts";
-import { CanaryHealthTracker } from "../rollout/watchdog/local.ts";
+import { CanaryHealthTracker } from "../rollout/targets/local/watchdog.ts";
 import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, RecordingReporter, TEST_HOLDER } from "./support/rollout-fakes.ts";
 
 const NOW = 1_700_000_600_000;

@@ -1,14 +1,10 @@
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
-import type { LocalRolloutBench, RunningCli } from "../rollout/adapters/local/harness.ts";
-import { spawnRolloutCli, startLocalRolloutBench } from "../rollout/adapters/local/harness.ts";
-import { isProcessAlive, waitFor } from "../rollout/adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../rollout/adapters/local/router.ts";
-import type { RolloutState } from "../rollout/engine/ports.ts";
-import { FileStateStore } from "../rollout/store/file-store.ts";
+import type { Rehearsal } from "../rollout/targets/local/rehearsal.ts";
+import { isProcessAlive, waitFor } from "../rollout/shared/processes.ts";
+import { LocalTrafficRouter } from "../rollout/targets/local/router.ts";
+import type { RolloutState } from "../rollout/engine/model.ts";
+import { useE2eFixture } from "./support/e2e-fixture.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const LOAD_RATE = 200;
 /** Watchdog deadlines for an abandoned rollout in these tests (the default is 60 s); a failing canary is acted on at once. */
 const LONG_ABANDON_MS = 40_000;
@@ -16,42 +12,25 @@ const SHORT_ABANDON_MS = 4_000;
 
 describe("rollout watchdog end to end (kill -9 of the rollout process, real HAProxy, no human action)", function () {
   this.timeout(90_000);
-  const store = new FileStateStore({ root: path.join(ROOT, ".readiness", "rollouts") });
-  let bench: LocalRolloutBench | undefined;
-  const clis: RunningCli[] = [];
-  let environment = "";
-
-  beforeEach(function () {
-    environment = `wd-${process.pid}-${(this.currentTest?.title ?? "t").replace(/[^a-z0-9]+/gi, "-").slice(0, 24)}`;
-  });
-
-  afterEach(async () => {
-    for (const cli of clis.splice(0)) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill("SIGKILL");
-    await bench?.stop();
-    bench = undefined;
-    fs.rmSync(path.join(ROOT, ".readiness", "rollouts", environment), { recursive: true, force: true });
-    fs.rmSync(path.join(ROOT, ".readiness", "local", environment), { recursive: true, force: true });
-  });
+  const e2e = useE2eFixture({ prefix: "wd", titleLength: 24, cliTimeoutMs: 80_000 });
 
   /** Starts a rollout with a long bake and kills its process with SIGKILL once the canary carries traffic. */
-  async function killMidBake(image: string, abandonedAfterMs: number): Promise<{ current: LocalRolloutBench; killedAt: number; lastHeartbeat: number }> {
-    const current = await startLocalRolloutBench({ environmentName: environment, stableImage: "sample-app:1.0.0", ratePerSecond: LOAD_RATE, maxDurationS: 80, watchdog: { abandonedAfterMs, pollMs: 250 } });
-    bench = current;
-    const args = ["start", "--target", "local", "--env", environment, "--image", image, "--non-interactive", "--steps", "10,50,100", "--bake", "60s", "--interval", "1s"];
-    const running = spawnRolloutCli(args, { timeoutMs: 80_000 });
-    clis.push(running);
-    await waitFor("the canary to carry traffic", 30_000, async () => ((await store.load(environment))?.phase === "baking" ? true : undefined), 50);
+  async function killMidBake(image: string, abandonedAfterMs: number): Promise<{ current: Rehearsal; killedAt: number; lastHeartbeat: number }> {
+    const current = await e2e.rehearse({ stableImage: "sample-app:1.0.0", ratePerSecond: LOAD_RATE, maxDurationS: 80, watchdog: { abandonedAfterMs, pollMs: 250 } });
+    const args = ["start", "--target", "local", "--env", e2e.environment, "--image", image, "--non-interactive", "--steps", "10,50,100", "--bake", "60s", "--interval", "1s"];
+    const running = e2e.cli(args);
+    await waitFor("the canary to carry traffic", 30_000, async () => ((await e2e.store.load(e2e.environment))?.phase === "baking" ? true : undefined), 50);
     running.child.kill("SIGKILL");
     const killedAt = Date.now();
     await running.done;
-    const holder = (await store.readLock(environment))?.holder;
+    const holder = (await e2e.store.readLock(e2e.environment))?.holder;
     assert.ok(holder, "the killed process left its lock");
     return { current, killedAt, lastHeartbeat: holder.heartbeatAt ?? holder.startedAt };
   }
 
   async function rolledBackByWatchdog(within: number): Promise<RolloutState> {
     return waitFor("the watchdog's verified rollback", within, async () => {
-      const state = await store.load(environment);
+      const state = await e2e.store.load(e2e.environment);
       return state?.phase === "rolled-back" ? state : undefined;
     }, 100);
   }
@@ -64,9 +43,9 @@ describe("rollout watchdog end to end (kill -9 of the rollout process, real HAPr
   for (const { how, image, seen } of failingLater) {
     it(`when the canary ${how} after the rollout process was killed, traffic goes back to stable, verified`, async () => {
       const { current, killedAt } = await killMidBake(image, LONG_ABANDON_MS);
-      const killedState = await store.load(environment);
+      const killedState = await e2e.store.load(e2e.environment);
       assert.equal(killedState?.phase, "baking", "killed mid-bake, before the canary failed");
-      assert.deepEqual(await new LocalTrafficRouter(current.environment.adminSocketPath).readWeights(), { stable: 90, canary: 10 }, "the split outlived the killed process");
+      assert.deepEqual(await new LocalTrafficRouter(current.site.adminSocketPath).readWeights(), { stable: 90, canary: 10 }, "the split outlived the killed process");
 
       const state = await rolledBackByWatchdog(30_000);
       assert.match(state.reason ?? "", /rolled back by the rollout watchdog: the canary is failing \(.+\) and the orchestrator is gone: its process \(pid \d+ .*\) is dead/);
@@ -76,23 +55,22 @@ describe("rollout watchdog end to end (kill -9 of the rollout process, real HAPr
       assert.deepEqual(verified && { weights: verified.weights, verified: verified.verified }, { weights: { stable: 100, canary: 0 }, verified: true });
       assert.ok((verified?.at ?? 0) > killedAt);
       assert.deepEqual(state.transitions.slice(-2).map((t) => t.to), ["rolling-back", "rolled-back"]);
-      assert.deepEqual(await new LocalTrafficRouter(current.environment.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
-      assert.equal(await store.readLock(environment), undefined, "the dead process's lock was released, so the next start needs no --take-over-stale");
-      const answer = (await (await fetch(`http://127.0.0.1:${current.environment.trafficPort}/`)).json()) as { version: string };
+      assert.deepEqual(await new LocalTrafficRouter(current.site.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
+      assert.equal(await e2e.store.readLock(e2e.environment), undefined, "the dead process's lock was released, so the next start needs no --take-over-stale");
+      const answer = (await (await fetch(`http://127.0.0.1:${current.site.trafficPort}/`)).json()) as { version: string };
       assert.equal(answer.version, "1.0.0");
 
       // Visible in `status` from any shell, and the next rollout can start without human clean-up.
-      const status = await spawnRolloutCli(["status", "--target", "local", "--env", environment], { timeoutMs: 30_000 }).done;
+      const status = await e2e.cli(["status", "--target", "local", "--env", e2e.environment], { timeoutMs: 30_000 }).done;
       assert.equal(status.code, 0, status.stderr);
       assert.match(status.stdout, /ROLLED-BACK/);
       assert.match(status.stdout, /reason: rolled back by the rollout watchdog/);
       assert.match(status.stdout, /lock: free/);
 
-      const watchdogPid = current.environment.watchdogPid;
-      assert.ok(watchdogPid !== undefined && isProcessAlive(watchdogPid), "the watchdog runs with the environment");
+      const watchdogPid = current.site.watchdogPid;
+      assert.ok(watchdogPid !== undefined && isProcessAlive(watchdogPid), "the watchdog runs with the loopback site");
       await current.stop();
-      bench = undefined;
-      assert.equal(isProcessAlive(watchdogPid), false, "stopping the environment stops its watchdog");
+      assert.equal(isProcessAlive(watchdogPid), false, "stopping the loopback site stops its watchdog");
     });
   }
 
@@ -101,12 +79,11 @@ describe("rollout watchdog end to end (kill -9 of the rollout process, real HAPr
     const state = await rolledBackByWatchdog(SHORT_ABANDON_MS + 15_000);
     assert.match(state.reason ?? "", /nothing has analysed the canary for \d+ s \(deadline 4 s\)/);
     assert.ok((state.finishedAt ?? 0) - lastHeartbeat >= SHORT_ABANDON_MS, "not before the deadline, counted from the last heartbeat");
-    assert.deepEqual(await new LocalTrafficRouter(current.environment.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
+    assert.deepEqual(await new LocalTrafficRouter(current.site.adminSocketPath).readWeights(), { stable: 100, canary: 0 });
     // Idempotent: later rounds find the rollout terminal and leave the state alone.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    assert.deepEqual(await store.load(environment), state);
+    assert.deepEqual(await e2e.store.load(e2e.environment), state);
     const load = await current.stop();
-    bench = undefined;
     assert.equal(load.failed, 0, `a healthy canary's rollback costs no request: ${JSON.stringify(load.statusCounts)}`);
   });
 });

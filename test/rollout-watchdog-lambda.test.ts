@@ -13,12 +13,12 @@ import type { EventBridgeEvent } from "aws-lambda";
 import { lambdaModules } from "../components/lambda-package.ts";
 import type { WatchdogEnvironment } from "../lambdas/rollout-watchdog/index.ts";
 import { handler, watchdog, watchdogEnvironment } from "../lambdas/rollout-watchdog/index.ts";
-import { S3StateStore } from "../rollout/adapters/aws/s3-store.ts";
+import { S3StateStore } from "../rollout/targets/aws/s3-store.ts";
 import { systemClock } from "../rollout/engine/clock.ts";
 import { newRolloutState } from "../rollout/engine/engine.ts";
 import { transition } from "../rollout/engine/machine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
-import type { LockHolder, RolloutState } from "../rollout/engine/ports.ts";
+import type { LockHolder, RolloutState } from "../rollout/engine/model.ts";
 import { awsError, CANARY_TG_ARN, FakeAlb, FakeCloudWatch, FakeS3, LISTENER_ARN, restoreAwsMocks, STABLE_TG_ARN } from "./rollout-aws-fakes.ts";
 
 const BUCKET = "readiness-production-rollout-state";
@@ -218,8 +218,8 @@ describe("rollout watchdog Lambda (aws-sdk-client-mock: S3, ELBv2, CloudWatch, S
   it("is packaged with exactly the modules it imports, as plain ES modules that load under Node without tsx", async () => {
     const modules = lambdaModules(path.join(ROOT, "lambdas/rollout-watchdog/index.ts"));
     assert.deepEqual(modules.map((module) => module.archivePath), [
-      "lambdas/rollout-watchdog/core.js", "lambdas/rollout-watchdog/index.js", "rollout/adapters/aws/retry.js", "rollout/adapters/aws/router.js", "rollout/engine/evaluate.js", "rollout/engine/machine.js", "rollout/engine/metrics.js", "rollout/engine/ports.js",
-      "rollout/engine/statistics.js",
+      "lambdas/rollout-watchdog/core.js", "lambdas/rollout-watchdog/index.js", "rollout/engine/evaluate.js", "rollout/engine/machine.js", "rollout/engine/metrics.js", "rollout/engine/model.js",
+      "rollout/engine/shift.js", "rollout/engine/statistics.js", "rollout/targets/aws/retry.js", "rollout/targets/aws/router.js",
     ]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "watchdog-package-"));
     try {
@@ -240,6 +240,6 @@ describe("rollout watchdog Lambda (aws-sdk-client-mock: S3, ELBv2, CloudWatch, S
   });
 
   it("refuses to package a handler that imports a library the Lambda runtime does not have", () => {
-    assert.throws(() => lambdaModules(path.join(ROOT, "rollout/watchdog/local.ts")), /imports zod, which the Lambda runtime does not provide/);
+    assert.throws(() => lambdaModules(path.join(ROOT, "rollout/targets/local/watchdog.ts")), /imports zod, which the Lambda runtime does not provide/);
   });
 });

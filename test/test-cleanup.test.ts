@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { readLocalEnvironment } from "../rollout/adapters/local/environment.ts";
-import { isProcessAlive, waitFor } from "../rollout/adapters/local/processes.ts";
-import { slotFiles } from "../rollout/adapters/local/slots.ts";
+import { readLoopbackSite } from "../rollout/targets/local/site.ts";
+import { isProcessAlive, waitFor } from "../rollout/shared/processes.ts";
+import { slotFiles } from "../rollout/targets/local/slots.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const LOCAL = path.join(ROOT, ".readiness", "local");
@@ -17,7 +17,7 @@ function e2eDirs(): string[] {
 /** Every process an e2e environment records in its pid files (haproxy, stable and canary app, the watchdog). */
 function recordedPids(dir: string): number[] {
   const slots = slotFiles(dir);
-  const environment = readLocalEnvironment(dir);
+  const environment = readLoopbackSite(dir);
   return [environment.haproxyPid, slots.read("stable")?.pid, slots.read("canary")?.pid, environment.watchdogPid].filter((p): p is number => p !== undefined);
 }
 

@@ -2,8 +2,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { Command } from "commander";
-import type { FaultProfile } from "./fault-profile.ts";
-import { faultEnvironmentNames, faultParameterNames, faultParameterOf, parseFaultProfile, rawFaultsFromEnvironment } from "./fault-profile.ts";
+import type { FaultProfile } from "../../rollout/shared/fault-profile.ts";
+import { faultEnvironmentNames, faultParameterNames, faultParameterOf, parseFaultProfile, rawFaultsFromEnvironment } from "../../rollout/shared/fault-profile.ts";
 
 export interface SampleAppOptions {
   /** Reported by `/` and `/health`, and in the `X-App-Version` header, so a caller knows which version answered. */

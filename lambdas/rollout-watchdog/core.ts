@@ -1,11 +1,12 @@
 import { transition } from "../../rollout/engine/machine.ts";
 import { errorRateShowsAbove } from "../../rollout/engine/evaluate.ts";
-import type { AnalysisThresholds, EpochMs, LockHolder, RolloutPhase, RolloutState, Weights } from "../../rollout/engine/ports.ts";
-import { TERMINAL_PHASES } from "../../rollout/engine/ports.ts";
+import type { AnalysisThresholds, EpochMs, LockHolder, RolloutPhase, RolloutState, VersionMetricsSample, Weights } from "../../rollout/engine/model.ts";
+import { TERMINAL_PHASES } from "../../rollout/engine/model.ts";
+import { shiftVerified, STABLE_ONLY } from "../../rollout/engine/shift.ts";
 
 /**
  * The rollout watchdog's core, shared by the Lambda (lambdas/rollout-watchdog/index.ts) and the local
- * watchdog process (rollout/watchdog/local.ts). It decides from facts alone (the stored state, the lock,
+ * watchdog process (rollout/targets/local/watchdog.ts). It decides from facts alone (the stored state, the lock,
  * the canary's health) and acts through ports, so that both targets take the same decision the same way:
  * claim the rollout in the state (write-ahead), move traffic to stable 100 / canary 0, read it back, record
  * the rollback, release a dead holder's lock, notify. The adapters differ; nothing here does I/O itself.
@@ -13,8 +14,6 @@ import { TERMINAL_PHASES } from "../../rollout/engine/ports.ts";
 
 /** Prefix of every reason the watchdog records: `status` and the orchestrator recognise a watchdog rollback by it. */
 export const WATCHDOG_REASON_PREFIX = "rolled back by the rollout watchdog";
-
-const STABLE_ONLY: Weights = { stable: 100, canary: 0 };
 
 /** Phases in which the canary may carry traffic (before `shifting` it has none). */
 const CANARY_MAY_HAVE_TRAFFIC: readonly RolloutPhase[] = ["shifting", "baking", "analysing", "awaiting-approval", "paused", "promoting", "rolling-back"];
@@ -134,13 +133,8 @@ export function decide(observation: Observation, settings: WatchdogSettings): De
   return { action: "none", why: `${name}: ${canaryWhy}; the live orchestrator ${orchestrator.holder.id} acts on it (watchdog acts after ${seconds(grace - failingFor)} more)` };
 }
 
-/** The canary's measured window against the plan's thresholds (local target; on AWS the alarms judge). */
-export interface CanarySample {
-  readonly requests: number;
-  readonly errors5xx: number;
-  readonly p95Ms?: number;
-  readonly healthy: boolean;
-}
+/** The canary's measured window (the engine's sample) against the plan's thresholds (local target; on AWS the alarms judge). */
+export type CanarySample = Pick<VersionMetricsSample, "requests" | "errors5xx" | "p95Ms"> & { readonly healthy: boolean };
 
 export function canaryFailures(sample: CanarySample, thresholds: AnalysisThresholds): string[] {
   const problems: string[] = [];
@@ -191,34 +185,8 @@ export type WatchdogOutcome =
 /** Raised after a rollback that could not be verified was recorded and notified, so that the caller's retries (Lambda, DLQ) run. */
 export class RollbackNotVerifiedError extends Error {}
 
-function sameWeights(a: Weights, b: Weights): boolean {
-  return a.stable === b.stable && a.canary === b.canary;
-}
-
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Sets stable 100 / canary 0 and reads the router back until it shows it or the plan's verify deadline passes. */
-async function shiftToStableVerified(ports: WatchdogPorts, state: RolloutState): Promise<{ verified: boolean; detail: string }> {
-  const deadline = ports.now() + state.plan.verifyTimeoutMs;
-  let applied = false;
-  let detail: string;
-  for (;;) {
-    try {
-      if (!applied) {
-        await ports.setWeights(STABLE_ONLY);
-        applied = true;
-      }
-      const seen = await ports.readWeights();
-      detail = `router shows stable ${seen.stable} / canary ${seen.canary}`;
-      if (sameWeights(seen, STABLE_ONLY)) return { verified: true, detail };
-    } catch (error) {
-      detail = `router error: ${describe(error)}`;
-    }
-    if (ports.now() >= deadline) return { verified: false, detail };
-    await ports.sleep(state.plan.verifyRetryMs);
-  }
 }
 
 /**
@@ -254,7 +222,8 @@ export async function runWatchdogOnce(ports: WatchdogPorts, observe: (state: Rol
   }
   ports.log({ level: "warn", decision: "roll-back", rolloutId: state.id, reason: decision.reason });
 
-  const shift = await shiftToStableVerified(ports, state);
+  // The engine's own verify loop, with the plan's deadline: "verified" means the same for both.
+  const shift = await shiftVerified(ports, STABLE_ONLY, { now: ports.now, sleep: ports.sleep }, { timeoutMs: state.plan.verifyTimeoutMs, retryMs: state.plan.verifyRetryMs });
   const verifiedAt = ports.now();
   const record = { at: verifiedAt, ...(state.stepIndex >= 0 ? { step: state.stepIndex } : {}), weights: STABLE_ONLY, verified: shift.verified };
   state = { ...state, weightHistory: [...state.weightHistory, record], ...(shift.verified ? { weights: STABLE_ONLY } : {}), updatedAt: verifiedAt };

@@ -3,9 +3,9 @@ import { DescribeListenersCommand, ElasticLoadBalancingV2Client, ModifyListenerC
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { EventBridgeEvent } from "aws-lambda";
-import { weightedForwardActions, weightsFromListener } from "../../rollout/adapters/aws/router.ts";
-import type { LockHolder, RolloutState, Weights } from "../../rollout/engine/ports.ts";
-import { TERMINAL_PHASES } from "../../rollout/engine/ports.ts";
+import { weightedForwardActions, weightsFromListener } from "../../rollout/targets/aws/router.ts";
+import type { LockHolder, RolloutState, Weights } from "../../rollout/engine/model.ts";
+import { TERMINAL_PHASES } from "../../rollout/engine/model.ts";
 import type { CanaryHealth, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "./core.ts";
 import { RollbackNotVerifiedError, runWatchdogOnce, StateConflictError } from "./core.ts";
 

@@ -1,6 +1,6 @@
 import { CommanderError, type Command } from "commander";
 import { EXIT, usageExitCode, UsageError, type ExitCode } from "../../cli/exit-codes.ts";
-import type { RolloutPhase } from "../engine/ports.ts";
+import type { RolloutPhase } from "../engine/model.ts";
 import { StoreDamageError } from "../store/damage.ts";
 
 /**

@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import { allSettings } from "../engine/metrics.ts";
 import { buildPlan, DEFAULT_DRIFT_POLICY, DEFAULT_PLAN, DRIFT_POLICIES, formatDuration } from "../engine/plan.ts";
 import type { PlanInput, PlanPath } from "../engine/plan.ts";
-import type { RolloutPlan } from "../engine/ports.ts";
+import type { RolloutPlan } from "../engine/model.ts";
 import type { FlagIssue } from "./render.ts";
 
 /**

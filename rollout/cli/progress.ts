@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import { formatDuration } from "../engine/plan.ts";
-import type { Measurement, RolloutEvent, RolloutPlan, Reporter } from "../engine/ports.ts";
+import type { Measurement, RolloutEvent, RolloutPlan } from "../engine/model.ts";
+import type { Reporter } from "../engine/ports.ts";
 
 /** What the live block lists first when it cannot show every measurement. */
 const SEVERITY: Readonly<Record<Measurement["status"], number>> = { fail: 0, error: 1, inconclusive: 2, pass: 3 };

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { METRICS, settingValue } from "../engine/metrics.ts";
 import { DEFAULT_DRIFT_POLICY, estimatedDurationMs, formatDuration } from "../engine/plan.ts";
-import type { LockHolder, LockInfo, RolloutPlan, RolloutState, Weights } from "../engine/ports.ts";
+import type { LockHolder, LockInfo, RolloutPlan, RolloutState, Weights } from "../engine/model.ts";
 import { formatSummaryTable } from "../report/report.ts";
 import type { writeReports } from "../report/write.ts";
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import type { LockHolder, RolloutState, Target, TargetOptions } from "../engine/ports.ts";
+import type { LockHolder, RolloutState } from "../engine/model.ts";
+import type { Target, TargetOptions } from "../engine/ports.ts";
 import { loadTargetFactory } from "../targets/index.ts";
 import type { CliContext } from "./context.ts";
 import { Refusal } from "./exit-codes.ts";

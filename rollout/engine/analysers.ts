@@ -1,5 +1,6 @@
 import { evaluateAlarms, evaluateMetrics, evaluateProbe } from "./evaluate.ts";
-import type { AlarmSource, AnalysisContext, Analyser, AnalysisThresholds, Measurement, MetricsSource, ProbeSource, Target } from "./ports.ts";
+import type { AnalysisThresholds, Measurement } from "./model.ts";
+import type { AlarmSource, AnalysisContext, Analyser, MetricsSource, ProbeSource, Target } from "./ports.ts";
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -2,26 +2,11 @@ import { analyse } from "./analysers.ts";
 import { verdictOf } from "./evaluate.ts";
 import { isTerminal, transition } from "./machine.ts";
 import { withPlanDefaults } from "./plan.ts";
+import type { ShiftResult } from "./shift.ts";
+import { formatWeights, sameWeights, shiftVerified, STABLE_ONLY } from "./shift.ts";
 import { takenOver } from "./takeover.ts";
-import type {
-  AnalysisRecord,
-  Analyser,
-  Clock,
-  Deployer,
-  HookRunner,
-  Measurement,
-  OperatorRequest,
-  Reporter,
-  RequestRecord,
-  RolloutEvent,
-  RolloutPhase,
-  RolloutPlan,
-  RolloutState,
-  StateStore,
-  TrafficRouter,
-  Version,
-  Weights,
-} from "./ports.ts";
+import type { AnalysisRecord, Measurement, OperatorRequest, RequestRecord, RolloutEvent, RolloutPhase, RolloutPlan, RolloutState, Version, Weights } from "./model.ts";
+import type { Analyser, Clock, Deployer, HookRunner, Reporter, StateStore, TrafficRouter } from "./ports.ts";
 
 export interface EngineDependencies {
   readonly router: TrafficRouter;
@@ -98,18 +83,9 @@ class TakenOver extends Error {
   }
 }
 
-const STABLE_ONLY: Weights = { stable: 100, canary: 0 };
 const LOCK_RENEW_MS = 5_000;
 /** A request older than this is discarded unread: whoever made it has long stopped waiting for an answer. */
 export const REQUEST_TTL_MS = 120_000;
-
-function formatWeights(weights: Weights): string {
-  return `stable ${weights.stable} / canary ${weights.canary}`;
-}
-
-function sameWeights(a: Weights, b: Weights): boolean {
-  return a.stable === b.stable && a.canary === b.canary;
-}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -328,38 +304,27 @@ class RolloutRun {
 
   // ---- traffic -------------------------------------------------------------------------------------------
 
-  /** Sets the weights and reads them back until they match or the verify deadline passes. */
-  private async shiftVerified(weights: Weights, signal: AbortSignal | undefined): Promise<{ verified: boolean; detail: string }> {
-    const { clock, router } = this.deps;
-    const deadline = clock.now() + this.plan.verifyTimeoutMs;
-    let applied = false;
-    let detail: string;
+  /**
+   * Sets the weights and reads them back until they match or the verify deadline passes (the shared loop,
+   * shift.ts); the deployer records them where its next deploy reads them, when it keeps them at all.
+   */
+  private async shiftVerified(weights: Weights, signal: AbortSignal | undefined): Promise<ShiftResult> {
+    const { clock, router, deployer } = this.deps;
+    const record = deployer.recordWeights?.bind(deployer);
     // Write-ahead: a process killed mid-change leaves the intention on record, so `status` can show the exposure.
     // More canary traffic waits for that record (a store failure stops the shift); going back to stable never does.
     if (!this.state.intendedWeights || !sameWeights(this.state.intendedWeights, weights)) {
       const intended = { ...this.state, intendedWeights: weights };
       await (sameWeights(weights, STABLE_ONLY) ? this.commitQuietly(intended) : this.commit(intended));
     }
-    for (;;) {
-      try {
-        if (!applied) {
-          await router.setWeights(weights, signal);
-          applied = true;
-        }
-        const seen = await router.readWeights(signal);
-        detail = `router shows stable ${seen.stable} / canary ${seen.canary}`;
-        if (sameWeights(seen, weights)) break;
-      } catch (error) {
-        detail = `router error: ${errorMessage(error)}`;
-      }
-      if (clock.now() >= deadline) {
-        await this.recordWeights(weights, false);
-        return { verified: false, detail };
-      }
-      await clock.sleep(this.plan.verifyRetryMs, signal);
-    }
-    await this.recordWeights(weights, true);
-    return { verified: true, detail };
+    const result = await shiftVerified(router, weights, clock, {
+      timeoutMs: this.plan.verifyTimeoutMs,
+      retryMs: this.plan.verifyRetryMs,
+      ...(signal ? { signal } : {}),
+      ...(record ? { record } : {}),
+    });
+    await this.recordWeights(weights, result.verified);
+    return result;
   }
 
   private async recordWeights(weights: Weights, verified: boolean): Promise<void> {

@@ -1,6 +1,6 @@
 import type { MetricDeclaration } from "./metrics.ts";
 import { METRICS, settingValue } from "./metrics.ts";
-import type { AlarmState, AnalysisRecord, AnalysisThresholds, HttpResponseSample, Measurement, MeasurementStatus, MetricEvidence, TimeWindow, Version, VersionEvidence, VersionMetricsSample } from "./ports.ts";
+import type { AlarmState, AnalysisRecord, AnalysisThresholds, HttpResponseSample, Measurement, MeasurementStatus, MetricEvidence, TimeWindow, Version, VersionEvidence, VersionMetricsSample } from "./model.ts";
 import type { Counts } from "./statistics.ts";
 import { differenceBounds, wilsonBounds } from "./statistics.ts";
 

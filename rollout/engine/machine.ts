@@ -1,5 +1,5 @@
-import type { EpochMs, PhaseTransition, RolloutPhase, RolloutState } from "./ports.ts";
-import { TERMINAL_PHASES } from "./ports.ts";
+import type { EpochMs, PhaseTransition, RolloutPhase, RolloutState } from "./model.ts";
+import { TERMINAL_PHASES } from "./model.ts";
 
 /**
  * Every phase change the engine may make. Anything else is a bug and throws, so that a resumed or

@@ -1,4 +1,4 @@
-import type { AnalysisThresholds, VersionMetricsSample } from "./ports.ts";
+import type { AnalysisThresholds, VersionMetricsSample } from "./model.ts";
 
 /**
  * Metrics as data. Each traffic metric the analysis judges is one declaration here: how it is read from a

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { allSettings, defaultThresholds } from "./metrics.ts";
-import type { AnalysisThresholds, DriftPolicy, PreTrafficHook, RolloutPlan } from "./ports.ts";
+import type { AnalysisThresholds, DriftPolicy, PreTrafficHook, RolloutPlan } from "./model.ts";
 
 /**
  * One problem with the operator's input: the field by its path in the plan input (`bakeMs`,

@@ -1,5 +1,5 @@
 import { isTerminal } from "./machine.ts";
-import type { RolloutState } from "./ports.ts";
+import type { RolloutState } from "./model.ts";
 
 /**
  * The stored state of this rollout when someone else ended it while this process still drives it: the

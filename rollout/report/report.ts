@@ -1,5 +1,5 @@
 import { metricById } from "../engine/metrics.ts";
-import type { AnalysisRecord, Measurement, MeasurementStatus, MetricEvidence, RolloutPhase, RolloutState } from "../engine/ports.ts";
+import type { AnalysisRecord, Measurement, MeasurementStatus, MetricEvidence, RolloutPhase, RolloutState } from "../engine/model.ts";
 import { formatDuration } from "../engine/plan.ts";
 
 /** One point of the timeline: the canary's weight and its measured 5xx rate and p95 at an analysis. */

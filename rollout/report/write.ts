@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import type { RolloutState } from "../engine/ports.ts";
+import type { RolloutState } from "../engine/model.ts";
 import { buildReport, formatSummaryTable } from "./report.ts";
 import type { RolloutReport } from "./report.ts";
 import { renderTimelineSvg } from "./timeline-svg.ts";

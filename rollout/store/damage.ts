@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { LockHolder, OperatorRequest, RolloutState } from "../engine/ports.ts";
+import type { LockHolder, OperatorRequest, RolloutState } from "../engine/model.ts";
 
 /** The one state format this version reads and writes; anything else is refused, never guessed at. */
 export const STATE_SCHEMA_VERSION = 1;

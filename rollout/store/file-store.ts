@@ -2,20 +2,12 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { LockHolder, LockInfo, LockResult, OperatorRequest, RolloutState, StateStore } from "../engine/ports.ts";
+import type { LockHolder, LockInfo, LockResult, OperatorRequest, RolloutState } from "../engine/model.ts";
+import type { StateStore } from "../engine/ports.ts";
+import { isProcessAlive } from "../shared/processes.ts";
 import { checkLock, checkState, parseRequest, StoreDamageError } from "./damage.ts";
 
 import { ENVIRONMENT_NAME } from "../../config/stack-identity.ts";
-
-/** True when `pid` names a live process on this host (EPERM: alive but not ours). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 export interface FileStateStoreOptions {
   /** Directory holding one sub-directory per environment, e.g. `<repo>/.readiness/rollouts`. */

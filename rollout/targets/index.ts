@@ -1,13 +1,14 @@
-import type { TargetFactory } from "../engine/ports.ts";
+import type { TargetFactory, TargetModule } from "../engine/ports.ts";
 
 /**
- * Targets by name. Each entry imports its module lazily so that `plan` or `status` on the local target never
- * loads the AWS SDK, and so that a target's heavy dependencies stay out of the others' start-up time.
- * The CLI picks `aws` when `--stack` is given, `local` otherwise.
+ * Targets by name, one line each: a target is a folder (rollout/targets/<name>/) holding its adapters and a
+ * `target.ts` that exports a TargetModule. Each entry imports its module lazily so that `plan` or `status` on
+ * the local target never loads the AWS SDK, and so that a target's heavy dependencies stay out of the others'
+ * start-up time. The CLI picks `aws` when `--stack` is given, `local` otherwise.
  */
-export const TARGETS: Readonly<Record<string, () => Promise<TargetFactory>>> = {
-  local: async () => (await import("./local.ts")).createLocalTarget,
-  aws: async () => (await import("./aws.ts")).createAwsTarget,
+export const TARGETS: Readonly<Record<string, () => Promise<TargetModule>>> = {
+  local: () => import("./local/target.ts"),
+  aws: () => import("./aws/target.ts"),
 };
 
 export function targetNames(): string[] {
@@ -16,16 +17,11 @@ export function targetNames(): string[] {
 
 export async function loadTargetFactory(name: string): Promise<TargetFactory | undefined> {
   const load = TARGETS[name];
-  return load ? load() : undefined;
+  return load ? (await load()).createTarget : undefined;
 }
 
-/**
- * What is wrong with `image` for `target`, checked before the target starts anything: the local target runs
- * only the sample app (`sample-app:<version>[?faults]`); the AWS stack's config validation judges its images.
- */
-export async function imageIssues(target: string, image: string): Promise<{ readonly problem: string; readonly fix: string }[]> {
-  if (target !== "local") return [];
-  const { parseLocalImage } = await import("../adapters/local/image.ts");
-  const parsed = parseLocalImage(image);
-  return parsed.ok ? [] : parsed.problems.map((problem) => ({ problem: problem.replace(/^image="[^"]*": /, ""), fix: "faults and versions: docs/rollout-local.md" }));
+/** What is wrong with `image` for `target`, checked before the target starts anything (TargetModule.imageProblems). */
+export async function imageIssues(target: string, image: string): Promise<readonly { readonly problem: string; readonly fix: string }[]> {
+  const load = TARGETS[target];
+  return load ? ((await load()).imageProblems?.(image) ?? []) : [];
 }

@@ -1,15 +1,15 @@
 // Mocha root hook plugin (loaded by .mocharc.json `require`): an interrupted test run leaves nothing behind.
 //
-// The local environments the end-to-end tests start are detached on purpose (they must survive a `kill -9` of
+// The loopback sites the end-to-end tests start are detached on purpose (they must survive a `kill -9` of
 // the rollout CLI), so neither Ctrl-C nor the end of the mocha process stops them. This module stops, on
 // SIGINT/SIGTERM, every detached process this test process started, the rollout CLIs it spawned, and the
 // environments in `.readiness/local/e2e-<pid>-*`; and at the start of a run it stops and removes what an
 // earlier run that was killed outright (SIGKILL, a closed terminal) left there.
 import fs from "node:fs";
 import path from "node:path";
-import { stopLocalEnvironment } from "../../rollout/adapters/local/environment.ts";
-import { rolloutClisRunning } from "../../rollout/adapters/local/harness.ts";
-import { detachedProcessesStartedHere, isProcessAlive, waitFor } from "../../rollout/adapters/local/processes.ts";
+import { stopLoopbackSite } from "../../rollout/targets/local/site.ts";
+import { rolloutClisRunning } from "../../rollout/targets/local/rehearsal.ts";
+import { detachedProcessesStartedHere, isProcessAlive, waitFor } from "../../rollout/shared/processes.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 /** End-to-end environments are named `e2e-<pid of the test process>-<test>`: the pid says who owns them. */
@@ -34,7 +34,7 @@ export async function sweepE2eDirectories(owned: (ownerPid: number) => boolean, 
       const owner = E2E_NAME.exec(name);
       if (owner === null || !owned(Number(owner[1]))) continue;
       const dir = path.join(parent, name);
-      await stopLocalEnvironment(dir).catch(() => undefined);
+      await stopLoopbackSite(dir).catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
       removed.push(dir);
     }

@@ -1,28 +1,5 @@
-import type {
-  Analyser,
-  AnalysisContext,
-  Clock,
-  DeployedImages,
-  Deployer,
-  HookOutcome,
-  HookRunner,
-  LockHolder,
-  LockInfo,
-  LockResult,
-  Measurement,
-  MeasurementStatus,
-  OperatorRequest,
-  PreTrafficHook,
-  Reporter,
-  RolloutEvent,
-  OperatorRequestKind,
-  RolloutState,
-  RouterHealth,
-  StateStore,
-  TrafficRouter,
-  Version,
-  Weights,
-} from "../../rollout/engine/ports.ts";
+import type { DeployedImages, HookOutcome, LockHolder, LockInfo, LockResult, Measurement, MeasurementStatus, OperatorRequest, PreTrafficHook, RolloutEvent, OperatorRequestKind, RolloutState, RouterHealth, Version, Weights } from "../../rollout/engine/model.ts";
+import type { Analyser, AnalysisContext, Clock, Deployer, HookRunner, Reporter, StateStore, TrafficRouter } from "../../rollout/engine/ports.ts";
 
 let requestCounter = 0;
 

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { newRolloutState } from "../../engine/engine.ts";
 import { isTerminal } from "../../engine/machine.ts";
-import type { RolloutState, Target, Weights } from "../../engine/ports.ts";
+import type { RolloutState, Weights } from "../../engine/model.ts";
+import type { Target } from "../../engine/ports.ts";
 import { imageIssues } from "../../targets/index.ts";
 import type { CliContext } from "../context.ts";
 import { drive } from "../drive.ts";

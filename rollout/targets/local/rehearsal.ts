@@ -3,12 +3,16 @@ import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { localEnvironmentDir } from "../../targets/local.ts";
-import type { LocalEnvironment } from "./environment.ts";
-import { startLocalEnvironment, stopLocalEnvironment } from "./environment.ts";
+import type { LoopbackSite } from "./site.ts";
+import { loopbackSiteDir, startLoopbackSite, stopLoopbackSite } from "./site.ts";
 import type { LoadSummary, RunningLoad } from "./load.ts";
 import { startLoad } from "./load.ts";
 import type { LocalWatchdogArgs } from "./watchdog-process.ts";
+
+/**
+ * Rehearsals: real rollouts on the loopback site, as the demo, the end-to-end tests and the benchmarks run them.
+ * A site under steady load (startRehearsal), and the rollout CLI as its own process (spawnRolloutCli).
+ */
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -80,20 +84,22 @@ export function spawnRolloutCli(args: readonly string[], options: { cwd?: string
   return { child, output: () => stdout + stderr, done };
 }
 
-export interface LocalRolloutBench {
+/** A loopback site with steady load through it, ready for a rollout. */
+export interface Rehearsal {
+  /** The rollout environment (`--env`) the site belongs to. */
   readonly environmentName: string;
   readonly dir: string;
-  readonly environment: LocalEnvironment;
+  readonly site: LoopbackSite;
   readonly load: RunningLoad;
-  /** Stops the load, then every process of the environment. Safe to call twice. */
+  /** Stops the load, then every process of the site. Safe to call twice. */
   stop(): Promise<LoadSummary>;
 }
 
 /**
- * A local environment (HAProxy + stable version) with steady load through it, as the demo, the end-to-end
+ * A loopback site (HAProxy + stable version + watchdog) with steady load through it, as the demo, the end-to-end
  * tests and the benchmark need it before a rollout starts.
  */
-export async function startLocalRolloutBench(options: {
+export async function startRehearsal(options: {
   environmentName: string;
   stableImage: string;
   ratePerSecond: number;
@@ -101,24 +107,24 @@ export async function startLocalRolloutBench(options: {
   cwd?: string;
   /** Load connections (default 4); a slow version needs more to keep the rate. */
   connections?: number;
-  /** The rollout watchdog's settings (it always runs, as with every local environment); e.g. a short abandon deadline in tests. */
+  /** The rollout watchdog's settings (it always runs, as with every loopback site); e.g. a short abandon deadline in tests. */
   watchdog?: Pick<LocalWatchdogArgs, "abandonedAfterMs" | "pollMs">;
-}): Promise<LocalRolloutBench> {
+}): Promise<Rehearsal> {
   const cwd = options.cwd ?? PROJECT_ROOT;
-  const dir = localEnvironmentDir(cwd, options.environmentName);
+  const dir = loopbackSiteDir(cwd, options.environmentName);
   fs.rmSync(dir, { recursive: true, force: true });
   const watchdog = { stateRoot: path.join(cwd, ".readiness", "rollouts"), environment: options.environmentName, ...options.watchdog };
-  const environment = await startLocalEnvironment({ dir, stableImage: options.stableImage, watchdog });
-  const load = startLoad({ url: `http://127.0.0.1:${environment.trafficPort}/`, ratePerSecond: options.ratePerSecond, maxDurationS: options.maxDurationS, ...(options.connections ? { connections: options.connections } : {}) });
+  const site = await startLoopbackSite({ dir, stableImage: options.stableImage, watchdog });
+  const load = startLoad({ url: `http://127.0.0.1:${site.trafficPort}/`, ratePerSecond: options.ratePerSecond, maxDurationS: options.maxDurationS, ...(options.connections ? { connections: options.connections } : {}) });
   let summary: LoadSummary | undefined;
   return {
     environmentName: options.environmentName,
     dir,
-    environment,
+    site,
     load,
     async stop() {
       summary ??= await load.stop();
-      await stopLocalEnvironment(dir);
+      await stopLoopbackSite(dir);
       return summary;
     },
   };

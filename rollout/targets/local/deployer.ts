@@ -1,7 +1,8 @@
-import type { DeployedImages, Deployer } from "../../engine/ports.ts";
-import type { LocalEnvironment } from "./environment.ts";
+import type { DeployedImages } from "../../engine/model.ts";
+import type { Deployer } from "../../engine/ports.ts";
+import type { LoopbackSite } from "./site.ts";
 import { BACKEND, SERVERS } from "./haproxy-config.ts";
-import { GaveUpWaiting, isProcessAlive, stopProcess, waitFor } from "./processes.ts";
+import { GaveUpWaiting, isProcessAlive, stopProcess, waitFor } from "../../shared/processes.ts";
 import { RuntimeApiError, runtimeAction, runtimeCommand, serverStat } from "./runtime-api.ts";
 import { isServerUp } from "./show-stat.ts";
 import type { SlotRecord } from "./slots.ts";
@@ -20,8 +21,8 @@ const READY_TIMEOUT_MS = 5_000;
 export class LocalDeployer implements Deployer {
   private readonly slots;
 
-  constructor(private readonly environment: LocalEnvironment) {
-    this.slots = slotFiles(environment.dir);
+  constructor(private readonly site: LoopbackSite) {
+    this.slots = slotFiles(site.dir);
   }
 
   async images(): Promise<DeployedImages> {
@@ -34,17 +35,17 @@ export class LocalDeployer implements Deployer {
     // Idempotent for `resume`: the same image already running is the deploy done.
     if (current?.image === image && isProcessAlive(current.pid)) return;
     await this.resetCanary();
-    const record = await startAppVersion(this.environment.dir, "canary", image);
+    const record = await startAppVersion(this.site.dir, "canary", image);
     this.slots.write("canary", record);
     await this.pointServerAt("canary", record);
     // Leaving maintenance, HAProxy counts the server UP before any check of the new process has passed (it only
     // goes down after `fall` failures): mark it down at once (its weight is 0) so that only passing checks bring it up.
-    await runtimeAction(this.environment.adminSocketPath, `set server ${BACKEND}/${SERVERS.canary} state ready`);
-    await runtimeAction(this.environment.adminSocketPath, `set server ${BACKEND}/${SERVERS.canary} health down`);
+    await runtimeAction(this.site.adminSocketPath, `set server ${BACKEND}/${SERVERS.canary} state ready`);
+    await runtimeAction(this.site.adminSocketPath, `set server ${BACKEND}/${SERVERS.canary} health down`);
     // Like Argo waiting for available pods: the deploy is done when HAProxy's own health check (GET
     // /health/ready) passes. A version that exits or never gets ready fails the deploy before any weight moves.
     await waitFor(`${image} to pass haproxy's health check (GET /health/ready)`, READY_TIMEOUT_MS, async () => {
-      const stat = await serverStat(this.environment.adminSocketPath, "canary");
+      const stat = await serverStat(this.site.adminSocketPath, "canary");
       if (isServerUp(stat.status)) return true;
       if (!isProcessAlive(record.pid)) throw new GaveUpWaiting(`${image} exited after it started (haproxy: ${stat.status}); see ${record.logPath}`);
       throw new Error(`haproxy shows the canary ${stat.status}`);
@@ -60,7 +61,7 @@ export class LocalDeployer implements Deployer {
     const canary = this.slots.read("canary");
     const stable = this.slots.read("stable");
     if (stable?.image === image && isProcessAlive(stable.pid)) return;
-    const next = canary?.image === image && isProcessAlive(canary.pid) ? canary : await startAppVersion(this.environment.dir, "stable", image);
+    const next = canary?.image === image && isProcessAlive(canary.pid) ? canary : await startAppVersion(this.site.dir, "stable", image);
     await this.pointServerAt("stable", next);
     this.slots.write("stable", next);
     if (stable !== undefined && stable.pid !== next.pid) await stopProcess(stable.pid, DRAIN_TIMEOUT_MS);
@@ -69,11 +70,11 @@ export class LocalDeployer implements Deployer {
   /** Takes the canary server out of rotation and stops its version unless stable runs it (after a promotion). */
   async resetCanary(): Promise<void> {
     const canary = this.slots.read("canary");
-    await runtimeAction(this.environment.adminSocketPath, `set server ${BACKEND}/${SERVERS.canary} state maint`);
+    await runtimeAction(this.site.adminSocketPath, `set server ${BACKEND}/${SERVERS.canary} state maint`);
     if (canary === undefined) return;
     if (this.slots.read("stable")?.pid !== canary.pid) {
       // maint sends nothing new; wait for what is in flight before stopping the process.
-      await waitFor("the canary's open sessions to finish", DRAIN_TIMEOUT_MS, async () => ((await serverStat(this.environment.adminSocketPath, "canary")).currentSessions === 0 ? true : undefined)).catch(() => undefined);
+      await waitFor("the canary's open sessions to finish", DRAIN_TIMEOUT_MS, async () => ((await serverStat(this.site.adminSocketPath, "canary")).currentSessions === 0 ? true : undefined)).catch(() => undefined);
       await stopProcess(canary.pid, DRAIN_TIMEOUT_MS);
     }
     this.slots.clear("canary");
@@ -81,7 +82,7 @@ export class LocalDeployer implements Deployer {
 
   private async pointServerAt(role: "stable" | "canary", record: SlotRecord): Promise<void> {
     const command = `set server ${BACKEND}/${SERVERS[role]} addr 127.0.0.1 port ${record.port}`;
-    const answer = await runtimeCommand(this.environment.adminSocketPath, command);
+    const answer = await runtimeCommand(this.site.adminSocketPath, command);
     // HAProxy answers this one with a sentence ("... port changed from ... by 'stats socket command'").
     if (!/changed|no need to change/.test(answer)) throw new RuntimeApiError(`runtime API: "${command}" was refused: ${answer.trim()}`);
   }

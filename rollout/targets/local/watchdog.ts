@@ -2,20 +2,20 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { CanaryHealth, Observation, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "../../lambdas/rollout-watchdog/core.ts";
-import { canaryFailures, runWatchdogOnce, StateConflictError } from "../../lambdas/rollout-watchdog/core.ts";
-import { readLocalEnvironment } from "../adapters/local/environment.ts";
-import { LocalMetricsReader } from "../adapters/local/metrics.ts";
-import { isProcessAlive } from "../adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../adapters/local/router.ts";
-import type { RolloutState } from "../engine/ports.ts";
-import { FileStateStore } from "../store/file-store.ts";
+import type { CanaryHealth, Observation, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "../../../lambdas/rollout-watchdog/core.ts";
+import { canaryFailures, runWatchdogOnce, StateConflictError } from "../../../lambdas/rollout-watchdog/core.ts";
+import { readLoopbackSite, SITE_FILE } from "./site.ts";
+import { LocalMetricsReader, versionSample } from "./metrics.ts";
+import { isProcessAlive } from "../../shared/processes.ts";
+import { LocalTrafficRouter } from "./router.ts";
+import type { RolloutState } from "../../engine/model.ts";
+import { FileStateStore } from "../../store/file-store.ts";
 
 /**
- * The local target's watchdog: a process started with the local environment (docs/rollout-local.md) that
+ * The local target's watchdog: a process started with the loopback site (docs/rollout-local.md) that
  * runs the same core as the AWS Lambda. Its adapters: the file state store, HAProxy's runtime API as the
  * router, and HAProxy's stats page + request log as the canary's health, judged against the rollout's own
- * thresholds. It exits when the environment's HAProxy is gone.
+ * thresholds. It exits when the site's HAProxy is gone.
  */
 
 /** Local defaults: a dead pid is seen at once, so only the abandon deadline needs a number. */
@@ -26,8 +26,8 @@ export interface LocalWatchdogOptions {
   /** `<repo>/.readiness/rollouts`: the FileStateStore root the rollouts of this environment use. */
   readonly stateRoot: string;
   readonly environment: string;
-  /** The local environment's directory (environment.json, haproxy.log). */
-  readonly environmentDir: string;
+  /** The loopback site's directory (site.json, haproxy.log). */
+  readonly siteDir: string;
   readonly settings: WatchdogSettings;
   readonly pollMs: number;
   readonly log: (line: Record<string, unknown>) => void;
@@ -49,8 +49,9 @@ export class CanaryHealthTracker {
   async observe(state: RolloutState | undefined, now: number): Promise<CanaryHealth> {
     let failing: string[];
     try {
-      const canary = (await this.reader.read(["canary"])).canary;
-      failing = state === undefined ? [] : canaryFailures({ requests: canary.requests, errors5xx: canary.status5xx, ...(canary.p95Ms === undefined ? {} : { p95Ms: canary.p95Ms }), healthy: canary.healthy }, state.plan.thresholds);
+      // The sample the local target's analysis sees; healthy means HAProxy's health check passes.
+      const canary = versionSample((await this.reader.read(["canary"])).canary);
+      failing = state === undefined ? [] : canaryFailures({ ...canary, healthy: canary.healthyTargets === 1 }, state.plan.thresholds);
     } catch {
       failing = [];
     }
@@ -60,10 +61,10 @@ export class CanaryHealthTracker {
 }
 
 /** The ports of the shared core on the local target. Conditional writes compare a hash of the state read. */
-export function localWatchdogPorts(options: Pick<LocalWatchdogOptions, "stateRoot" | "environment" | "environmentDir" | "log">): WatchdogPorts & { store: FileStateStore } {
+export function localWatchdogPorts(options: Pick<LocalWatchdogOptions, "stateRoot" | "environment" | "siteDir" | "log">): WatchdogPorts & { store: FileStateStore } {
   const store = new FileStateStore({ root: options.stateRoot });
-  const environment = readLocalEnvironment(options.environmentDir);
-  const router = new LocalTrafficRouter(environment.adminSocketPath);
+  const site = readLoopbackSite(options.siteDir);
+  const router = new LocalTrafficRouter(site.adminSocketPath);
   return {
     store,
     async loadState() {
@@ -107,17 +108,17 @@ export async function localWatchdogRound(ports: ReturnType<typeof localWatchdogP
   );
 }
 
-/** Runs rounds every `pollMs` until the environment's HAProxy is gone or `signal` aborts. */
+/** Runs rounds every `pollMs` until the site's HAProxy is gone or `signal` aborts. */
 export async function runLocalWatchdog(options: LocalWatchdogOptions, signal?: AbortSignal): Promise<void> {
   const ports = localWatchdogPorts(options);
-  const environment = readLocalEnvironment(options.environmentDir);
-  const tracker = new CanaryHealthTracker(new LocalMetricsReader(environment.statsPort, environment.requestLogPath));
+  const site = readLoopbackSite(options.siteDir);
+  const tracker = new CanaryHealthTracker(new LocalMetricsReader(site.statsPort, site.requestLogPath));
   options.log({ level: "info", event: "started", environment: options.environment, stateRoot: options.stateRoot, ...options.settings, pollMs: options.pollMs });
   let last = "";
-  while (!signal?.aborted && isProcessAlive(environment.haproxyPid) && fs.existsSync(path.join(options.environmentDir, "environment.json"))) {
+  while (!signal?.aborted && isProcessAlive(site.haproxyPid) && fs.existsSync(path.join(options.siteDir, SITE_FILE))) {
     try {
       const outcome = await localWatchdogRound(ports, tracker, options);
-      // Log changes only: a quiet environment does not fill the log.
+      // Log changes only: a quiet site does not fill the log.
       const line = JSON.stringify(outcome);
       if (line !== last) options.log({ level: outcome.result === "no-op" ? "info" : "warn", ...outcome });
       last = line;
@@ -126,5 +127,5 @@ export async function runLocalWatchdog(options: LocalWatchdogOptions, signal?: A
     }
     await new Promise((resolve) => setTimeout(resolve, options.pollMs));
   }
-  options.log({ level: "info", event: "stopped", why: signal?.aborted ? "signal" : "the environment's haproxy is gone" });
+  options.log({ level: "info", event: "stopped", why: signal?.aborted ? "signal" : "the site's haproxy is gone" });
 }

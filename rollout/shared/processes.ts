@@ -1,9 +1,21 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
-import { isProcessAlive } from "../../store/file-store.ts";
 
-export { isProcessAlive };
+/**
+ * Process helpers any target may use (the local target's HAProxy and app versions, the state store's stale-lock
+ * check): they own no target and no store.
+ */
+
+/** True when `pid` names a live process on this host (EPERM: alive but not ours). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 /** A free loopback TCP port (the OS picks it; there is a small race until the caller binds it). */
 export function freePort(): Promise<number> {
@@ -56,24 +68,6 @@ export function detachedProcessesStartedHere(): number[] {
 export interface DetachedProcess {
   readonly pid: number;
   readonly logPath: string;
-}
-
-/** The environment variable every process of a local environment carries: its directory, so none can hide. */
-export const LOCAL_DIR_VARIABLE = "READINESS_LOCAL_DIR";
-
-/** Live processes started for the local environment in `dir` (found through LOCAL_DIR_VARIABLE in /proc). */
-export function processesOf(dir: string): number[] {
-  const marker = `${LOCAL_DIR_VARIABLE}=${dir}\0`;
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (`${fs.readFileSync(`/proc/${entry}/environ`, "latin1")}\0`.includes(marker) && isProcessAlive(Number(entry))) pids.push(Number(entry));
-    } catch {
-      // Gone meanwhile, or not ours to read.
-    }
-  }
-  return pids;
 }
 
 /**

@@ -1,13 +1,13 @@
 /**
- * Entry point of the local watchdog process (started by startLocalEnvironment):
- * `main.ts <state root> <environment> <environment dir> [abandoned after ms] [poll ms]`. Logs JSON lines.
+ * Entry point of the local watchdog process (started by startLoopbackSite):
+ * `watchdog-main.ts <state root> <environment> <site dir> [abandoned after ms] [poll ms]`. Logs JSON lines.
  */
-import { EXIT } from "../../cli/exit-codes.ts";
-import { LOCAL_WATCHDOG_DEFAULTS, LOCAL_WATCHDOG_POLL_MS, runLocalWatchdog } from "./local.ts";
+import { EXIT } from "../../../cli/exit-codes.ts";
+import { LOCAL_WATCHDOG_DEFAULTS, LOCAL_WATCHDOG_POLL_MS, runLocalWatchdog } from "./watchdog.ts";
 
-const [stateRoot, environment, environmentDir, abandonedAfter, poll] = process.argv.slice(2);
-if (!stateRoot || !environment || !environmentDir) {
-  process.stderr.write("usage: rollout/watchdog/main.ts <state root> <environment> <environment dir> [abandoned after ms] [poll ms]\n");
+const [stateRoot, environment, siteDir, abandonedAfter, poll] = process.argv.slice(2);
+if (!stateRoot || !environment || !siteDir) {
+  process.stderr.write("usage: rollout/targets/local/watchdog-main.ts <state root> <environment> <site dir> [abandoned after ms] [poll ms]\n");
   process.exit(EXIT.badInput);
 }
 const numbers = { "abandoned after ms": abandonedAfter, "poll ms": poll };
@@ -22,7 +22,7 @@ await runLocalWatchdog(
   {
     stateRoot,
     environment,
-    environmentDir,
+    siteDir,
     settings: { ...LOCAL_WATCHDOG_DEFAULTS, ...(abandonedAfter ? { abandonedAfterMs: Number(abandonedAfter) } : {}) },
     pollMs: poll ? Number(poll) : LOCAL_WATCHDOG_POLL_MS,
     log: (line) => process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...line })}\n`),

@@ -1,6 +1,7 @@
 import type { ECSClient, Task } from "@aws-sdk/client-ecs";
 import { DescribeTasksCommand, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
-import type { Clock, HookOutcome, HookRunner, PreTrafficHook } from "../../engine/ports.ts";
+import type { HookOutcome, PreTrafficHook } from "../../engine/model.ts";
+import type { Clock, HookRunner } from "../../engine/ports.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { callAws, DEFAULT_RETRY_POLICY } from "./retry.ts";
 

@@ -1,9 +1,10 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { LOCAL_DIR_VARIABLE, spawnDetached } from "./processes.ts";
+import { spawnDetached } from "../../shared/processes.ts";
+import { LOCAL_DIR_VARIABLE } from "./processes.ts";
 
-const WATCHDOG_MAIN = fileURLToPath(new URL("../../watchdog/main.ts", import.meta.url));
+const WATCHDOG_MAIN = fileURLToPath(new URL("./watchdog-main.ts", import.meta.url));
 
 export interface LocalWatchdogArgs {
   /** `<repo>/.readiness/rollouts`: where the rollouts of this environment keep their state and lock. */
@@ -17,12 +18,12 @@ export interface LocalWatchdogArgs {
 }
 
 /**
- * Starts the watchdog as a detached process of the environment (like HAProxy and the app versions it outlives
+ * Starts the watchdog as a detached process of the loopback site (like HAProxy and the app versions it outlives
  * the rollout process on purpose: it exists for when that process is killed). Logs to `<dir>/watchdog.log`.
  */
 export function startLocalWatchdog(dir: string, args: LocalWatchdogArgs): number {
   const abandoned = args.abandonedAfterMs ?? process.env.READINESS_WATCHDOG_ABANDONED_AFTER_MS;
-  // tsx's loader by absolute URL: the environment's directory need not be inside the repository.
+  // tsx's loader by absolute URL: the site's directory need not be inside the repository.
   const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "loader.mjs")).href;
   const argv = ["--import", tsx, WATCHDOG_MAIN, path.resolve(args.stateRoot), args.environment, dir, String(abandoned ?? ""), String(args.pollMs ?? "")];
   return spawnDetached(process.execPath, argv, { cwd: dir, env: { ...process.env, [LOCAL_DIR_VARIABLE]: path.resolve(dir) }, logPath: path.join(dir, "watchdog.log") }).pid;

@@ -1,75 +1,46 @@
 import fs from "node:fs";
 import path from "node:path";
-import { httpProbe } from "../adapters/http/probe.ts";
-import { LocalDeployer } from "../adapters/local/deployer.ts";
-import type { LocalEnvironment } from "../adapters/local/environment.ts";
-import { readLocalEnvironment, startLocalEnvironment, stopLocalEnvironment } from "../adapters/local/environment.ts";
-import { runLocalHook } from "../adapters/local/hooks.ts";
-import type { RunningLoad } from "../adapters/local/load.ts";
-import { startLoad } from "../adapters/local/load.ts";
-import { LocalMetricsReader } from "../adapters/local/metrics.ts";
-import { isProcessAlive } from "../adapters/local/processes.ts";
-import { LocalTrafficRouter } from "../adapters/local/router.ts";
-import { slotFiles } from "../adapters/local/slots.ts";
-import type {
-  Deployer,
-  HookRunner,
-  HttpResponseSample,
-  MetricsSource,
-  ProbeSource,
-  Target,
-  TargetFactory,
-  TargetOptions,
-  TrafficRouter,
-  VersionMetricsSample,
-} from "../engine/ports.ts";
-import { TERMINAL_PHASES } from "../engine/ports.ts";
-import { FileStateStore } from "../store/file-store.ts";
+import { httpProbe } from "../../shared/http-probe.ts";
+import { LocalDeployer } from "./deployer.ts";
+import type { LoopbackSite } from "./site.ts";
+import { attachLoopbackSite, loopbackSiteDir, startLoopbackSite, stopLoopbackSite } from "./site.ts";
+import { runLocalHook } from "./hooks.ts";
+import type { RunningLoad } from "./load.ts";
+import { startLoad } from "./load.ts";
+import { LocalMetricsReader, versionSample } from "./metrics.ts";
+import { LocalTrafficRouter } from "./router.ts";
+import { parseLocalImage } from "./image.ts";
+import { slotFiles } from "./slots.ts";
+import type { HttpResponseSample, VersionMetricsSample } from "../../engine/model.ts";
+import type { Deployer, HookRunner, MetricsSource, ProbeSource, Target, TargetFactory, TargetOptions, TrafficRouter } from "../../engine/ports.ts";
+import { TERMINAL_PHASES } from "../../engine/model.ts";
+import { FileStateStore } from "../../store/file-store.ts";
 
-/** Stable version of a local environment the target starts itself (no environment was running). */
+/** Stable version of a loopback site the target starts itself (none was running). */
 export const DEFAULT_LOCAL_STABLE_IMAGE = "sample-app:1.0.0";
-/** Traffic the target sends through HAProxy when it started the environment itself, so metrics are real. */
+/** Traffic the target sends through HAProxy when it started the site itself, so metrics are real. */
 const STANDALONE_LOAD_RATE = 100;
 
-/** `<cwd>/.readiness/local/<environment>`: where the environment of that name keeps its files. */
-export function localEnvironmentDir(cwd: string, environment: string): string {
-  return path.join(cwd, ".readiness", "local", environment);
-}
-
-/** The running environment in `dir`, or undefined when none is (never started, or its haproxy is gone). */
-export function attachLocalEnvironment(dir: string): LocalEnvironment | undefined {
-  if (!fs.existsSync(path.join(dir, "environment.json"))) return undefined;
-  const environment = readLocalEnvironment(dir);
-  return isProcessAlive(environment.haproxyPid) ? environment : undefined;
-}
-
-function metricsSource(environment: LocalEnvironment): MetricsSource {
-  const reader = new LocalMetricsReader(environment.statsPort, environment.requestLogPath);
+function metricsSource(site: LoopbackSite): MetricsSource {
+  const reader = new LocalMetricsReader(site.statsPort, site.requestLogPath);
   // The baseline: without it the first window would hold every earlier rollout's traffic. If the stats
   // page is down now, the first sample fails instead, which the engine counts as an error.
   const baseline = reader.read().catch(() => undefined);
   return {
-    name: `haproxy stats 127.0.0.1:${environment.statsPort}`,
+    name: `haproxy stats 127.0.0.1:${site.statsPort}`,
     async sample(context): Promise<VersionMetricsSample> {
       await baseline;
-      const metrics = (await reader.read([context.version]))[context.version];
-      return {
-        requests: metrics.requests,
-        errors5xx: metrics.status5xx,
-        p95Ms: metrics.p95Ms,
-        healthyTargets: metrics.healthy ? 1 : 0,
-        unhealthyTargets: metrics.healthy ? 0 : 1,
-      };
+      return versionSample((await reader.read([context.version]))[context.version]);
     },
   };
 }
 
-function probeSource(environment: LocalEnvironment): ProbeSource {
+function probeSource(site: LoopbackSite): ProbeSource {
   return {
     name: "direct HTTP to each version's process",
     async probe(probePath, version): Promise<HttpResponseSample> {
       // Locally each version is its own process: probing it directly is what `X-Canary: always` does on AWS.
-      const slot = slotFiles(environment.dir).read(version);
+      const slot = slotFiles(site.dir).read(version);
       const url = `http://127.0.0.1:${slot?.port ?? 0}${probePath}`;
       if (slot === undefined) return { url, headers: {}, body: "", durationMs: 0, error: `no ${version} version is deployed` };
       return httpProbe({ url, timeoutMs: 1_000 });
@@ -77,16 +48,16 @@ function probeSource(environment: LocalEnvironment): ProbeSource {
   };
 }
 
-function hookRunner(cwd: string, environment: LocalEnvironment): HookRunner {
+function hookRunner(cwd: string, site: LoopbackSite): HookRunner {
   return {
     async run(hook, context) {
-      const canaryPort = slotFiles(environment.dir).read("canary")?.port;
+      const canaryPort = slotFiles(site.dir).read("canary")?.port;
       const result = await runLocalHook(hook.command, {
         cwd,
         timeoutMs: hook.timeoutMs,
         env: { ROLLOUT_IMAGE: context.image, ROLLOUT_CANARY_URL: canaryPort === undefined ? "" : `http://127.0.0.1:${canaryPort}` },
       });
-      const logLocation = path.join(environment.dir, `hook-${hook.name}-${Date.now()}.log`);
+      const logLocation = path.join(site.dir, `hook-${hook.name}-${Date.now()}.log`);
       fs.writeFileSync(logLocation, result.outputTail);
       const verdict = result.timedOut ? `timed out after ${hook.timeoutMs} ms` : `exited ${result.exitCode}`;
       return { ok: result.exitCode === 0, exitCode: result.timedOut ? null : result.exitCode, logLocation, durationMs: result.durationMs, message: `${hook.name}: \`${hook.command}\` ${verdict}` };
@@ -111,30 +82,30 @@ async function rolloutInProgress(store: FileStateStore, environment: string): Pr
 /** Adapters for commands that must not touch processes (status, abort, promote, plan) when nothing runs. */
 function unavailable<T extends object>(what: string, dir: string): T {
   return new Proxy({} as T, {
-    get: () => () => Promise.reject(new Error(`${what}: no local environment is running in ${dir}; \`npm run rollout -- start\` starts one`)),
+    get: () => () => Promise.reject(new Error(`${what}: no loopback site is running in ${dir}; \`npm run rollout -- start\` starts one`)),
   });
 }
 
 /**
  * The `local` target: HAProxy on loopback in front of two versions of the sample app (examples/app).
- * It attaches to the environment running in `.readiness/local/<environment>/` (started by `npm run demo`,
+ * It attaches to the loopback site running in `.readiness/local/<environment>/` (started by `npm run demo`,
  * the tests, or an earlier `start`). For `start`/`resume` with nothing running it starts one itself, with
  * steady load through HAProxy so that the analysis measures real traffic, and stops it all on `close()`.
  */
-export const createLocalTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
-  const dir = localEnvironmentDir(options.cwd, options.environment);
+export const createTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
+  const dir = loopbackSiteDir(options.cwd, options.environment);
   const store = new FileStateStore({ root: path.join(options.cwd, ".readiness", "rollouts") });
-  let environment = attachLocalEnvironment(dir);
+  let site = attachLoopbackSite(dir);
   let load: RunningLoad | undefined;
-  let startedHere = environment === undefined && (options.purpose === "start" || options.purpose === "resume");
+  let startedHere = site === undefined && (options.purpose === "start" || options.purpose === "resume");
   if (startedHere) {
-    options.log(`local: no environment running in ${dir}; starting HAProxy and ${DEFAULT_LOCAL_STABLE_IMAGE} on loopback`);
+    options.log(`local: no loopback site running in ${dir}; starting HAProxy and ${DEFAULT_LOCAL_STABLE_IMAGE} on loopback`);
     const watchdog = { stateRoot: path.join(options.cwd, ".readiness", "rollouts"), environment: options.environment };
-    environment = await startLocalEnvironment({ dir, stableImage: DEFAULT_LOCAL_STABLE_IMAGE, watchdog });
-    load = startLoad({ url: `http://127.0.0.1:${environment.trafficPort}/`, ratePerSecond: STANDALONE_LOAD_RATE, maxDurationS: 6 * 3600 });
+    site = await startLoopbackSite({ dir, stableImage: DEFAULT_LOCAL_STABLE_IMAGE, watchdog });
+    load = startLoad({ url: `http://127.0.0.1:${site.trafficPort}/`, ratePerSecond: STANDALONE_LOAD_RATE, maxDurationS: 6 * 3600 });
   }
 
-  const running = environment;
+  const running = site;
   return {
     name: "local",
     describe: () =>
@@ -156,13 +127,19 @@ export const createLocalTarget: TargetFactory = async (options: TargetOptions): 
       if (!startedHere) return;
       const unfinished = await rolloutInProgress(store, options.environment);
       if (unfinished === undefined) {
-        await stopLocalEnvironment(dir);
+        await stopLoopbackSite(dir);
         startedHere = false;
       } else {
         // The canary keeps serving while a rollout is paused or needs a person: stopping it would leave its
         // traffic with nowhere to go, and a later `resume`/`promote` with nothing real to promote.
-        options.log(`local: rollout ${unfinished} is not finished; the environment keeps running in ${dir} (\`npm run rollout -- resume|abort --env ${options.environment}\` finishes it)`);
+        options.log(`local: rollout ${unfinished} is not finished; the loopback site keeps running in ${dir} (\`npm run rollout -- resume|abort --env ${options.environment}\` finishes it)`);
       }
     },
   };
 };
+
+/** The local target runs only the sample app (`sample-app:<version>[?faults]`). */
+export function imageProblems(image: string): { problem: string; fix: string }[] {
+  const parsed = parseLocalImage(image);
+  return parsed.ok ? [] : parsed.problems.map((problem) => ({ problem: problem.replace(/^image="[^"]*": /, ""), fix: "faults and versions: docs/rollout-local.md" }));
+}

@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import type { HttpResponseSample } from "../../engine/ports.ts";
+import type { HttpResponseSample } from "../engine/model.ts";
 
 export interface HttpProbeRequest {
   readonly url: string;

@@ -1,5 +1,6 @@
 import fs from "node:fs";
-import { httpProbe } from "../http/probe.ts";
+import type { VersionMetricsSample } from "../../engine/model.ts";
+import { httpProbe } from "../../shared/http-probe.ts";
 import type { ServerRole } from "./haproxy-config.ts";
 import { BACKEND, SERVERS } from "./haproxy-config.ts";
 import type { ServerStat } from "./show-stat.ts";
@@ -19,6 +20,20 @@ export interface VersionWindowMetrics {
   /** HAProxy health-check status of the server (`UP`, `DOWN`, `MAINT`, ...). */
   readonly status: string;
   readonly healthy: boolean;
+}
+
+/**
+ * The engine's sample of one version from HAProxy's window: the one mapping the local target's metrics source
+ * and its watchdog both use, so a metric the local target measures is added here and in the reader only.
+ */
+export function versionSample(metrics: VersionWindowMetrics): VersionMetricsSample {
+  return {
+    requests: metrics.requests,
+    errors5xx: metrics.status5xx,
+    p95Ms: metrics.p95Ms,
+    healthyTargets: metrics.healthy ? 1 : 0,
+    unhealthyTargets: metrics.healthy ? 0 : 1,
+  };
 }
 
 export interface RequestSample {

@@ -1,20 +1,24 @@
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
-import type { Clock, DeployedImages, Deployer, Weights } from "../../engine/ports.ts";
+import type { DeployedImages, Weights } from "../../engine/model.ts";
+import type { Clock, Deployer } from "../../engine/ports.ts";
 import type { PulumiCli } from "./pulumi-cli.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { callAws, DEFAULT_RETRY_POLICY } from "./retry.ts";
 import type { StackOutputs } from "./stack-outputs.ts";
 import { parseStackOutputs } from "./stack-outputs.ts";
 
-/** What runs before each `pulumi up` the rollout makes; a failure stops the deploy before anything changes. */
-export type PolicyGate = { readonly kind: "none" } | { readonly kind: "policy-pack"; readonly directory: string } | { readonly kind: "command"; readonly run: (signal?: AbortSignal) => Promise<void> };
+/**
+ * The policy check that runs before the canary's `pulumi up` (`READINESS_POLICY_GATE`): the real engine's
+ * preview with the pack, a command (the offline gate), or none. A failure stops the deploy before anything changes.
+ */
+export type PolicyCheck = { readonly kind: "none" } | { readonly kind: "policy-pack"; readonly directory: string } | { readonly kind: "command"; readonly run: (signal?: AbortSignal) => Promise<void> };
 
 export interface PulumiDeployerOptions {
   readonly cli: PulumiCli;
   readonly ecs: ECSClient;
   readonly clock: Clock;
-  readonly policyGate?: PolicyGate;
+  readonly policyCheck?: PolicyCheck;
   readonly retry?: RetryPolicy;
 }
 
@@ -52,43 +56,43 @@ export class PulumiDeployer implements Deployer {
     return Math.max(1, found.desiredCount ?? 1);
   }
 
-  private async gate(signal?: AbortSignal): Promise<void> {
-    const gate = this.options.policyGate ?? { kind: "none" };
+  private async checkPolicies(signal?: AbortSignal): Promise<void> {
+    const check = this.options.policyCheck ?? { kind: "none" };
     try {
-      if (gate.kind === "policy-pack") await this.options.cli.previewWithPolicyPack(gate.directory, signal);
-      if (gate.kind === "command") await gate.run(signal);
+      if (check.kind === "policy-pack") await this.options.cli.previewWithPolicyPack(check.directory, signal);
+      if (check.kind === "command") await check.run(signal);
     } catch (error) {
-      throw new Error(`policy gate refused the deploy (mandatory violations; nothing was deployed): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(`policy check refused the deploy (mandatory violations; nothing was deployed): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
 
   /**
-   * Config first, then the gate (so `pulumi preview` judges the new config), then `pulumi up`. Only a new
-   * image is gated: promote and reset return to versions that already passed, and a rollback must never be
-   * blocked by a policy. A refused gate leaves the new config unapplied; the engine's rollback resets it.
+   * Config first, then the policy check (so `pulumi preview` judges the new config), then `pulumi up`. Only a
+   * new image is checked: promote and reset return to versions that already passed, and a rollback must never
+   * be blocked by a policy. A refused check leaves the new config unapplied; the engine's rollback resets it.
    */
-  private async apply(settings: Readonly<Record<string, string | number>>, options: { readonly gated: boolean }, signal?: AbortSignal): Promise<void> {
+  private async apply(settings: Readonly<Record<string, string | number>>, options: { readonly checkPolicies: boolean }, signal?: AbortSignal): Promise<void> {
     for (const [path, value] of Object.entries(settings)) await this.options.cli.setConfig(path, value, signal);
-    if (options.gated) await this.gate(signal);
+    if (options.checkPolicies) await this.checkPolicies(signal);
     await this.options.cli.up(signal);
   }
 
   async deployCanary(image: string, signal?: AbortSignal): Promise<void> {
     const tasks = await this.stableDesiredCount(await this.outputs(signal), signal);
-    await this.apply({ "web.canaryImage": image, "web.canaryDesiredCount": tasks }, { gated: true }, signal);
+    await this.apply({ "web.canaryImage": image, "web.canaryDesiredCount": tasks }, { checkPolicies: true }, signal);
   }
 
   async promote(image: string, signal?: AbortSignal): Promise<void> {
-    await this.apply({ "web.image": image }, { gated: false }, signal);
+    await this.apply({ "web.image": image }, { checkPolicies: false }, signal);
   }
 
   async resetCanary(signal?: AbortSignal): Promise<void> {
     const outputs = await this.outputs(signal);
     // Back to what stable runs, scaled to zero: the canary service exists between rollouts but costs nothing.
-    await this.apply({ "web.canaryImage": outputs.stableImage, "web.canaryDesiredCount": 0 }, { gated: false }, signal);
+    await this.apply({ "web.canaryImage": outputs.stableImage, "web.canaryDesiredCount": 0 }, { checkPolicies: false }, signal);
   }
 
-  /** Records the weights the listener now applies, so a `pulumi up` mid-rollout keeps them (ADR 0051). */
+  /** Records the weights the engine verified on the listener, so a `pulumi up` mid-rollout keeps them (ADR 0051). */
   async recordWeights(weights: Weights, signal?: AbortSignal): Promise<void> {
     await this.options.cli.setConfig("web.canaryWeight", weights.canary, signal);
   }

@@ -1,5 +1,5 @@
-import type { FaultProfile } from "../../../examples/app/fault-profile.ts";
-import { faultParameterNames, faultParameterOf, parseFaultProfile } from "../../../examples/app/fault-profile.ts";
+import type { FaultProfile } from "../../shared/fault-profile.ts";
+import { faultParameterNames, faultParameterOf, parseFaultProfile } from "../../shared/fault-profile.ts";
 
 /**
  * What a local "image" names: a version of the sample app plus the faults it should have.

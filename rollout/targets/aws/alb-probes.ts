@@ -1,6 +1,7 @@
-import type { HttpResponseSample, ProbeSource, Version } from "../../engine/ports.ts";
-import type { HttpProbeRequest } from "../http/probe.ts";
-import { httpProbe } from "../http/probe.ts";
+import type { HttpResponseSample, Version } from "../../engine/model.ts";
+import type { ProbeSource } from "../../engine/ports.ts";
+import type { HttpProbeRequest } from "../../shared/http-probe.ts";
+import { httpProbe } from "../../shared/http-probe.ts";
 
 export interface AlbProbeOptions {
   /** `https://<domain or ALB name>`: the public entrance, exactly as users reach it. */

@@ -1,9 +1,10 @@
 import os from "node:os";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import type { Clock, LockHolder, LockInfo, LockResult, OperatorRequest, RolloutState, StateStore } from "../../engine/ports.ts";
+import type { LockHolder, LockInfo, LockResult, OperatorRequest, RolloutState } from "../../engine/model.ts";
+import type { Clock, StateStore } from "../../engine/ports.ts";
 import { checkLock, checkState, parseRequest, StoreDamageError } from "../../store/damage.ts";
-import { isProcessAlive } from "../../store/file-store.ts";
+import { isProcessAlive } from "../../shared/processes.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { AwsCallError, callAws, DEFAULT_RETRY_POLICY } from "./retry.ts";
 

@@ -3,20 +3,20 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { $, which } from "zx";
-import { UsageError } from "../../cli/exit-codes.ts";
-import { AlbProbeSource } from "../adapters/aws/alb-probes.ts";
-import { EcsHookRunner } from "../adapters/aws/ecs-hooks.ts";
-import { StackAlarmSource, TargetGroupMetricsSource } from "../adapters/aws/metrics.ts";
-import { PulumiCli } from "../adapters/aws/pulumi-cli.ts";
-import type { PolicyGate } from "../adapters/aws/pulumi-deployer.ts";
-import { PulumiDeployer } from "../adapters/aws/pulumi-deployer.ts";
-import type { RetryPolicy } from "../adapters/aws/retry.ts";
-import { S3StateStore } from "../adapters/aws/s3-store.ts";
-import type { StackOutputs } from "../adapters/aws/stack-outputs.ts";
-import { parseStackOutputs, probeOrigin } from "../adapters/aws/stack-outputs.ts";
-import { AlbTrafficRouter } from "../adapters/aws/router.ts";
-import { systemClock } from "../engine/clock.ts";
-import type { Clock, Target, TargetFactory, TargetOptions } from "../engine/ports.ts";
+import { UsageError } from "../../../cli/exit-codes.ts";
+import { AlbProbeSource } from "./alb-probes.ts";
+import { EcsHookRunner } from "./ecs-hooks.ts";
+import { StackAlarmSource, TargetGroupMetricsSource } from "./metrics.ts";
+import { PulumiCli } from "./pulumi-cli.ts";
+import type { PolicyCheck } from "./pulumi-deployer.ts";
+import { PulumiDeployer } from "./pulumi-deployer.ts";
+import type { RetryPolicy } from "./retry.ts";
+import { S3StateStore } from "./s3-store.ts";
+import type { StackOutputs } from "./stack-outputs.ts";
+import { parseStackOutputs, probeOrigin } from "./stack-outputs.ts";
+import { AlbTrafficRouter } from "./router.ts";
+import { systemClock } from "../../engine/clock.ts";
+import type { Clock, Target, TargetFactory, TargetOptions } from "../../engine/ports.ts";
 
 export interface AwsClients {
   readonly elbv2: ElasticLoadBalancingV2Client;
@@ -31,10 +31,10 @@ export interface AwsTargetParts {
   readonly cli: PulumiCli;
   readonly clients: AwsClients;
   readonly clock: Clock;
-  readonly policyGate?: PolicyGate;
+  readonly policyCheck?: PolicyCheck;
   readonly retry?: RetryPolicy;
   /** Overrides for tests (fast polling, a fake HTTP probe). */
-  readonly tuning?: { readonly readBackIntervalMs?: number; readonly hookPollIntervalMs?: number; readonly publishLagMs?: number; readonly heartbeatEveryMs?: number };
+  readonly tuning?: { readonly hookPollIntervalMs?: number; readonly publishLagMs?: number; readonly heartbeatEveryMs?: number };
   readonly probe?: ConstructorParameters<typeof AlbProbeSource>[0]["probe"];
 }
 
@@ -42,15 +42,13 @@ export interface AwsTargetParts {
 export function buildAwsTarget(parts: AwsTargetParts): Target {
   const { outputs, clients, clock, retry } = parts;
   const retryOption = retry ? { retry } : {};
-  const deployer = new PulumiDeployer({ cli: parts.cli, ecs: clients.ecs, clock, ...(parts.policyGate ? { policyGate: parts.policyGate } : {}), ...retryOption });
+  const deployer = new PulumiDeployer({ cli: parts.cli, ecs: clients.ecs, clock, ...(parts.policyCheck ? { policyCheck: parts.policyCheck } : {}), ...retryOption });
   const router = new AlbTrafficRouter({
     client: clients.elbv2,
     listenerArn: outputs.httpsListenerArn,
     stableTargetGroupArn: outputs.stableTargetGroupArn,
     canaryTargetGroupArn: outputs.canaryTargetGroupArn,
     clock,
-    recordWeights: (weights, signal) => deployer.recordWeights(weights, signal),
-    ...(parts.tuning?.readBackIntervalMs === undefined ? {} : { readBackIntervalMs: parts.tuning.readBackIntervalMs }),
     ...retryOption,
   });
   const origin = probeOrigin(outputs);
@@ -100,11 +98,11 @@ export function buildAwsTarget(parts: AwsTargetParts): Target {
 }
 
 /**
- * `READINESS_POLICY_GATE`: `policy-pack` (`pulumi preview --policy-pack policies`), `offline`
- * (`npm run gate -- --stack <stack>`, no cloud credentials needed) or `none` (the default). The gate judges the
+ * The policy check before a canary deploy, from `READINESS_POLICY_GATE`: `policy-pack` (`pulumi preview --policy-pack policies`), `offline`
+ * (`npm run gate -- --stack <stack>`, no cloud credentials needed) or `none` (the default). The check judges the
  * stack being rolled out, under that stack's own environment (config/stack-identity.ts), whatever `--env` says.
  */
-export function policyGateFromEnvironment(value: string | undefined, options: Pick<TargetOptions, "cwd"> & { readonly stack: string }): PolicyGate {
+export function policyCheckFromEnvironment(value: string | undefined, options: Pick<TargetOptions, "cwd"> & { readonly stack: string }): PolicyCheck {
   switch (value ?? "none") {
     case "none":
       return { kind: "none" };
@@ -126,11 +124,11 @@ export function policyGateFromEnvironment(value: string | undefined, options: Pi
 /**
  * The `aws` target (CLI `--stack <stack>`): everything comes from `pulumi stack output --json` of that stack.
  * The SDK's own retries are off (maxAttempts 1) so that retries happen in one visible place with the
- * rollout's clock and budget (rollout/adapters/aws/retry.ts), not up to 3 x 6 times.
+ * rollout's clock and budget (rollout/targets/aws/retry.ts), not up to 3 x 6 times.
  */
-export const createAwsTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
+export const createTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
   if (!options.stack) throw new Error("--stack: the aws target needs the Pulumi stack to roll out, e.g. --stack production");
-  const policyGate = policyGateFromEnvironment(process.env.READINESS_POLICY_GATE, { cwd: options.cwd, stack: options.stack });
+  const policyCheck = policyCheckFromEnvironment(process.env.READINESS_POLICY_GATE, { cwd: options.cwd, stack: options.stack });
   // Bad environment, not a failed rollout: say so before any call, with how to get the CLI (exit 2).
   if ((await which("pulumi", { nothrow: true })) === null) {
     throw new UsageError(`the aws target deploys and reads stack outputs through the Pulumi CLI, and \`pulumi\` is not on PATH. Install it (https://www.pulumi.com/docs/iac/download-install/, e.g. \`curl -fsSL https://get.pulumi.com | sh\`), log in with \`pulumi login\`, then run this again; nothing was changed`);
@@ -145,5 +143,5 @@ export const createAwsTarget: TargetFactory = async (options: TargetOptions): Pr
     s3: new S3Client(config),
   };
   options.log(`aws: stack ${options.stack} in ${outputs.region}, state in s3://${outputs.rolloutStateBucket}`);
-  return buildAwsTarget({ environment: options.environment, outputs, cli, clients, clock: systemClock, policyGate });
+  return buildAwsTarget({ environment: options.environment, outputs, cli, clients, clock: systemClock, policyCheck });
 };

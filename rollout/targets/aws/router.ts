@@ -1,6 +1,7 @@
 import type { Action, ElasticLoadBalancingV2Client, Listener } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DescribeListenersCommand, DescribeTargetHealthCommand, ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { Clock, RouterHealth, TrafficRouter, Version, Weights } from "../../engine/ports.ts";
+import type { RouterHealth, Version, Weights } from "../../engine/model.ts";
+import type { Clock, TrafficRouter } from "../../engine/ports.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { callAws, DEFAULT_RETRY_POLICY } from "./retry.ts";
 
@@ -10,15 +11,7 @@ export interface AlbRouterOptions {
   readonly stableTargetGroupArn: string;
   readonly canaryTargetGroupArn: string;
   readonly clock: Clock;
-  /** How long `setWeights` reads the listener back before giving up (ALBs publish no propagation time). */
-  readonly readBackTimeoutMs?: number;
-  readonly readBackIntervalMs?: number;
   readonly retry?: RetryPolicy;
-  /**
-   * Called after the listener shows the new weights, to record them where a `pulumi up` reads them (the
-   * stack's `web.canaryWeight`); a failure fails the shift, because an unrecorded weight would be reverted.
-   */
-  readonly recordWeights?: (weights: Weights, signal?: AbortSignal) => Promise<void>;
 }
 
 /** The listener's forward action with the two target groups at `weights`, every other setting kept. */
@@ -99,7 +92,10 @@ export class AlbTrafficRouter implements TrafficRouter {
     return { status: healthy > 0 ? "healthy" : "unhealthy", detail };
   }
 
-  /** ModifyListener, then DescribeListeners until the listener shows `weights` or the read-back deadline passes. */
+  /**
+   * One ModifyListener (after reading the listener, to keep its other actions). It does not wait for the change
+   * to show: the engine reads the listener back (engine/shift.ts), because the ALB publishes no propagation time.
+   */
   async setWeights(weights: Weights, signal?: AbortSignal): Promise<void> {
     const { client, listenerArn, clock } = this.options;
     const current = await this.describeListener(signal);
@@ -114,15 +110,5 @@ export class AlbTrafficRouter implements TrafficRouter {
       this.retry,
       signal,
     );
-    const deadline = clock.now() + (this.options.readBackTimeoutMs ?? 10_000);
-    for (;;) {
-      const seen = await this.readWeights(signal);
-      if (seen.stable === weights.stable && seen.canary === weights.canary) break;
-      if (clock.now() >= deadline || signal?.aborted) {
-        throw new Error(`listener ${listenerArn} still shows stable ${seen.stable} / canary ${seen.canary} after ModifyListener to stable ${weights.stable} / canary ${weights.canary}`);
-      }
-      await clock.sleep(this.options.readBackIntervalMs ?? 1_000, signal);
-    }
-    await this.options.recordWeights?.(weights, signal);
   }
 }

@@ -2,10 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { faultProfileToEnvironment } from "../../../examples/app/fault-profile.ts";
+import { faultProfileToEnvironment } from "../../shared/fault-profile.ts";
 import type { ServerRole } from "./haproxy-config.ts";
 import { parseLocalImage } from "./image.ts";
-import { freePort, GaveUpWaiting, isProcessAlive, LOCAL_DIR_VARIABLE, spawnDetached, tail, waitFor } from "./processes.ts";
+import { freePort, GaveUpWaiting, isProcessAlive, spawnDetached, tail, waitFor } from "../../shared/processes.ts";
+import { LOCAL_DIR_VARIABLE } from "./processes.ts";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const SAMPLE_APP = path.join(PROJECT_ROOT, "examples/app/server.ts");

@@ -1,4 +1,4 @@
-import type { RouterHealth } from "../../engine/ports.ts";
+import type { RouterHealth } from "../../engine/model.ts";
 import type { ServerRole } from "./haproxy-config.ts";
 import { BACKEND, SERVERS } from "./haproxy-config.ts";
 import { isServerUp, parseGetWeight } from "./show-stat.ts";

@@ -1,6 +1,7 @@
 import type { CloudWatchClient, MetricDataQuery, MetricDataResult } from "@aws-sdk/client-cloudwatch";
 import { DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import type { AlarmSource, AlarmState, AlarmStateValue, AnalysisContext, Clock, MetricsSource, TimeWindow, Version, VersionMetricsSample } from "../../engine/ports.ts";
+import type { AlarmState, AlarmStateValue, TimeWindow, Version, VersionMetricsSample } from "../../engine/model.ts";
+import type { AlarmSource, AnalysisContext, Clock, MetricsSource } from "../../engine/ports.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { callAws, DEFAULT_RETRY_POLICY } from "./retry.ts";
 
