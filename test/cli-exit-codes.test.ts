@@ -189,8 +189,8 @@ describe("one exit-code contract for every command (docs/cli.md)", function () {
         fs.rmSync(path.join(ROOT, ".readiness", "rollouts", environment), { recursive: true, force: true });
       });
 
-      it("3: paused for a person (manual gate, no terminal); then 1: aborted, rolled back", async () => {
-        expectCode(await run("rollout.ts", ["start", ...flags, "--image", "sample-app:2.0.0", "--manual-gate", "--report-dir", tmpDir("reports")]), EXIT.needsHuman, /paused|awaiting/);
+      it("3: paused for a person (approval required, no terminal); then 1: aborted, rolled back", async () => {
+        expectCode(await run("rollout.ts", ["start", ...flags, "--image", "sample-app:2.0.0", "--require-approval", "--report-dir", tmpDir("reports")]), EXIT.needsHuman, /paused|awaiting/);
         expectCode(await run("rollout.ts", ["abort", "--env", environment, "--report-dir", tmpDir("reports")]), EXIT.failed);
       });
 

@@ -98,7 +98,7 @@ describe("rollout plan", () => {
   });
 
   it("parses operator input", () => {
-    const result = buildPlan({ steps: "5,25,100", bake: "2m", interval: "15s", settings: { "--max-error-rate": "0.5", "--confidence": "99" }, nonInteractive: true, hooks: ["migrate=python manage.py migrate --noinput"] });
+    const result = buildPlan({ steps: "5,25,100", bakeMs: "2m", intervalMs: "15s", thresholds: { max5xxRate: "0.5", confidence: "99" }, inconclusivePolicy: "fail", hooks: ["migrate=python manage.py migrate --noinput"] });
     assert.ok(result.ok);
     assert.deepEqual(result.plan.steps, [5, 25, 100]);
     assert.equal(result.plan.bakeMs, 120_000);
@@ -114,7 +114,7 @@ describe("rollout plan", () => {
   });
 
   it("gives a plan stored before the statistical analysis its old meaning (no baseline, bake = max bake)", () => {
-    const result = buildPlan({ failureLimit: "2", bake: "30s" });
+    const result = buildPlan({ failureLimit: "2", bakeMs: "30s" });
     assert.ok(result.ok);
     const { rolloutFailureLimit: _r, consecutiveFailureLimit: _c, maxBakeMs: _m, baseline: _b, ...stored } = result.plan;
     const resumed = withPlanDefaults(stored as RolloutPlan);
@@ -122,20 +122,29 @@ describe("rollout plan", () => {
     assert.equal(settingValue({ max5xxRate: 0.01, maxP95Ms: 500, maxUnhealthyTargets: 0, minRequests: 5 }, "failConfidence"), 0.99);
   });
 
-  it("reports every bad field at once with the value and the fix", () => {
-    const result = buildPlan({ steps: "50,10,120", bake: "5s", interval: "10s", failureLimit: "-1", settings: { "--max-p95": "fast", "--confidence": "50", "--max-queue": "3" }, hooks: ["nocommand"] });
+  it("resumes a plan stored with the old name of the approval before each step (manualGate) with the same meaning", () => {
+    const result = buildPlan({});
+    assert.ok(result.ok);
+    const { approvalBeforeEachStep: _a, ...rest } = result.plan;
+    assert.equal(withPlanDefaults({ ...rest, manualGate: true } as unknown as RolloutPlan).approvalBeforeEachStep, true);
+    assert.equal(withPlanDefaults({ ...rest, manualGate: false } as unknown as RolloutPlan).approvalBeforeEachStep, false);
+    assert.equal("manualGate" in withPlanDefaults({ ...rest, manualGate: true } as unknown as RolloutPlan), false);
+  });
+
+  it("reports every bad field at once by path, with the value and the fix", () => {
+    const result = buildPlan({ steps: "50,10,120", bakeMs: "5s", intervalMs: "10s", failureLimit: "-1", thresholds: { maxP95Ms: "fast", confidence: "50", maxQueue: "3" }, hooks: ["nocommand"] });
     assert.ok(!result.ok);
-    const fields = result.issues.map((issue) => `${issue.field}: ${issue.problem}`);
+    const fields = result.issues.map((issue) => `${issue.path}: ${issue.problem}`);
     assert.deepEqual(fields, [
-      "--steps: has a weight outside 1-100",
-      "--steps: is not strictly increasing",
-      "--steps: does not end at 100 (the canary must carry all traffic before it is promoted)",
-      "--bake: is shorter than --interval (10s), so a step would never be analysed",
-      "--failure-limit: is not an integer >= 0",
-      "--max-queue: is not a metric limit or analysis setting",
-      "--max-p95: is not a number >= 1",
-      "--confidence: is not above 50",
-      "--hook: is not name=command",
+      "steps: has a weight outside 1-100",
+      "steps: is not strictly increasing",
+      "steps: does not end at 100 (the canary must carry all traffic before it is promoted)",
+      "bakeMs: is shorter than intervalMs (10s), so a step would never be analysed",
+      "failureLimit: is not an integer >= 0",
+      "thresholds.maxQueue: is not a metric limit or analysis setting",
+      "thresholds.maxP95Ms: is not a number >= 1",
+      "thresholds.confidence: is not above 50",
+      "hooks: is not name=command",
     ]);
     assert.ok(result.issues.every((issue) => issue.fix.length > 0 && issue.value.length > 0));
   });

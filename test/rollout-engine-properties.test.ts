@@ -18,7 +18,7 @@ const scenarioArbitrary = fc.record({
   failureLimit: fc.integer({ min: 0, max: 2 }),
   consecutiveErrorLimit: fc.integer({ min: 0, max: 3 }),
   inconclusivePolicy: fc.constantFrom("pause", "fail" as const),
-  manualGate: fc.boolean(),
+  approvalBeforeEachStep: fc.boolean(),
   verdicts: fc.array(fc.constantFrom("pass", "fail", "error", "inconclusive" as const), { maxLength: 30 }),
   signalAtMs: fc.option(fc.integer({ min: 0, max: 400_000 }), { nil: undefined }),
   requests: fc.array(fc.record({ atMs: fc.integer({ min: 0, max: 400_000 }), kind: fc.constantFrom<OperatorRequestKind>("abort", "promote", "resume") }), { maxLength: 4 }),
@@ -46,7 +46,7 @@ describe("rollout engine properties", () => {
           failureLimit: scenario.failureLimit,
           consecutiveErrorLimit: scenario.consecutiveErrorLimit,
           inconclusivePolicy: scenario.inconclusivePolicy,
-          manualGate: scenario.manualGate,
+          approvalBeforeEachStep: scenario.approvalBeforeEachStep,
           hooks: [{ name: "check", command: "manage.py check --deploy", timeoutMs: 1_000 }],
           verifyTimeoutMs: 5_000,
         };

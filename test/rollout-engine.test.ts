@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { analysersFor } from "../rollout/engine/analysers.ts";
 import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import type { RunOptions } from "../rollout/engine/engine.ts";
-import { exitCodeFor, IllegalTransitionError, transition } from "../rollout/engine/machine.ts";
+import { exitCodeForPhase } from "../rollout/cli/exit-codes.ts";
+import { IllegalTransitionError, transition } from "../rollout/engine/machine.ts";
 import { buildPlan, DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { HookOutcome, MeasurementStatus, RolloutPlan, RolloutState, VersionMetricsSample } from "../rollout/engine/model.ts";
 import type { AnalysisContext, MetricsSource } from "../rollout/engine/ports.ts";
@@ -52,7 +53,7 @@ describe("rollout engine", () => {
     const h = harness();
     const final = await h.run();
     assert.equal(final.phase, "promoted");
-    assert.equal(exitCodeFor(final.phase), 0);
+    assert.equal(exitCodeForPhase(final.phase), 0);
     // The first change puts the canary at 0 (verified) before it is deployed.
     assert.deepEqual(canaryWeights(h.router), [0, 10, 50, 100, 0]);
     assert.deepEqual(h.router.weights, { stable: 100, canary: 0 });
@@ -68,7 +69,7 @@ describe("rollout engine", () => {
     const h = harness({ verdicts: ["pass", "pass", "pass", "pass", "fail"] });
     const final = await h.run();
     assert.equal(final.phase, "rolled-back");
-    assert.equal(exitCodeFor(final.phase), 1);
+    assert.equal(exitCodeForPhase(final.phase), 1);
     assert.match(final.reason ?? "", /analysis failed at step 2 \(canary 50%\) \(1 failed analyses in this step, limit 0; 1 in the rollout, limit 0; 1 in a row, limit 0\): scripted fail #5/);
     assert.deepEqual(canaryWeights(h.router), [0, 10, 50, 0]);
     assert.deepEqual(h.router.weights, { stable: 100, canary: 0 });
@@ -135,7 +136,7 @@ describe("rollout engine", () => {
     const h = harness({ verdicts: ["pass", "pass", "pass", ...Array<MeasurementStatus>(6).fill("inconclusive")] });
     const paused = await h.run();
     assert.equal(paused.phase, "paused");
-    assert.equal(exitCodeFor(paused.phase), 3);
+    assert.equal(exitCodeForPhase(paused.phase), 3);
     assert.match(paused.reason ?? "", /inconclusive analysis at step 2/);
     assert.deepEqual(h.router.weights, { stable: 50, canary: 50 });
     const final = await h.run(paused, { approved: true });
@@ -192,8 +193,8 @@ describe("rollout engine", () => {
     assert.deepEqual(canaryWeights(h.router), [0, 10, 100, 0]);
   });
 
-  it("waits at a manual gate before each step until resumed", async () => {
-    const h = harness({ plan: { manualGate: true } });
+  it("waits for approval before each step until resumed", async () => {
+    const h = harness({ plan: { approvalBeforeEachStep: true } });
     const gated = await h.run();
     assert.equal(gated.phase, "awaiting-approval");
     assert.deepEqual(canaryWeights(h.router), [0]);
@@ -233,7 +234,7 @@ describe("rollout engine", () => {
     const h = harness({ router: { broken: true } });
     const final = await h.run();
     assert.equal(final.phase, "rollback-failed");
-    assert.notEqual(exitCodeFor(final.phase), 0);
+    assert.notEqual(exitCodeForPhase(final.phase), 0);
     assert.match(final.reason ?? "", /ROLLBACK NOT VERIFIED/);
     assert.ok(h.reporter.events.some((event) => event.type === "log" && event.level === "error"));
   });
@@ -319,7 +320,7 @@ describe("rollout engine with statistical analysis (standard analysers over raw 
     const h = harness({ plan: { inconclusivePolicy: "fail" }, metrics: traffic(() => ({ canary: 0.05, stable: 0.05 })) });
     const final = await h.run();
     assert.equal(final.phase, "paused");
-    assert.equal(exitCodeFor(final.phase), 3);
+    assert.equal(exitCodeForPhase(final.phase), 3);
     assert.match(final.reason ?? "", /stable fails as well at step 1 .* both versions fail the 5xx rate limit/);
     assert.equal(final.totalFailures, 0, "not counted as a canary failure");
     assert.deepEqual(h.router.weights, { stable: 90, canary: 10 });

@@ -22,14 +22,14 @@ export interface RunOptions {
   /** Aborted on SIGINT/SIGTERM (or CI cancel): the rollout ends in a verified rollback. */
   readonly signal?: AbortSignal;
   /**
-   * A pause (inconclusive analysis, manual gate) either waits in this process for an operator request
+   * A pause (inconclusive analysis, approval before a step) either waits in this process for an operator request
    * (`wait`, interactive terminals) or returns the paused state at once (`exit`, so CI can exit 3 and a later
    * `resume` continues). Traffic stays where it is while paused: a pause is a decision, not an error.
    */
   readonly pauseMode: "wait" | "exit";
   /** How often operator requests are read while waiting; defaults to min(1 s, interval). */
   readonly requestPollMs?: number;
-  /** Set by `resume` on a rollout waiting at a manual gate or paused: that resume is the approval. */
+  /** Set by `resume` on a rollout awaiting approval or paused: that resume is the approval. */
   readonly approved?: boolean;
   /** Set by `abort` on a `rollback-failed` rollout: try the rollback again (the only way out of that phase). */
   readonly retryFailedRollback?: string;
@@ -474,9 +474,9 @@ class RolloutRun {
         if (this.state.phase !== "shifting") await this.enter("shifting");
       } else {
         const approvedByResume = step === first && this.options.approved === true && this.state.phase === "awaiting-approval";
-        if (this.plan.manualGate && !approvedByResume) {
+        if (this.plan.approvalBeforeEachStep && !approvedByResume) {
           if (this.state.phase !== "awaiting-approval") {
-            await this.enter("awaiting-approval", `manual gate before step ${step + 1} (canary ${canary}%): run \`rollout resume\` to continue or \`rollout promote\``);
+            await this.enter("awaiting-approval", `approval required before step ${step + 1} (canary ${canary}%): run \`rollout resume\` to continue or \`rollout promote\``);
           }
           if ((await this.holdForOperator()) === "promote") return "promote";
         }

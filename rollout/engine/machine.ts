@@ -55,20 +55,3 @@ export function transition(state: RolloutState, to: RolloutPhase, at: EpochMs, r
     transitions: [...state.transitions, record],
   };
 }
-
-/** Exit codes of the CLI, by final phase: 0 promoted, 1 rolled back (or aborted), 3 paused; see docs/rollout.md. */
-export function exitCodeFor(phase: RolloutPhase): number {
-  switch (phase) {
-    case "promoted":
-      return 0;
-    case "rolled-back":
-    case "aborted":
-      return 1;
-    case "paused":
-    case "awaiting-approval":
-      return 3;
-    default:
-      // rollback-failed, or a rollout stopped mid-way: never report success.
-      return 4;
-  }
-}

@@ -2,26 +2,22 @@ import type { AnalysisThresholds, VersionMetricsSample } from "./model.ts";
 
 /**
  * Metrics as data. Each traffic metric the analysis judges is one declaration here: how it is read from a
- * version's raw sample, how it is compared, its limit with the CLI flag that sets it, its baseline slack, and
- * how the report renders it. The evaluation (evaluate.ts), the plan defaults and validation (plan.ts), the CLI
- * flags (cli/program.ts) and the report (report/report.ts) all read this list; adding a metric is one entry
- * here plus the field its adapters fill in `VersionMetricsSample` (docs/rollout.md, "Adding a metric").
+ * version's raw sample, how it is compared, its limit, its baseline slack, and how the report renders it. The
+ * evaluation (evaluate.ts), the plan defaults and validation (plan.ts) and the report (report/report.ts) all
+ * read this list; adding a metric is one entry here, the flag of each new setting in the CLI
+ * (rollout/cli/plan-flags.ts; a test fails without it) and the field its adapters fill in
+ * `VersionMetricsSample` (docs/rollout.md, "Adding a metric").
  */
 
-/** A number the operator may set: where it lives in the plan, its flag, and how the flag's text maps to it. */
+/** A number the operator may set: where it lives in the plan, and how the typed value maps to it. */
 export interface SettingDeclaration {
-  /** Key in `AnalysisThresholds`. */
+  /** Key in `AnalysisThresholds` (the plan input's `thresholds.<key>`). */
   readonly key: string;
-  /** CLI flag, e.g. `--max-error-rate`. */
-  readonly flag: string;
-  /** Placeholder in `--help`, e.g. `<percent>`. */
-  readonly argument: string;
-  readonly help: string;
   /** Default in plan units. */
   readonly default: number;
-  /** The flag is written in these units: plan value = flag value * scale (percent -> fraction: 0.01). */
+  /** The value is typed in these units: plan value = typed value * scale (percent -> fraction: 0.01). */
   readonly scale: number;
-  /** Accepted flag values (in flag units). */
+  /** Accepted typed values (in typed units). */
   readonly range: { readonly min: number; readonly max?: number; readonly integer?: boolean; readonly exclusiveMin?: boolean };
 }
 
@@ -67,12 +63,9 @@ export const METRICS: readonly MetricDeclaration[] = [
     title: "5xx rate",
     kind: "rate",
     read: (sample) => ({ failures: sample.errors5xx, trials: sample.requests }),
-    limit: { key: "max5xxRate", flag: "--max-error-rate", argument: "<percent>", help: "maximum canary 5xx rate in percent", default: 0.01, scale: 0.01, range: { min: 0, max: 100 } },
+    limit: { key: "max5xxRate", default: 0.01, scale: 0.01, range: { min: 0, max: 100 } },
     baselineDelta: {
       key: "baselineErrorDelta",
-      flag: "--baseline-error-delta",
-      argument: "<points>",
-      help: "percentage points the canary's 5xx rate may exceed stable's before it fails against stable",
       default: 0.0075,
       scale: 0.01,
       range: { min: 0, max: 100 },
@@ -85,12 +78,9 @@ export const METRICS: readonly MetricDeclaration[] = [
     kind: "level",
     read: (sample) => sample.p95Ms,
     confirm: true,
-    limit: { key: "maxP95Ms", flag: "--max-p95", argument: "<ms>", help: "maximum canary p95 latency in ms", default: 500, scale: 1, range: { min: 1 } },
+    limit: { key: "maxP95Ms", default: 500, scale: 1, range: { min: 1 } },
     baselineDelta: {
       key: "baselineP95DeltaMs",
-      flag: "--baseline-p95-delta",
-      argument: "<ms>",
-      help: "milliseconds the canary's p95 may exceed stable's before it fails against stable",
       // A freshly started version is slower for its first requests (JIT, connection pools): 100 ms rolled back
       // healthy canaries on a busy machine in the bench; 200 ms still catches +300 ms.
       default: 200,
@@ -104,7 +94,7 @@ export const METRICS: readonly MetricDeclaration[] = [
     title: "unhealthy targets",
     kind: "level",
     read: (sample) => sample.unhealthyTargets,
-    limit: { key: "maxUnhealthyTargets", flag: "--max-unhealthy", argument: "<n>", help: "maximum unhealthy canary targets", default: 0, scale: 1, range: { min: 0, integer: true } },
+    limit: { key: "maxUnhealthyTargets", default: 0, scale: 1, range: { min: 0, integer: true } },
     alsoFails: (sample) => (sample.healthyTargets === 0 ? "has no healthy target" : undefined),
     format: (value) => String(value),
   },
@@ -112,22 +102,19 @@ export const METRICS: readonly MetricDeclaration[] = [
 
 /** Settings of the analysis itself, shared by every metric. */
 export const ANALYSIS_SETTINGS: readonly SettingDeclaration[] = [
-  { key: "confidence", flag: "--confidence", argument: "<percent>", help: "one-sided confidence (percent) a rate needs to pass: its upper bound under the limit", default: 0.95, scale: 0.01, range: { min: 50, max: 99.99, exclusiveMin: true } },
+  { key: "confidence", default: 0.95, scale: 0.01, range: { min: 50, max: 99.99, exclusiveMin: true } },
   {
     key: "failConfidence",
-    flag: "--fail-confidence",
-    argument: "<percent>",
-    help: "one-sided confidence (percent) a rate needs to fail: its lower bound over the limit (higher: every window looks again)",
     default: 0.99,
     scale: 0.01,
     range: { min: 50, max: 99.99, exclusiveMin: true },
   },
-  { key: "minFailures", flag: "--min-failures", argument: "<n>", help: "failed requests a rate needs before it can fail", default: 5, scale: 1, range: { min: 1, integer: true } },
-  { key: "minRequests", flag: "--min-requests", argument: "<n>", help: "requests a window needs for its latency to count as evidence", default: 5, scale: 1, range: { min: 1, integer: true } },
-  { key: "baselineMargin", flag: "--baseline-margin", argument: "<percent>", help: "how much worse than stable (relative, percent) the canary may be", default: 1, scale: 0.01, range: { min: 0 } },
+  { key: "minFailures", default: 5, scale: 1, range: { min: 1, integer: true } },
+  { key: "minRequests", default: 5, scale: 1, range: { min: 1, integer: true } },
+  { key: "baselineMargin", default: 1, scale: 0.01, range: { min: 0 } },
 ];
 
-/** Every setting, in flag order for `--help`. */
+/** Every setting, metrics first, in declaration order (`--help` lists their flags in it). */
 export function allSettings(): readonly SettingDeclaration[] {
   return [...METRICS.flatMap((metric) => [metric.limit, ...(metric.baselineDelta ? [metric.baselineDelta] : [])]), ...ANALYSIS_SETTINGS];
 }

@@ -222,8 +222,8 @@ export interface RolloutPlan {
   /** Consecutive analyses that could not be taken (errors) tolerated; one more rolls back. */
   readonly consecutiveErrorLimit: number;
   readonly inconclusivePolicy: InconclusivePolicy;
-  /** Wait for an operator `promote` (approve) before shifting to each step after the first. */
-  readonly manualGate: boolean;
+  /** Wait for an operator approval (`resume`, or `promote` to skip ahead) before shifting to each step. */
+  readonly approvalBeforeEachStep: boolean;
   /**
    * What an analysis interval does when the router shows other weights than the plan (drift: someone changed
    * the listener) or cannot be read: `rollback` (the default when absent) or `pause` for a person.
@@ -350,7 +350,7 @@ export interface RolloutState {
 
 /**
  * Requests another process (or the same operator in another shell) makes to a running rollout:
- * `abort` -> verified rollback; `promote` -> skip the remaining steps (also approves a manual gate);
+ * `abort` -> verified rollback; `promote` -> skip the remaining steps (also approves the step awaiting approval);
  * `resume` -> continue a paused rollout.
  */
 export type OperatorRequestKind = "abort" | "promote" | "resume";

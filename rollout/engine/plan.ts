@@ -1,13 +1,24 @@
+import { z } from "zod";
 import { allSettings, defaultThresholds } from "./metrics.ts";
-import type { AnalysisThresholds, InconclusivePolicy, PreTrafficHook, RolloutPlan } from "./model.ts";
+import type { AnalysisThresholds, DriftPolicy, PreTrafficHook, RolloutPlan } from "./model.ts";
 
-/** One problem with the operator's input: which field, what was given, and what to do instead. */
+/**
+ * One problem with the operator's input: the field by its path in the plan input (`bakeMs`,
+ * `thresholds.maxP95Ms`), what was given, and what to do instead. Callers name the field in their own words
+ * (the CLI prints its flag).
+ */
 export interface PlanIssue {
-  readonly field: string;
+  readonly path: string;
   readonly value: string;
   readonly problem: string;
   readonly fix: string;
 }
+
+/**
+ * How messages name a field (the field itself and others it is compared with), by path. The engine knows
+ * no flag: the CLI passes its flag names; the default is the path.
+ */
+export type FieldNamer = (path: PlanPath) => string;
 
 export type PlanResult = { readonly ok: true; readonly plan: RolloutPlan } | { readonly ok: false; readonly issues: readonly PlanIssue[] };
 
@@ -25,7 +36,7 @@ export const DEFAULT_PLAN: RolloutPlan = {
   baseline: true,
   consecutiveErrorLimit: 2,
   inconclusivePolicy: "pause",
-  manualGate: false,
+  approvalBeforeEachStep: false,
   thresholds: DEFAULT_THRESHOLDS,
   probePaths: ["/health", "/health/ready", "/health/live"],
   hooks: [],
@@ -33,31 +44,54 @@ export const DEFAULT_PLAN: RolloutPlan = {
   verifyRetryMs: 500,
 };
 
+/** A value as the operator typed it: durations (`500ms`, `30s`, `2m`, `1h`), numbers and lists as text. */
+const typed = z.string().optional();
+
 /**
- * What the CLI collected, still as text where the operator typed text: parsing and validation live here so
- * that every problem is found in one pass and reported together.
+ * The operator's choices, named as the plan names them (one name per field, from the flag table of the CLI
+ * to the stored plan), with values still as typed: parsing and validation live here so that every problem
+ * is found in one pass and reported together, by path. Unknown fields are problems too.
  */
-export interface PlanInput {
-  readonly steps?: string;
-  readonly bake?: string;
-  readonly interval?: string;
-  readonly failureLimit?: string;
-  readonly rolloutFailureLimit?: string;
-  readonly consecutiveFailureLimit?: string;
-  readonly consecutiveErrorLimit?: string;
-  readonly maxBake?: string;
-  /** False turns the comparison with stable off (`--no-baseline`). */
-  readonly baseline?: boolean;
-  /** Metric limits and analysis settings as typed, keyed by their flag (`--max-error-rate`: "1"). */
-  readonly settings?: Readonly<Record<string, string>>;
-  readonly nonInteractive?: boolean;
-  readonly manualGate?: boolean;
-  readonly probePaths?: string;
+export const PlanInputSchema = z.strictObject({
+  /** Canary percentages, e.g. `10,50,100`. */
+  steps: typed,
+  bakeMs: typed,
+  intervalMs: typed,
+  failureLimit: typed,
+  rolloutFailureLimit: typed,
+  consecutiveFailureLimit: typed,
+  consecutiveErrorLimit: typed,
+  maxBakeMs: typed,
+  /** False turns the comparison with stable off. */
+  baseline: z.boolean().optional(),
+  /** Metric limits and analysis settings by key (rollout/engine/metrics.ts), in the units they are typed in. */
+  thresholds: z.record(z.string(), z.string()).optional(),
+  inconclusivePolicy: z.enum(["pause", "fail"]).optional(),
+  approvalBeforeEachStep: z.boolean().optional(),
+  driftPolicy: typed,
+  /** Comma-separated absolute paths. */
+  probePaths: typed,
   /** `name=command` entries. */
-  readonly hooks?: readonly string[];
-  readonly hookTimeout?: string;
-  readonly verifyTimeout?: string;
+  hooks: z.array(z.string()).optional(),
+  /** The timeout of every hook. */
+  hookTimeoutMs: typed,
+  verifyTimeoutMs: typed,
+});
+
+export type PlanInput = z.input<typeof PlanInputSchema>;
+
+/** A field of the plan input: a top-level key, or `thresholds.<setting key>`. */
+export type PlanPath = Exclude<keyof PlanInput, "thresholds"> | `thresholds.${string}`;
+
+/** Every path the plan input accepts, settings included: what a caller must be able to name. */
+export function planPaths(): readonly PlanPath[] {
+  const top = Object.keys(PlanInputSchema.shape).filter((key): key is Exclude<keyof PlanInput, "thresholds"> => key !== "thresholds");
+  return [...top, ...allSettings().map((setting) => `thresholds.${setting.key}` as const)];
 }
+
+export const DRIFT_POLICIES: readonly DriftPolicy[] = ["rollback", "pause"];
+/** Drift (or a router that cannot be read) rolls back unless asked otherwise: a split nobody planned is not safe to bake. */
+export const DEFAULT_DRIFT_POLICY: DriftPolicy = "rollback";
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
@@ -82,32 +116,38 @@ export function formatDuration(ms: number): string {
 class FieldReader {
   readonly issues: PlanIssue[] = [];
 
-  report(field: string, value: string, problem: string, fix: string): void {
-    this.issues.push({ field, value, problem, fix });
+  constructor(readonly name: FieldNamer) {}
+
+  report(path: PlanPath, value: string, problem: string, fix: string): void {
+    this.issues.push({ path, value, problem, fix });
   }
 
-  duration(field: string, text: string | undefined, fallback: number, minimumMs: number): number {
+  has(...paths: readonly PlanPath[]): boolean {
+    return this.issues.some((issue) => (paths as readonly string[]).includes(issue.path));
+  }
+
+  duration(path: PlanPath, text: string | undefined, fallback: number, minimumMs: number): number {
     if (text === undefined) return fallback;
     const ms = parseDuration(text);
     if (ms === undefined) {
-      this.report(field, text, "is not a duration", "write a number with a unit: 500ms, 30s, 2m or 1h");
+      this.report(path, text, "is not a duration", "write a number with a unit: 500ms, 30s, 2m or 1h");
       return fallback;
     }
     if (ms < minimumMs) {
-      this.report(field, text, `is shorter than ${formatDuration(minimumMs)}`, `use at least ${formatDuration(minimumMs)}`);
+      this.report(path, text, `is shorter than ${formatDuration(minimumMs)}`, `use at least ${formatDuration(minimumMs)}`);
       return fallback;
     }
     return ms;
   }
 
-  number(field: string, text: string | undefined, fallback: number, range: { min: number; max?: number; integer?: boolean }): number {
+  number(path: PlanPath, text: string | undefined, fallback: number, range: { min: number; max?: number; integer?: boolean }): number {
     if (text === undefined) return fallback;
     const value = Number(text);
     const inRange = text.trim() !== "" && Number.isFinite(value) && value >= range.min && (range.max === undefined || value <= range.max);
     if (!inRange || (range.integer && !Number.isInteger(value))) {
       const kind = range.integer ? "an integer" : "a number";
       const bounds = range.max === undefined ? `>= ${range.min}` : `between ${range.min} and ${range.max}`;
-      this.report(field, text, `is not ${kind} ${bounds}`, `give ${kind} ${bounds}`);
+      this.report(path, text, `is not ${kind} ${bounds}`, `give ${kind} ${bounds}`);
       return fallback;
     }
     return value;
@@ -118,16 +158,16 @@ function readSteps(reader: FieldReader, text: string | undefined): readonly numb
   if (text === undefined) return DEFAULT_PLAN.steps;
   const parts = text.split(/[,\s>-]+/).filter((part) => part !== "");
   const steps = parts.map(Number);
-  const fix = "give strictly increasing integer percentages ending at 100, e.g. --steps 10,50,100";
+  const fix = `give strictly increasing integer percentages ending at 100, e.g. ${reader.name("steps")} 10,50,100`;
   if (steps.length === 0 || steps.some((step) => !Number.isInteger(step))) {
-    reader.report("--steps", text, "is not a list of integers", fix);
+    reader.report("steps", text, "is not a list of integers", fix);
     return DEFAULT_PLAN.steps;
   }
   const problems: string[] = [];
   if (steps.some((step) => step < 1 || step > 100)) problems.push("has a weight outside 1-100");
   if (steps.some((step, index) => index > 0 && step <= (steps[index - 1] as number))) problems.push("is not strictly increasing");
   if (steps.at(-1) !== 100) problems.push("does not end at 100 (the canary must carry all traffic before it is promoted)");
-  for (const problem of problems) reader.report("--steps", text, problem, fix);
+  for (const problem of problems) reader.report("steps", text, problem, fix);
   return problems.length === 0 ? steps : DEFAULT_PLAN.steps;
 }
 
@@ -138,7 +178,7 @@ function readHooks(reader: FieldReader, entries: readonly string[] | undefined, 
     const name = entry.slice(0, separator).trim();
     const command = entry.slice(separator + 1).trim();
     if (separator <= 0 || !/^[A-Za-z0-9_-]+$/.test(name) || command === "") {
-      reader.report("--hook", entry, "is not name=command", "write e.g. --hook 'migrate=python manage.py migrate --noinput'");
+      reader.report("hooks", entry, "is not name=command", `write e.g. ${reader.name("hooks")} 'migrate=python manage.py migrate --noinput'`);
       continue;
     }
     hooks.push({ name, command, timeoutMs });
@@ -146,16 +186,17 @@ function readHooks(reader: FieldReader, entries: readonly string[] | undefined, 
   return hooks;
 }
 
-/** Every declared metric limit and analysis setting, from its flag's text or its default. */
+/** Every declared metric limit and analysis setting, from its typed text or its default. */
 function readSettings(reader: FieldReader, given: Readonly<Record<string, string>>): AnalysisThresholds {
   const known = allSettings();
-  for (const flag of Object.keys(given)) {
-    if (!known.some((setting) => setting.flag === flag)) reader.report(flag, given[flag] ?? "", "is not a metric limit or analysis setting", `use one of ${known.map((setting) => setting.flag).join(", ")}`);
+  for (const key of Object.keys(given)) {
+    if (!known.some((setting) => setting.key === key)) reader.report(`thresholds.${key}`, given[key] ?? "", "is not a metric limit or analysis setting", `use one of ${known.map((setting) => reader.name(`thresholds.${setting.key}`)).join(", ")}`);
   }
   const values = known.map((setting) => {
+    const path = `thresholds.${setting.key}` as const;
     const fallback = setting.default / setting.scale;
-    const value = reader.number(setting.flag, given[setting.flag], fallback, setting.range);
-    if (setting.range.exclusiveMin && value <= setting.range.min) reader.report(setting.flag, given[setting.flag] ?? "", `is not above ${setting.range.min}`, `give a number above ${setting.range.min}`);
+    const value = reader.number(path, given[setting.key], fallback, setting.range);
+    if (setting.range.exclusiveMin && value <= setting.range.min) reader.report(path, given[setting.key] ?? "", `is not above ${setting.range.min}`, `give a number above ${setting.range.min}`);
     // Scaling by 0.01 in binary leaves 0.010000000000000002 for 1 %: round to what was typed.
     return [setting.key, Number((value * setting.scale).toPrecision(12))] as const;
   });
@@ -167,9 +208,11 @@ function readSettings(reader: FieldReader, given: Readonly<Record<string, string
  * started by an older version resumes with the same meaning (no baseline then: it was never judged).
  */
 export function withPlanDefaults(plan: RolloutPlan): RolloutPlan {
-  const stored: Partial<RolloutPlan> = plan;
+  // Before issue 14 the approval before each step was stored as `manualGate`.
+  const { manualGate, ...stored }: Partial<RolloutPlan> & { readonly manualGate?: boolean } = plan;
   return {
-    ...plan,
+    ...(stored as RolloutPlan),
+    approvalBeforeEachStep: stored.approvalBeforeEachStep ?? manualGate ?? false,
     rolloutFailureLimit: stored.rolloutFailureLimit ?? plan.failureLimit,
     consecutiveFailureLimit: stored.consecutiveFailureLimit ?? plan.failureLimit,
     maxBakeMs: stored.maxBakeMs ?? plan.bakeMs,
@@ -177,33 +220,40 @@ export function withPlanDefaults(plan: RolloutPlan): RolloutPlan {
   };
 }
 
-/** Builds a validated plan from operator input; pure. Reports every problem at once. */
-export function buildPlan(input: PlanInput): PlanResult {
-  const reader = new FieldReader();
+/**
+ * Builds a validated plan from operator input; pure. Reports every problem at once, by path, with messages
+ * that name fields through `name`.
+ */
+export function buildPlan(given: PlanInput, name: FieldNamer = (path) => path): PlanResult {
+  const shape = PlanInputSchema.safeParse(given);
+  if (!shape.success) return { ok: false, issues: shape.error.issues.flatMap((issue) => shapeIssues(issue, given)) };
+  const input = shape.data;
+  const reader = new FieldReader(name);
   const steps = readSteps(reader, input.steps);
-  const intervalMs = reader.duration("--interval", input.interval, DEFAULT_PLAN.intervalMs, 100);
-  const bakeMs = reader.duration("--bake", input.bake, DEFAULT_PLAN.bakeMs, 100);
-  if (bakeMs < intervalMs && !reader.issues.some((issue) => issue.field === "--bake" || issue.field === "--interval")) {
-    reader.report("--bake", input.bake ?? formatDuration(bakeMs), `is shorter than --interval (${formatDuration(intervalMs)}), so a step would never be analysed`, "make --bake at least as long as --interval");
+  const intervalMs = reader.duration("intervalMs", input.intervalMs, DEFAULT_PLAN.intervalMs, 100);
+  const bakeMs = reader.duration("bakeMs", input.bakeMs, DEFAULT_PLAN.bakeMs, 100);
+  if (bakeMs < intervalMs && !reader.has("bakeMs", "intervalMs")) {
+    reader.report("bakeMs", input.bakeMs ?? formatDuration(bakeMs), `is shorter than ${name("intervalMs")} (${formatDuration(intervalMs)}), so a step would never be analysed`, `make ${name("bakeMs")} at least as long as ${name("intervalMs")}`);
   }
-  const failureLimit = reader.number("--failure-limit", input.failureLimit, DEFAULT_PLAN.failureLimit, { min: 0, integer: true });
+  const failureLimit = reader.number("failureLimit", input.failureLimit, DEFAULT_PLAN.failureLimit, { min: 0, integer: true });
   // Unless given, the rollout-wide budget and the run of failures default to the per-step limit: raising
-  // --failure-limit alone tolerates that many blips per step, not per step over and over.
-  const rolloutFailureLimit = reader.number("--rollout-failure-limit", input.rolloutFailureLimit, failureLimit, { min: 0, integer: true });
-  const consecutiveFailureLimit = reader.number("--consecutive-failure-limit", input.consecutiveFailureLimit, failureLimit, { min: 0, integer: true });
-  const consecutiveErrorLimit = reader.number("--consecutive-error-limit", input.consecutiveErrorLimit, DEFAULT_PLAN.consecutiveErrorLimit, { min: 0, integer: true });
-  const maxBakeMs = reader.duration("--max-bake", input.maxBake, Math.max(3 * bakeMs, bakeMs + intervalMs), 100);
-  if (maxBakeMs < bakeMs && input.maxBake !== undefined) reader.report("--max-bake", input.maxBake, `is shorter than --bake (${formatDuration(bakeMs)})`, "make --max-bake at least as long as --bake");
-  const thresholds = readSettings(reader, input.settings ?? {});
-  const hookTimeoutMs = reader.duration("--hook-timeout", input.hookTimeout, 10 * 60_000, 1_000);
-  const verifyTimeoutMs = reader.duration("--verify-timeout", input.verifyTimeout, DEFAULT_PLAN.verifyTimeoutMs, 100);
+  // the failure limit alone tolerates that many blips per step, not per step over and over.
+  const rolloutFailureLimit = reader.number("rolloutFailureLimit", input.rolloutFailureLimit, failureLimit, { min: 0, integer: true });
+  const consecutiveFailureLimit = reader.number("consecutiveFailureLimit", input.consecutiveFailureLimit, failureLimit, { min: 0, integer: true });
+  const consecutiveErrorLimit = reader.number("consecutiveErrorLimit", input.consecutiveErrorLimit, DEFAULT_PLAN.consecutiveErrorLimit, { min: 0, integer: true });
+  const maxBakeMs = reader.duration("maxBakeMs", input.maxBakeMs, Math.max(3 * bakeMs, bakeMs + intervalMs), 100);
+  if (maxBakeMs < bakeMs && input.maxBakeMs !== undefined) reader.report("maxBakeMs", input.maxBakeMs, `is shorter than ${name("bakeMs")} (${formatDuration(bakeMs)})`, `make ${name("maxBakeMs")} at least as long as ${name("bakeMs")}`);
+  const thresholds = readSettings(reader, input.thresholds ?? {});
+  const hookTimeoutMs = reader.duration("hookTimeoutMs", input.hookTimeoutMs, 10 * 60_000, 1_000);
+  const verifyTimeoutMs = reader.duration("verifyTimeoutMs", input.verifyTimeoutMs, DEFAULT_PLAN.verifyTimeoutMs, 100);
   const probePaths = input.probePaths === undefined ? DEFAULT_PLAN.probePaths : input.probePaths.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
   for (const probePath of probePaths) {
-    if (!probePath.startsWith("/")) reader.report("--probe-paths", input.probePaths ?? "", `path ${JSON.stringify(probePath)} does not start with /`, "give absolute paths, e.g. /health,/health/ready");
+    if (!probePath.startsWith("/")) reader.report("probePaths", input.probePaths ?? "", `path ${JSON.stringify(probePath)} does not start with /`, "give absolute paths, e.g. /health,/health/ready");
   }
   const hooks = readHooks(reader, input.hooks, hookTimeoutMs);
+  const driftPolicy = input.driftPolicy ?? DEFAULT_DRIFT_POLICY;
+  if (!DRIFT_POLICIES.includes(driftPolicy as DriftPolicy)) reader.report("driftPolicy", driftPolicy, "is not a drift policy", `use one of: ${DRIFT_POLICIES.join(", ")}`);
   if (reader.issues.length > 0) return { ok: false, issues: reader.issues };
-  const inconclusivePolicy: InconclusivePolicy = input.nonInteractive ? "fail" : "pause";
   return {
     ok: true,
     plan: {
@@ -217,21 +267,28 @@ export function buildPlan(input: PlanInput): PlanResult {
       maxBakeMs,
       baseline: input.baseline ?? true,
       consecutiveErrorLimit,
-      inconclusivePolicy,
-      manualGate: input.manualGate ?? false,
+      inconclusivePolicy: input.inconclusivePolicy ?? DEFAULT_PLAN.inconclusivePolicy,
+      approvalBeforeEachStep: input.approvalBeforeEachStep ?? false,
       thresholds,
       probePaths,
       hooks,
       verifyTimeoutMs,
+      driftPolicy: driftPolicy as DriftPolicy,
     },
   };
+}
+
+/** A plan input of the wrong shape (a caller's bug, or a field nobody knows), one issue per field. */
+function shapeIssues(issue: z.core.$ZodIssue, given: unknown): PlanIssue[] {
+  const at = (path: readonly PropertyKey[]) => path.map(String).join(".");
+  const valueAt = (path: readonly PropertyKey[]) => JSON.stringify(path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key], given)) ?? "(missing)";
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({ path: at([...issue.path, key]), value: valueAt([...issue.path, key]), problem: "is not a field of the plan input", fix: `use one of ${planPaths().join(", ")}` }));
+  }
+  return [{ path: at(issue.path), value: valueAt(issue.path), problem: issue.message, fix: "see PlanInputSchema in rollout/engine/plan.ts" }];
 }
 
 /** Lower bound of a rollout's duration: every step bakes; deploys and hooks come on top. */
 export function estimatedDurationMs(plan: RolloutPlan): number {
   return plan.steps.length * plan.bakeMs;
-}
-
-export function formatIssues(issues: readonly PlanIssue[]): string {
-  return issues.map((issue) => `  ${issue.field}=${JSON.stringify(issue.value)} ${issue.problem}; fix: ${issue.fix}`).join("\n");
 }

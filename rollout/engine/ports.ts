@@ -12,6 +12,8 @@
  * BREAKING (issue 11): `StateStore` gained `withdrawRequest`.
  * - issue 14: the domain types moved to model.ts; a `TrafficRouter` no longer verifies or records in
  *   `setWeights` (the engine verifies, `Deployer.recordWeights` records).
+ * - issue 14: `RolloutPlan.manualGate` (model.ts) is `approvalBeforeEachStep` ("gate" is the offline policy
+ *   gate); `withPlanDefaults` reads states stored with the old name.
  */
 import type { AlarmState, AnalysisRecord, DeployedImages, EpochMs, HookOutcome, HttpResponseSample, LockHolder, LockInfo, LockResult, Measurement, OperatorRequest, PreTrafficHook, RolloutEvent, RolloutState, RouterHealth, TimeWindow, Version, VersionMetricsSample, Weights } from "./model.ts";
 

@@ -1,4 +1,3 @@
-import type { PlanIssue } from "../engine/plan.ts";
 import type { TargetFactory, TargetModule } from "../engine/ports.ts";
 
 /**
@@ -22,8 +21,7 @@ export async function loadTargetFactory(name: string): Promise<TargetFactory | u
 }
 
 /** What is wrong with `image` for `target`, checked before the target starts anything (TargetModule.imageProblems). */
-export async function imageIssues(target: string, image: string): Promise<PlanIssue[]> {
+export async function imageIssues(target: string, image: string): Promise<readonly { readonly problem: string; readonly fix: string }[]> {
   const load = TARGETS[target];
-  const problems = load ? ((await load()).imageProblems?.(image) ?? []) : [];
-  return problems.map(({ problem, fix }) => ({ field: "--image", value: image, problem, fix }));
+  return load ? ((await load()).imageProblems?.(image) ?? []) : [];
 }

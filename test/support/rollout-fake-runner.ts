@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { systemClock } from "../../rollout/engine/clock.ts";
 import { newRolloutState, runRollout } from "../../rollout/engine/engine.ts";
-import { exitCodeFor } from "../../rollout/engine/machine.ts";
+import { exitCodeForPhase } from "../../rollout/cli/exit-codes.ts";
 import { DEFAULT_PLAN } from "../../rollout/engine/plan.ts";
 import { FileStateStore } from "../../rollout/store/file-store.ts";
 import { FakeDeployer, FakeHooks, FakeRouter, ScriptedAnalyser } from "./rollout-fakes.ts";
@@ -40,4 +40,4 @@ const final = await runRollout(
 );
 await store.releaseLock(environment, holder);
 process.stdout.write(`final ${final.phase} ${final.reason ?? ""}\n`);
-process.exit(exitCodeFor(final.phase));
+process.exit(exitCodeForPhase(final.phase));
