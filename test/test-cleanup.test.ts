@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { readLoopbackSite } from "../rollout/targets/local/site.ts";
 import { isProcessAlive, waitFor } from "../rollout/shared/processes.ts";
 import { slotFiles } from "../rollout/targets/local/slots.ts";
+import { sweepE2eDirectories } from "./support/cleanup-hooks.ts";
+import { E2E_PREFIXES } from "./support/e2e-fixture.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const LOCAL = path.join(ROOT, ".readiness", "local");
@@ -76,5 +79,21 @@ describe("an interrupted test run leaves nothing behind", function () {
     assert.match(output, /cleaned up after an earlier test run that was killed/);
     assert.deepEqual(pids.filter(isProcessAlive), [], output);
     assert.equal(fs.existsSync(dir), false);
+  });
+});
+
+describe("the sweep of end-to-end directories", function () {
+  it("removes every end-to-end file's directories its owner left (e2e-, faults-, wd-), and nothing else", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "sweep-"));
+    try {
+      const dead = 2 ** 22 + 17;
+      const names = [...E2E_PREFIXES.map((p) => `${p}-${dead}-a-test`), `e2e-${process.pid}-mine`, "demo", `other-${dead}-x`];
+      for (const name of names) fs.mkdirSync(path.join(root, ".readiness", "local", name), { recursive: true });
+      const removed = await sweepE2eDirectories((owner) => owner === dead, root);
+      assert.deepEqual(removed.map((d) => path.basename(d)).sort(), E2E_PREFIXES.map((p) => `${p}-${dead}-a-test`).sort());
+      assert.deepEqual(fs.readdirSync(path.join(root, ".readiness", "local")).sort(), [`e2e-${process.pid}-mine`, "demo", `other-${dead}-x`].sort());
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -3,17 +3,18 @@
 // The loopback sites the end-to-end tests start are detached on purpose (they must survive a `kill -9` of
 // the rollout CLI), so neither Ctrl-C nor the end of the mocha process stops them. This module stops, on
 // SIGINT/SIGTERM, every detached process this test process started, the rollout CLIs it spawned, and the
-// environments in `.readiness/local/e2e-<pid>-*`; and at the start of a run it stops and removes what an
+// environments in `.readiness/local/<prefix>-<pid>-*`; and at the start of a run it stops and removes what an
 // earlier run that was killed outright (SIGKILL, a closed terminal) left there.
 import fs from "node:fs";
 import path from "node:path";
 import { stopLoopbackSite } from "../../rollout/targets/local/site.ts";
 import { rolloutClisRunning } from "../../rollout/targets/local/rehearsal.ts";
 import { detachedProcessesStartedHere, isProcessAlive, waitFor } from "../../rollout/shared/processes.ts";
+import { E2E_PREFIXES } from "./e2e-fixture.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-/** End-to-end environments are named `e2e-<pid of the test process>-<test>`: the pid says who owns them. */
-const E2E_NAME = /^e2e-(\d+)-/;
+/** End-to-end environments are named `<prefix>-<pid of the test process>-<test>`: the pid says who owns them. */
+const E2E_NAME = new RegExp(`^(?:${E2E_PREFIXES.join("|")})-(\\d+)-`);
 
 /** The process `pid` is a live test run (pids are reused: an unrelated process with that pid owns nothing). */
 function isLiveTestRun(pid: number): boolean {

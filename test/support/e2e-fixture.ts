@@ -10,9 +10,12 @@ import { loopbackSiteDir, stopLoopbackSite } from "../../rollout/targets/local/s
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
+/** The end-to-end files' name prefixes; the cleanup hooks sweep every one of them after an interrupted run. */
+export const E2E_PREFIXES = ["e2e", "faults", "wd"] as const;
+
 export interface E2eFixtureOptions {
   /** Each test's environment is `<prefix>-<pid>-<its title>`, so parallel runs and earlier runs never collide. */
-  readonly prefix: string;
+  readonly prefix: (typeof E2E_PREFIXES)[number];
   /** How much of the test title goes into the name. */
   readonly titleLength: number;
   /** Default bound of a CLI process; it is killed with SIGKILL after it. */
