@@ -163,8 +163,9 @@ export function resourceRule(spec: ResourceRuleSpec): ReadinessResourceRule {
     judge(args, configFor(spec, args), (message) => reportViolation(message));
   };
   // A single-type rule carries its type, so the policy host skips every other resource before deserializing it.
-  const validateResource = types?.size === 1
-    ? validateResourceOfType({ __pulumiType: [...types][0] } as never, (_props, args, report) => validate(args, report))
+  const singleType = types?.size === 1 ? [...types][0] : undefined;
+  const validateResource = singleType !== undefined
+    ? validateResourceOfType({ __pulumiType: singleType } as never, (_props, args, report) => validate(args, report))
     : validate;
   const componentTypes = types === undefined ? [] : componentTypesCreating([...types]);
   const judgeStack = (args: StackValidationArgs, reportViolation: ReportViolation, config: RuleConfig) => {
@@ -177,7 +178,7 @@ export function resourceRule(spec: ResourceRuleSpec): ReadinessResourceRule {
     componentTypes,
     validateResource,
     ...(checkStack ? {
-      validateStack: onlyWhereTypeExists(types, (args: StackValidationArgs, reportViolation: ReportViolation) =>
+      validateStack: onlyWhereTypeExists(singleType, (args: StackValidationArgs, reportViolation: ReportViolation) =>
         judgeStack(args, reportViolation, configFor(spec, args))),
     } : {}),
     ...(componentTypes.length > 0 ? {
@@ -214,8 +215,8 @@ export function offlinePolicies(rules: readonly ReadinessRule[]): ReadinessRule[
  * A stack validation that only concerns resources of one type carries that type, as `validateResourceOfType`
  * does for resources: the host then skips it, without deserializing the stack, when the stack holds none.
  */
-function onlyWhereTypeExists<F extends StackValidationPolicy["validateStack"]>(types: ReadonlySet<string> | undefined, validate: F): F {
-  return types?.size === 1 ? Object.assign(validate, { __pulumiType: [...types][0] }) : validate;
+function onlyWhereTypeExists<F extends StackValidationPolicy["validateStack"]>(type: string | undefined, validate: F): F {
+  return type === undefined ? validate : Object.assign(validate, { __pulumiType: type });
 }
 
 /**
@@ -240,7 +241,7 @@ export function stackRule(spec: StackRuleSpec): ReadinessStackRule {
     ...policyFields(spec),
     kind: "stack",
     componentTypes: spec.types === "*" ? [] : componentTypesCreating(spec.types),
-    validateStack: onlyWhereTypeExists(spec.subjectType === undefined ? undefined : new Set([spec.subjectType]),
+    validateStack: onlyWhereTypeExists(spec.subjectType,
       (args: StackValidationArgs, reportViolation: ReportViolation) => {
         const config = configFor(spec, args);
         reportStackViolations(spec.name, check(withComponentChildren(args.resources), config), args.resources, config, reportViolation);
