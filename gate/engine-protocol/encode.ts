@@ -18,19 +18,13 @@ const { Struct } = struct_pb;
  * serializer. One encoder for the engine-protocol test and the real-server benchmark.
  */
 
-/** A resource as the engine hands it to an analyzer. */
-export interface EngineResource {
-  readonly urn: string;
-  readonly type: string;
-  readonly name: string;
-  /** What Analyze receives (the resource's inputs). */
-  readonly inputs: Record<string, unknown>;
-  /** What AnalyzeStack receives (inputs plus provider outputs); the inputs when absent. */
-  readonly outputs?: Record<string, unknown>;
+/**
+ * A resource as the engine hands it to an analyzer: what the harness judges (Analyze gets `inputs`, AnalyzeStack
+ * `outputs`, the inputs when absent), plus what only the protocol carries.
+ */
+export interface EngineResource extends AnalyzedResource {
   /** Dotted paths into inputs/outputs whose values are secret. */
   readonly secretPaths?: readonly string[];
-  readonly parent?: string;
-  readonly dependencies?: readonly string[];
   readonly protect?: boolean;
   readonly provider?: { readonly urn: string; readonly type: string; readonly name: string; readonly properties: Record<string, unknown> };
 }
