@@ -31,35 +31,34 @@ const ctx: StackContext = { organization: "bench", project: "bench", stack: "pro
 
 interface Pack { readonly name: string; readonly dir: string; readonly config: Record<string, unknown> }
 
-/** A pack with one rule that does nothing: what the protocol costs before any rule runs. */
-async function floorPack(): Promise<Pack> {
-  const dir = path.join(work, "floor");
+/** A pack written for the benchmark: `index.js` from `lines`, on the readiness pack's @pulumi/policy and @pulumi/pulumi. */
+async function benchPack(packageName: string, name: string, lines: readonly string[]): Promise<Pack> {
+  const dir = path.join(work, packageName);
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "floor", version: "0.0.1", private: true, main: "index.js" }));
-  await writeFile(path.join(dir, "index.js"), [
+  await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: packageName, version: "0.0.1", private: true, main: "index.js" }));
+  await writeFile(path.join(dir, "index.js"), lines.join("\n"));
+  if (!existsSync(path.join(dir, "node_modules"))) await symlink(path.join(root, "policies", "node_modules"), path.join(dir, "node_modules"), "dir");
+  return { name, dir, config: {} };
+}
+
+/** A pack with one rule that does nothing: what the protocol costs before any rule runs. */
+function floorPack(): Promise<Pack> {
+  return benchPack("floor", "floor (1 no-op rule)", [
     `const { PolicyPack } = require("@pulumi/policy");`,
     `new PolicyPack("floor", { policies: [{ name: "no-op", description: "Does nothing.", enforcementLevel: "advisory", validateResource: () => {} }] });`,
-  ].join("\n"));
-  // The same @pulumi/policy and @pulumi/pulumi as the readiness pack.
-  if (!existsSync(path.join(dir, "node_modules"))) await symlink(path.join(root, "policies", "node_modules"), path.join(dir, "node_modules"), "dir");
-  return { name: "floor (1 no-op rule)", dir, config: {} };
+  ]);
 }
 
 /**
  * As many rules as the readiness pack, each tagged with a type no resource has, doing nothing: what the server
  * charges per rule before any rule runs (it walks every policy for every resource and answers "not applicable").
  */
-async function sameCountPack(rules: number): Promise<Pack> {
-  const dir = path.join(work, "same-count");
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "same-count", version: "0.0.1", private: true, main: "index.js" }));
-  await writeFile(path.join(dir, "index.js"), [
+function sameCountPack(rules: number): Promise<Pack> {
+  return benchPack("same-count", `${rules} tagged no-op rules`, [
     `const { PolicyPack, validateResourceOfType } = require("@pulumi/policy");`,
     `new PolicyPack("same-count", { policies: Array.from({ length: ${rules} }, (_, i) => ({ name: \`no-op-\${i}\`, description: "Does nothing.", enforcementLevel: "advisory",`,
     `  validateResource: validateResourceOfType({ __pulumiType: \`bench:none/type\${i}:None\` }, () => {}) })) });`,
-  ].join("\n"));
-  if (!existsSync(path.join(dir, "node_modules"))) await symlink(path.join(root, "policies", "node_modules"), path.join(dir, "node_modules"), "dir");
-  return { name: `${rules} tagged no-op rules`, dir, config: {} };
+  ]);
 }
 
 /** @pulumi/awsguard 0.3.1 with every rule on, installed with npm the first time. */
