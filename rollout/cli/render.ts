@@ -1,7 +1,8 @@
 import path from "node:path";
 import { METRICS, settingValue } from "../engine/metrics.ts";
 import { DEFAULT_DRIFT_POLICY, estimatedDurationMs, formatDuration } from "../engine/plan.ts";
-import type { LockHolder, LockInfo, RolloutPlan, RolloutState, Weights } from "../engine/model.ts";
+import type { LockHolder, LockInfo, RolloutPlan, RolloutState } from "../engine/model.ts";
+import { formatWeights, sameWeights } from "../engine/shift.ts";
 import { formatSummaryTable } from "../report/report.ts";
 import type { writeReports } from "../report/write.ts";
 
@@ -21,8 +22,6 @@ export function describeHolder(holder: LockHolder, stale?: boolean): string {
   const since = new Date(holder.startedAt).toISOString();
   return `${holder.id} (${holder.user ? `${holder.user}@` : ""}${holder.host}, pid ${holder.pid}, since ${since}${holder.command ? `, \`${holder.command}\`` : ""})${stale ? " - STALE: that process is gone" : ""}`;
 }
-
-export const formatWeights = (weights: Weights): string => `stable ${weights.stable} / canary ${weights.canary}`;
 
 export function planLines(plan: RolloutPlan): string[] {
   let elapsed = 0;
@@ -49,7 +48,7 @@ export function planLines(plan: RolloutPlan): string[] {
 /** Both weights when a change was in flight (or failed): the exposure is the larger canary share of the two. */
 function weightLines(state: RolloutState): string[] {
   const intended = state.intendedWeights;
-  if (!intended || (intended.stable === state.weights.stable && intended.canary === state.weights.canary)) return [`  weights ${formatWeights(state.weights)} (verified)`];
+  if (!intended || sameWeights(intended, state.weights)) return [`  weights ${formatWeights(state.weights)} (verified)`];
   return [
     `  weights: last verified ${formatWeights(state.weights)}, INTENDED ${formatWeights(intended)}`,
     `    a change was in flight or not verified: the router may show either (up to canary ${Math.max(intended.canary, state.weights.canary)}%); resume/abort read it before acting`,

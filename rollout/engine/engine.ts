@@ -1,7 +1,7 @@
 import { analyse } from "./analysers.ts";
 import { verdictOf } from "./evaluate.ts";
 import { isTerminal, transition } from "./machine.ts";
-import { withPlanDefaults } from "./plan.ts";
+import { DEFAULT_DRIFT_POLICY, withPlanDefaults } from "./plan.ts";
 import type { ShiftResult } from "./shift.ts";
 import { formatWeights, sameWeights, shiftVerified, STABLE_ONLY } from "./shift.ts";
 import { takenOver } from "./takeover.ts";
@@ -410,7 +410,7 @@ class RolloutRun {
     }
     this.checkSignal();
     if (problem === undefined) return "ok";
-    const policy = this.plan.driftPolicy ?? "rollback";
+    const policy = this.plan.driftPolicy ?? DEFAULT_DRIFT_POLICY;
     this.log("error", `${problem}; drift policy ${policy}`);
     if (policy === "rollback") throw new RollbackRequired(`${problem} (drift policy rollback)`, "rolled-back");
     await this.enter("paused", `${problem} (drift policy pause: \`rollout resume\` puts the step's weights back, \`abort\` rolls back)`);

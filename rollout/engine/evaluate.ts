@@ -52,8 +52,13 @@ export function evaluateMetrics(input: MetricsInput): Measurement[] {
  * least `minFailures` failed requests and the lower bound at the fail confidence above the limit.
  */
 export function errorRateShowsAbove(counts: Counts, thresholds: AnalysisThresholds): { readonly above: boolean; readonly lower: number } {
-  const lower = wilsonBounds(counts, settingValue(thresholds, "failConfidence")).lower;
-  return { above: counts.failures >= settingValue(thresholds, "minFailures") && lower > thresholds.max5xxRate, lower };
+  return showsAbove(counts, thresholds.max5xxRate, settingValue(thresholds, "failConfidence"), settingValue(thresholds, "minFailures"));
+}
+
+/** "Shows above" a rate limit: enough failed requests to count, and the lower bound above the limit. */
+function showsAbove(counts: Counts, limit: number, failConfidence: number, minFailures: number): { readonly above: boolean; readonly lower: number } {
+  const lower = wilsonBounds(counts, failConfidence).lower;
+  return { above: counts.failures >= minFailures && lower > limit, lower };
 }
 
 function overlaps(a: TimeWindow, b: TimeWindow): boolean {
@@ -116,8 +121,7 @@ function evaluateRate(metric: MetricDeclaration, input: MetricsInput): Measureme
   const stableWindow = readRate(metric, input.stable);
   const accumulated = accumulate(metric.id, input.history, { canary: canaryWindow, ...(stableWindow ? { stable: stableWindow } : {}), ...(input.canary.covers ? { covers: input.canary.covers } : {}) });
   const pairs = [{ canary: canaryWindow, stable: stableWindow, scope: "this window" }, { canary: accumulated.canary, stable: accumulated.stable, scope: `${accumulated.windows} window(s) so far` }];
-  // "Shows above": enough failed requests to count, and the lower bound above the limit.
-  const above = (counts: Counts | undefined) => counts !== undefined && counts.failures >= minFailures && wilsonBounds(counts, failConfidence).lower > limit;
+  const above = (counts: Counts | undefined) => counts !== undefined && showsAbove(counts, limit, failConfidence, minFailures).above;
   const allowed = (stable: Counts) => Math.max(margin * (stable.trials > 0 ? stable.failures / stable.trials : 0), settings.delta ?? 0);
   const worse = (pair: (typeof pairs)[number]) =>
     input.baseline && pair.stable !== undefined && pair.stable.trials > 0 && pair.canary.failures >= minFailures && differenceBounds(pair.canary, pair.stable, failConfidence).lower > allowed(pair.stable);

@@ -1,6 +1,6 @@
 import { metricById } from "../engine/metrics.ts";
 import type { AnalysisRecord, Measurement, MeasurementStatus, MetricEvidence, RolloutPhase, RolloutState } from "../engine/model.ts";
-import { formatDuration } from "../engine/plan.ts";
+import { formatDuration, withPlanDefaults } from "../engine/plan.ts";
 
 /** One point of the timeline: the canary's weight and its measured 5xx rate and p95 at an analysis. */
 export interface TimelinePoint {
@@ -160,12 +160,18 @@ export function buildReport(state: RolloutState): RolloutReport {
     weights: state.weightHistory.map((record) => ({ at: record.at, ...record.weights, verified: record.verified })),
     timeline,
     windows: windowsOf(state),
-    failures: { total: state.totalFailures ?? 0, rolloutLimit: state.plan.rolloutFailureLimit ?? state.plan.failureLimit, perStepLimit: state.plan.failureLimit, consecutiveLimit: state.plan.consecutiveFailureLimit ?? state.plan.failureLimit },
+    failures: failureLimits(state),
     notChecked: notCheckedOf(state),
     markers,
     hooks: state.hookOutcomes,
     plan: state.plan,
   };
+}
+
+/** The limits the rollout ran with: a plan stored before they existed falls back as the engine does. */
+function failureLimits(state: RolloutState) {
+  const plan = withPlanDefaults(state.plan);
+  return { total: state.totalFailures ?? 0, rolloutLimit: plan.rolloutFailureLimit, perStepLimit: plan.failureLimit, consecutiveLimit: plan.consecutiveFailureLimit };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

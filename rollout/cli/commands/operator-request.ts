@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import type { Command } from "commander";
+import { systemClock } from "../../engine/clock.ts";
 import { isTerminal } from "../../engine/machine.ts";
 import type { LockHolder, OperatorRequest, OperatorRequestKind, RequestRecord, RolloutState } from "../../engine/model.ts";
 import type { Target } from "../../engine/ports.ts";
@@ -126,6 +127,6 @@ async function awaitAnswer(cli: CliContext, target: Target, environment: string,
       withdrawTried = true;
       if (Date.now() >= deadline + ANSWER_TIMEOUT_MS) throw new Error(`rollout ${request.rolloutId} took the ${request.kind} but did not record an answer; check \`npm run rollout -- status --env ${environment}\``);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await systemClock.sleep(100);
   }
 }

@@ -3,13 +3,13 @@ import { newRolloutState } from "../../engine/engine.ts";
 import { isTerminal } from "../../engine/machine.ts";
 import type { RolloutState, Weights } from "../../engine/model.ts";
 import type { Target } from "../../engine/ports.ts";
+import { formatWeights, sameWeights, STABLE_ONLY } from "../../engine/shift.ts";
 import { imageIssues } from "../../targets/index.ts";
 import type { CliContext } from "../context.ts";
 import { drive } from "../drive.ts";
 import { Refusal, ROLLOUT_EXIT } from "../exit-codes.ts";
 import { commonIssues, environmentOf, targetOf, withCommon, type CommonOptions } from "../options.ts";
 import { planFromFlags, withPlanFlags } from "../plan-flags.ts";
-import { formatWeights } from "../render.ts";
 import { lockedTarget } from "../session.ts";
 
 interface StartOptions extends CommonOptions {
@@ -56,8 +56,6 @@ export function defineStart(program: Command, cli: CliContext): void {
     );
 }
 
-const isStableOnly = (weights: Weights): boolean => weights.stable === 100 && weights.canary === 0;
-
 /** A new rollout starts only from stable 100 / canary 0 on the router: never inherit a split. */
 async function refuseUnlessStableOnly(target: Target, environment: string, previous: RolloutState | undefined): Promise<void> {
   let seen: Weights;
@@ -66,7 +64,7 @@ async function refuseUnlessStableOnly(target: Target, environment: string, previ
   } catch (error) {
     throw new Refusal(`refused: the router of ${environment} cannot be read (${error instanceof Error ? error.message : String(error)}); a rollout starts only once it shows stable 100 / canary 0. Fix the router (${target.describe().split("\n")[0]}), then start again`);
   }
-  if (isStableOnly(seen)) return;
+  if (sameWeights(seen, STABLE_ONLY)) return;
   const fix =
     previous?.phase === "rollback-failed"
       ? `rollout ${previous.id} ended in rollback-failed; finish it with \`npm run rollout -- abort --env ${environment}\` (moves traffic to stable and verifies it), then start again`
