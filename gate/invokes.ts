@@ -68,7 +68,10 @@ const callResults: Record<string, CallResult> = {
   }),
   "aws:index/getRegion:getRegion": (_args, region) => ({ id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region }),
   "aws:index/getPartition:getPartition": () => ({ id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" }),
-  "aws:iam/getPolicyDocument:getPolicyDocument": (args) => ({ id: digest(JSON.stringify(args.inputs)).slice(0, 10), json: renderPolicyDocument(args.inputs), minifiedJson: JSON.stringify(JSON.parse(renderPolicyDocument(args.inputs))) }),
+  "aws:iam/getPolicyDocument:getPolicyDocument": (args) => {
+    const json = renderPolicyDocument(args.inputs);
+    return { id: digest(JSON.stringify(args.inputs)).slice(0, 10), json, minifiedJson: JSON.stringify(JSON.parse(json)) };
+  },
   "aws:elb/getServiceAccount:getServiceAccount": (_args, region) => {
     const account = ELB_LOG_ACCOUNTS[region] ?? ELB_LOG_ACCOUNTS["us-east-1"];
     return { id: account, arn: `arn:aws:iam::${account}:root`, region };

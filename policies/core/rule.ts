@@ -168,8 +168,9 @@ export function resourceRule(spec: ResourceRuleSpec): ReadinessResourceRule {
     ? validateResourceOfType({ __pulumiType: singleType } as never, (_props, args, report) => validate(args, report))
     : validate;
   const componentTypes = types === undefined ? [] : componentTypesCreating([...types]);
-  const judgeStack = (args: StackValidationArgs, reportViolation: ReportViolation, config: RuleConfig) => {
-    if (checkStack) reportStackViolations(spec.name, checkStack(withComponentChildren(args.resources), config), args.resources, config, reportViolation);
+  // The stack as checkStack sees it: every resource, plus the children childless awsx components would create.
+  const judgeStack = (args: StackValidationArgs, children: readonly StackResource[], reportViolation: ReportViolation, config: RuleConfig) => {
+    if (checkStack) reportStackViolations(spec.name, checkStack([...args.resources, ...children], config), args.resources, config, reportViolation);
   };
   return {
     ...metadata,
@@ -179,20 +180,21 @@ export function resourceRule(spec: ResourceRuleSpec): ReadinessResourceRule {
     validateResource,
     ...(checkStack ? {
       validateStack: onlyWhereTypeExists(singleType, (args: StackValidationArgs, reportViolation: ReportViolation) =>
-        judgeStack(args, reportViolation, configFor(spec, args))),
+        judgeStack(args, componentChildren(args.resources), reportViolation, configFor(spec, args))),
     } : {}),
     ...(componentTypes.length > 0 ? {
       // The children awsx components would create, judged from the components' inputs, before checkStack's findings.
       // Only components whose children are absent count, which happens offline only (see offlinePolicies).
       validateStackWithDerivedChildren: (args: StackValidationArgs, reportViolation: ReportViolation) => {
         const config = configFor(spec, args);
-        for (const child of componentChildren(args.resources)) {
+        const children = componentChildren(args.resources);
+        for (const child of children) {
           if (!types?.has(child.type)) continue;
           const component = child.component!;
           judge({ props: { ...child.props, tags: component.props.tags }, type: child.type, name: component.name }, config,
             (message) => reportViolation(`${message}${origin(child)}`, component.urn));
         }
-        judgeStack(args, reportViolation, config);
+        judgeStack(args, children, reportViolation, config);
       },
     } : {}),
   };

@@ -15,5 +15,5 @@ export const imagePinnedByDigest = resourceRule({
   remediationSteps: "Deploy `REPO@sha256:<digest>` (e.g. `npm run rollout -- start --image REPO@sha256:...`) and set `web.image` to it.",
   check: (props) => taskContainers(props)
     .filter((c) => !IMAGE_DIGEST.test(c.image))
-    .map((c) => `container "${c.container}" image ${c.image || "(none)"} is not pinned by digest`),
+    .map((c) => `${c.label} image ${c.image || "(none)"} is not pinned by digest`),
 });

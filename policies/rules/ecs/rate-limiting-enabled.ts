@@ -15,5 +15,5 @@ export const rateLimitingEnabled = resourceRule({
   why: "Without rate limits, login and password-reset endpoints can be brute-forced and one client can exhaust the service.",
   remediationSteps: "Leave `app.rateLimitEnabled` at its default (true) in the production stack config.",
   check: (props) => taskContainers(props).flatMap((c) =>
-    RATE_LIMIT_VARS.filter((v) => isFalsySetting(c.environment.get(v))).map((v) => `container "${c.container}" sets ${v}=${c.environment.get(v)}`)),
+    RATE_LIMIT_VARS.filter((v) => isFalsySetting(c.environment.get(v))).map((v) => `${c.label} sets ${v}=${c.environment.get(v)}`)),
 });

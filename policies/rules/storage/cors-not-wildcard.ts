@@ -21,8 +21,8 @@ export const corsNotWildcard = resourceRule({
       return items(props.corsRules).some((r) => Array.isArray(r.allowedOrigins) && r.allowedOrigins.includes("*")) ? ["a CORS rule allows origin *"] : [];
     }
     return taskContainers(props).flatMap((c) => [
-      ...CORS_ORIGIN_VARS.filter((v) => listSetting(c.environment.get(v)).includes("*")).map((v) => `container "${c.container}" sets ${v} to *`),
-      ...CORS_ALLOW_ALL_VARS.filter((v) => isTruthySetting(c.environment.get(v))).map((v) => `container "${c.container}" sets ${v}=true`),
+      ...CORS_ORIGIN_VARS.filter((v) => listSetting(c.environment.get(v)).includes("*")).map((v) => `${c.label} sets ${v} to *`),
+      ...CORS_ALLOW_ALL_VARS.filter((v) => isTruthySetting(c.environment.get(v))).map((v) => `${c.label} sets ${v}=true`),
     ]);
   },
 });
