@@ -11,7 +11,7 @@ export interface ClosableReporter extends Reporter {
 }
 
 /** Lines stay within a terminal's width (longer ones wrap). */
-export const LINE_WIDTH = 120;
+const LINE_WIDTH = 120;
 
 /** Time of day (UTC) to the millisecond: the date adds nothing within one rollout and costs 11 columns. */
 function stamp(at: number): string {

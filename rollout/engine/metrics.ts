@@ -101,7 +101,7 @@ export const METRICS: readonly MetricDeclaration[] = [
 ];
 
 /** Settings of the analysis itself, shared by every metric. */
-export const ANALYSIS_SETTINGS: readonly SettingDeclaration[] = [
+const ANALYSIS_SETTINGS: readonly SettingDeclaration[] = [
   { key: "confidence", default: 0.95, scale: 0.01, range: { min: 50, max: 99.99, exclusiveMin: true } },
   {
     key: "failConfidence",

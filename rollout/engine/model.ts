@@ -238,21 +238,12 @@ export interface RolloutPlan {
   readonly verifyRetryMs: number;
 }
 
-export type RolloutPhase =
-  | "planned"
-  | "deploying"
-  | "pre-traffic-hooks"
-  | "shifting"
-  | "baking"
-  | "analysing"
-  | "awaiting-approval"
-  | "paused"
-  | "promoting"
-  | "promoted"
-  | "rolling-back"
-  | "rolled-back"
-  | "aborted"
-  | "rollback-failed";
+/** Every phase of a rollout, in the order a rollout that runs to the end passes through them. */
+export const ROLLOUT_PHASES = [
+  "planned", "deploying", "pre-traffic-hooks", "shifting", "baking", "analysing", "awaiting-approval", "paused",
+  "promoting", "promoted", "rolling-back", "rolled-back", "aborted", "rollback-failed",
+] as const;
+export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
 
 /** Phases after which nothing runs any more. `rollback-failed` needs a person (see docs/runbook.md). */
 export const TERMINAL_PHASES: readonly RolloutPhase[] = ["promoted", "rolled-back", "aborted", "rollback-failed"];
@@ -353,7 +344,8 @@ export interface RolloutState {
  * `abort` -> verified rollback; `promote` -> skip the remaining steps (also approves the step awaiting approval);
  * `resume` -> continue a paused rollout.
  */
-export type OperatorRequestKind = "abort" | "promote" | "resume";
+export const OPERATOR_REQUEST_KINDS = ["abort", "promote", "resume"] as const;
+export type OperatorRequestKind = (typeof OPERATOR_REQUEST_KINDS)[number];
 
 export interface OperatorRequest {
   /** Unique per request: the acknowledgement in the state names it. */

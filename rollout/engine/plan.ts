@@ -52,7 +52,7 @@ const typed = z.string().optional();
  * to the stored plan), with values still as typed: parsing and validation live here so that every problem
  * is found in one pass and reported together, by path. Unknown fields are problems too.
  */
-export const PlanInputSchema = z.strictObject({
+const PlanInputSchema = z.strictObject({
   /** Canary percentages, e.g. `10,50,100`. */
   steps: typed,
   bakeMs: typed,

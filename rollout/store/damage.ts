@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { LockHolder, OperatorRequest, RolloutState } from "../engine/model.ts";
+import { OPERATOR_REQUEST_KINDS, ROLLOUT_PHASES, type LockHolder, type OperatorRequest, type RolloutState } from "../engine/model.ts";
 
 /** The one state format this version reads and writes; anything else is refused, never guessed at. */
-export const STATE_SCHEMA_VERSION = 1;
+const STATE_SCHEMA_VERSION = 1;
 
 /**
  * A state, lock or request file that cannot be used as it is: truncated, empty, not JSON, another
@@ -21,7 +21,7 @@ export class StoreDamageError extends Error {
 
 const weights = z.object({ stable: z.number(), canary: z.number() });
 const holder = z.looseObject({ id: z.string().min(1), host: z.string(), pid: z.number().int(), startedAt: z.number() });
-const phase = z.enum(["planned", "deploying", "pre-traffic-hooks", "shifting", "baking", "analysing", "awaiting-approval", "paused", "promoting", "promoted", "rolling-back", "rolled-back", "aborted", "rollback-failed"]);
+const phase = z.enum(ROLLOUT_PHASES);
 
 /** The fields every reader relies on; the rest of the state is carried along as written. */
 const stateShape = z.looseObject({
@@ -40,7 +40,7 @@ const stateShape = z.looseObject({
   hookOutcomes: z.array(z.unknown()),
 });
 
-const requestShape = z.looseObject({ id: z.string().min(1), rolloutId: z.string().min(1), kind: z.enum(["abort", "promote", "resume"]), at: z.number(), by: z.string() });
+const requestShape = z.looseObject({ id: z.string().min(1), rolloutId: z.string().min(1), kind: z.enum(OPERATOR_REQUEST_KINDS), at: z.number(), by: z.string() });
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; problem: string } {
   if (text.trim() === "") return { ok: false, problem: "the file is empty (a write was cut short?)" };

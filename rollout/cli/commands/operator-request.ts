@@ -52,10 +52,12 @@ function operatorName(): string {
 async function operate(cli: CliContext, kind: OperatorRequestKind, options: OperatorOptions): Promise<number> {
   const environment = environmentOf(options);
   const base = { id: randomUUID(), kind, at: Date.now(), by: operatorName(), ...(options.reason ? { reason: options.reason } : {}) };
+  // Only an abort may act on a rollout whose rollback failed: it retries that rollback.
+  const retriesFailedRollback = (phase: RolloutState["phase"]) => phase === "rollback-failed" && kind === "abort";
   const attached = await withTarget(cli, options, "request", async (target) => {
     const [state, lock] = await Promise.all([target.store.load(environment), target.store.readLock(environment)]);
     if (!state) throw new Refusal(`refused: no rollout in progress for ${environment}`);
-    const failedRollback = state.phase === "rollback-failed" && kind === "abort";
+    const failedRollback = retriesFailedRollback(state.phase);
     if (isTerminal(state.phase) && !failedRollback) throw new Refusal(`refused: no rollout in progress for ${environment} (last: ${state.id}, ${state.phase}); nothing to ${kind}`);
     if (lock?.stale && !options.takeOverStale) throw lockRefusal(environment, { heldBy: lock.holder, stale: true });
     if (!lock || lock.stale) return undefined;
@@ -81,15 +83,13 @@ async function operate(cli: CliContext, kind: OperatorRequestKind, options: Oper
   }
   // Nobody runs the rollout (paused and exited, killed, or its rollback failed): this process finishes it.
   const refuseUnless = (stored: RolloutState | undefined): RolloutState => {
-    const failedRollback = stored?.phase === "rollback-failed" && kind === "abort";
-    if (!stored || (isTerminal(stored.phase) && !failedRollback)) throw new Refusal(`refused: no rollout in progress for ${environment}`);
+    if (!stored || (isTerminal(stored.phase) && !retriesFailedRollback(stored.phase))) throw new Refusal(`refused: no rollout in progress for ${environment}`);
     if (kind === "promote" && stored.phase === "rolling-back") throw new Refusal(`refused: rollout ${stored.id} is rolling-back; it can only be finished with \`abort\` or \`resume\``);
     return stored;
   };
   return lockedTarget(cli, options, "resume", `rollout ${kind}`, refuseUnless, async (target, holder, stored) => {
-    const failedRollback = stored.phase === "rollback-failed" && kind === "abort";
     // A rollback in progress needs no request: continuing it is the abort.
-    if (kind !== "resume" && stored.phase !== "rolling-back" && !failedRollback) await target.store.request(environment, { ...base, rolloutId: stored.id });
+    if (kind !== "resume" && stored.phase !== "rolling-back" && !retriesFailedRollback(stored.phase)) await target.store.request(environment, { ...base, rolloutId: stored.id });
     const plan = options.nonInteractive ? { ...stored.plan, inconclusivePolicy: "fail" as const } : stored.plan;
     const state: RolloutState = { ...stored, plan, holder };
     await target.store.save(state);
@@ -98,7 +98,7 @@ async function operate(cli: CliContext, kind: OperatorRequestKind, options: Oper
       ...(options.json ? { json: true } : {}),
       ...(options.reportDir ? { reportDir: options.reportDir } : {}),
       approved: true,
-      ...(failedRollback ? { retryFailedRollback: `abort by ${base.by}: finishing the rollback that could not be verified${options.reason ? ` (${options.reason})` : ""}` } : {}),
+      ...(retriesFailedRollback(stored.phase) ? { retryFailedRollback: `abort by ${base.by}: finishing the rollback that could not be verified${options.reason ? ` (${options.reason})` : ""}` } : {}),
     });
   });
 }
