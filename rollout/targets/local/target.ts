@@ -3,7 +3,7 @@ import path from "node:path";
 import { httpProbe } from "../../shared/http-probe.ts";
 import { LocalDeployer } from "./deployer.ts";
 import type { LoopbackSite } from "./site.ts";
-import { attachLoopbackSite, loopbackSiteDir, startLoopbackSite, stopLoopbackSite } from "./site.ts";
+import { attachLoopbackSite, loopbackSiteDir, rolloutStateRoot, startLoopbackSite, stopLoopbackSite } from "./site.ts";
 import { runLocalHook } from "./hooks.ts";
 import type { RunningLoad } from "./load.ts";
 import { startLoad } from "./load.ts";
@@ -94,13 +94,14 @@ function unavailable<T extends object>(what: string, dir: string): T {
  */
 export const createTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
   const dir = loopbackSiteDir(options.cwd, options.environment);
-  const store = new FileStateStore({ root: path.join(options.cwd, ".readiness", "rollouts") });
+  const stateRoot = rolloutStateRoot(options.cwd);
+  const store = new FileStateStore({ root: stateRoot });
   let site = attachLoopbackSite(dir);
   let load: RunningLoad | undefined;
   let startedHere = site === undefined && (options.purpose === "start" || options.purpose === "resume");
   if (startedHere) {
     options.log(`local: no loopback site running in ${dir}; starting HAProxy and ${DEFAULT_LOCAL_STABLE_IMAGE} on loopback`);
-    const watchdog = { stateRoot: path.join(options.cwd, ".readiness", "rollouts"), environment: options.environment };
+    const watchdog = { stateRoot, environment: options.environment };
     site = await startLoopbackSite({ dir, stableImage: DEFAULT_LOCAL_STABLE_IMAGE, watchdog });
     load = startLoad({ url: `http://127.0.0.1:${site.trafficPort}/`, ratePerSecond: STANDALONE_LOAD_RATE, maxDurationS: 6 * 3600 });
   }
