@@ -50,8 +50,8 @@ export class CanaryHealthTracker {
     let failing: string[];
     try {
       // The sample the local target's analysis sees; healthy means HAProxy's health check passes.
-      const canary = versionSample((await this.reader.read(["canary"])).canary);
-      failing = state === undefined ? [] : canaryFailures({ ...canary, healthy: canary.healthyTargets === 1 }, state.plan.thresholds);
+      const window = (await this.reader.read(["canary"])).canary;
+      failing = state === undefined ? [] : canaryFailures({ ...versionSample(window), healthy: window.healthy }, state.plan.thresholds);
     } catch {
       failing = [];
     }
