@@ -1,7 +1,6 @@
-import { transition } from "../../rollout/engine/machine.ts";
+import { isTerminal, transition } from "../../rollout/engine/machine.ts";
 import { errorRateShowsAbove } from "../../rollout/engine/evaluate.ts";
 import type { AnalysisThresholds, EpochMs, LockHolder, RolloutPhase, RolloutState, VersionMetricsSample, Weights } from "../../rollout/engine/model.ts";
-import { TERMINAL_PHASES } from "../../rollout/engine/model.ts";
 import { shiftVerified, STABLE_ONLY } from "../../rollout/engine/shift.ts";
 
 /**
@@ -94,7 +93,7 @@ export function decide(observation: Observation, settings: WatchdogSettings): De
   const { state, canary, now } = observation;
   if (state === undefined) return { action: "none", why: "no rollout recorded" };
   const name = `rollout ${state.id}`;
-  if (TERMINAL_PHASES.includes(state.phase)) return { action: "none", why: `${name} is ${state.phase}: no rollout in progress` };
+  if (isTerminal(state.phase)) return { action: "none", why: `${name} is ${state.phase}: no rollout in progress` };
   if (!CANARY_MAY_HAVE_TRAFFIC.includes(state.phase)) return { action: "none", why: `${name} is ${state.phase}: the canary receives no traffic yet` };
 
   const orchestrator = orchestratorOf(observation, state, settings);

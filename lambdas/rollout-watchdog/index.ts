@@ -5,7 +5,7 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { EventBridgeEvent } from "aws-lambda";
 import { weightedForwardActions, weightsFromListener } from "../../rollout/targets/aws/router.ts";
 import type { LockHolder, RolloutState, Weights } from "../../rollout/engine/model.ts";
-import { TERMINAL_PHASES } from "../../rollout/engine/model.ts";
+import { isTerminal } from "../../rollout/engine/machine.ts";
 import type { CanaryHealth, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "./core.ts";
 import { RollbackNotVerifiedError, runWatchdogOnce, StateConflictError } from "./core.ts";
 
@@ -151,7 +151,7 @@ export async function watchdog(config: WatchdogEnvironment, clients: WatchdogCli
     ports,
     async (state) => {
       // Without a rollout in progress the lock and alarms are not even read: a quiet environment costs one GetObject.
-      if (state === undefined || TERMINAL_PHASES.includes(state.phase)) return { lock: undefined, canary: { failing: [] } };
+      if (state === undefined || isTerminal(state.phase)) return { lock: undefined, canary: { failing: [] } };
       const [holder, canary] = await Promise.all([ports.readLock(), canaryHealthFromAlarms(clients.cloudwatch, config.canaryAlarmNames)]);
       return { lock: holder && { holder }, canary };
     },

@@ -13,7 +13,7 @@ import { parseLocalImage } from "./image.ts";
 import { slotFiles } from "./slots.ts";
 import type { HttpResponseSample, VersionMetricsSample } from "../../engine/model.ts";
 import type { Deployer, HookRunner, MetricsSource, ProbeSource, Target, TargetFactory, TargetOptions, TrafficRouter } from "../../engine/ports.ts";
-import { TERMINAL_PHASES } from "../../engine/model.ts";
+import { isTerminal } from "../../engine/machine.ts";
 import { FileStateStore } from "../../store/file-store.ts";
 
 /** Stable version of a loopback site the target starts itself (none was running). */
@@ -73,7 +73,7 @@ async function rolloutInProgress(store: FileStateStore, environment: string): Pr
   try {
     const state = await store.load(environment);
     if (state === undefined) return undefined;
-    return state.phase === "rollback-failed" || !TERMINAL_PHASES.includes(state.phase) ? `${state.id} (${state.phase})` : undefined;
+    return state.phase === "rollback-failed" || !isTerminal(state.phase) ? `${state.id} (${state.phase})` : undefined;
   } catch {
     return "(state unreadable)";
   }
