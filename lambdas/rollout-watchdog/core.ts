@@ -14,6 +14,13 @@ import { shiftVerified, STABLE_ONLY } from "../../rollout/engine/shift.ts";
 /** Prefix of every reason the watchdog records: `status` and the orchestrator recognise a watchdog rollback by it. */
 export const WATCHDOG_REASON_PREFIX = "rolled back by the rollout watchdog";
 
+/** Where the AWS target keeps rollout state in its bucket (`<prefix><environment>/`): the orchestrator's S3 store, the watchdog Lambda and its IAM policy. */
+export const ROLLOUT_STATE_PREFIX = "rollouts/";
+
+/** The watchdog Lambda's defaults when its component is not told otherwise, seconds (WatchdogSettings in ms). */
+export const DEFAULT_HEARTBEAT_STALE_AFTER_SECONDS = 120;
+export const DEFAULT_ABANDONED_AFTER_SECONDS = 900;
+
 /** Phases in which the canary may carry traffic (before `shifting` it has none). */
 const CANARY_MAY_HAVE_TRAFFIC: readonly RolloutPhase[] = ["shifting", "baking", "analysing", "awaiting-approval", "paused", "promoting", "rolling-back"];
 /** Phases a process leaves on purpose to wait for a person (pauseMode `exit`): no holder is expected. */

@@ -7,7 +7,7 @@ import { weightedForwardActions, weightsFromListener } from "../../rollout/targe
 import type { LockHolder, RolloutState, Weights } from "../../rollout/engine/model.ts";
 import { isTerminal } from "../../rollout/engine/machine.ts";
 import type { CanaryHealth, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "./core.ts";
-import { RollbackNotVerifiedError, runWatchdogOnce, StateConflictError } from "./core.ts";
+import { DEFAULT_ABANDONED_AFTER_SECONDS, DEFAULT_HEARTBEAT_STALE_AFTER_SECONDS, RollbackNotVerifiedError, ROLLOUT_STATE_PREFIX, runWatchdogOnce, StateConflictError } from "./core.ts";
 
 /**
  * The rollout watchdog Lambda: invoked by EventBridge when a canary alarm goes to ALARM and every minute by a
@@ -44,14 +44,14 @@ export function watchdogEnvironment(env: NodeJS.ProcessEnv): WatchdogEnvironment
   };
   const result: WatchdogEnvironment = {
     bucket: required("STATE_BUCKET"),
-    prefix: env.STATE_PREFIX || "rollouts/",
+    prefix: env.STATE_PREFIX || ROLLOUT_STATE_PREFIX,
     environment: required("ROLLOUT_ENVIRONMENT"),
     listenerArn: required("LISTENER_ARN"),
     stableTargetGroupArn: required("STABLE_TARGET_GROUP_ARN"),
     canaryTargetGroupArn: required("CANARY_TARGET_GROUP_ARN"),
     canaryAlarmNames: required("CANARY_ALARM_NAMES").split(",").map((name) => name.trim()).filter((name) => name !== ""),
     topicArn: required("TOPIC_ARN"),
-    settings: { heartbeatStaleAfterMs: seconds("HEARTBEAT_STALE_AFTER_SECONDS", 120), abandonedAfterMs: seconds("ABANDONED_AFTER_SECONDS", 900) },
+    settings: { heartbeatStaleAfterMs: seconds("HEARTBEAT_STALE_AFTER_SECONDS", DEFAULT_HEARTBEAT_STALE_AFTER_SECONDS), abandonedAfterMs: seconds("ABANDONED_AFTER_SECONDS", DEFAULT_ABANDONED_AFTER_SECONDS) },
   };
   if (problems.length > 0) throw new Error(`rollout watchdog misconfigured: ${problems.join("; ")}`);
   return result;
