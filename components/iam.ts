@@ -24,6 +24,6 @@ export function serviceTrustPolicy(service: string): string {
 }
 
 /** Refuses every request to `resource` that does not come over TLS (for a resource policy). */
-export function denyInsecureTransport(action: string, resource: pulumi.Input<string>): PolicyStatement {
+export function denyInsecureTransport(action: string, resource: PolicyStatement["Resource"]): PolicyStatement {
   return { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: action, Resource: resource, Condition: { Bool: { "aws:SecureTransport": "false" } } };
 }

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument } from "./iam.ts";
+import { denyInsecureTransport, policyDocument } from "./iam.ts";
 
 /** Alarm thresholds; the rollout's analysis uses the same limits per target group. */
 export const ALARM_THRESHOLDS = {
@@ -83,10 +83,7 @@ export class Monitoring extends pulumi.ComponentResource {
           Sid: "CloudWatchAlarms", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: topic.arn,
           Condition: { StringEquals: { "aws:SourceAccount": account } },
         },
-        {
-          Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: topic.arn,
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
+        denyInsecureTransport("sns:Publish", topic.arn),
       ]),
     }, parent);
     this.alarmTopicArn = topic.arn;

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { denyInsecureTransport, policyDocument, serviceTrustPolicy } from "./iam.ts";
 import { lambdaModuleArchive } from "./lambda-package.ts";
 import { ALARM_THRESHOLDS } from "./monitoring.ts";
+import { DEFAULT_ABANDONED_AFTER_SECONDS, DEFAULT_HEARTBEAT_STALE_AFTER_SECONDS, ROLLOUT_STATE_PREFIX } from "../lambdas/rollout-watchdog/core.ts";
 
 /** The watchdog's handler; its imports (the shared core, the state machine, the listener helpers) are packaged with it. */
 export const ROLLOUT_WATCHDOG_SOURCE = fileURLToPath(new URL("../lambdas/rollout-watchdog/index.ts", import.meta.url));
@@ -108,7 +109,7 @@ export class RolloutWatchdog extends pulumi.ComponentResource {
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn, tags: args.tags }, parent);
     const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"), tags: args.tags }, parent);
     this.roleArn = role.arn;
-    const stateObjects = pulumi.interpolate`${args.stateBucketArn}/rollouts/${args.environment}/*`;
+    const stateObjects = pulumi.interpolate`${args.stateBucketArn}/${ROLLOUT_STATE_PREFIX}${args.environment}/*`;
     const rolePolicy = new aws.iam.RolePolicy(`${name}-policy`, {
       role: role.id,
       policy: policyDocument([
@@ -149,15 +150,15 @@ export class RolloutWatchdog extends pulumi.ComponentResource {
       environment: {
         variables: {
           STATE_BUCKET: args.stateBucketName,
-          STATE_PREFIX: "rollouts/",
+          STATE_PREFIX: ROLLOUT_STATE_PREFIX,
           ROLLOUT_ENVIRONMENT: args.environment,
           LISTENER_ARN: args.listenerArn,
           STABLE_TARGET_GROUP_ARN: args.stableTargetGroupArn,
           CANARY_TARGET_GROUP_ARN: args.canaryTargetGroupArn,
           CANARY_ALARM_NAMES: pulumi.all(this.canaryAlarmNames).apply((names) => names.join(",")),
           TOPIC_ARN: args.topicArn,
-          HEARTBEAT_STALE_AFTER_SECONDS: String(args.heartbeatStaleAfterSeconds ?? 120),
-          ABANDONED_AFTER_SECONDS: String(args.abandonedAfterSeconds ?? 900),
+          HEARTBEAT_STALE_AFTER_SECONDS: String(args.heartbeatStaleAfterSeconds ?? DEFAULT_HEARTBEAT_STALE_AFTER_SECONDS),
+          ABANDONED_AFTER_SECONDS: String(args.abandonedAfterSeconds ?? DEFAULT_ABANDONED_AFTER_SECONDS),
           NODE_OPTIONS: "--enable-source-maps",
         },
       },

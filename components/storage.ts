@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, type PolicyStatement } from "./iam.ts";
+import { denyInsecureTransport, policyDocument, type PolicyStatement } from "./iam.ts";
 
 export interface StorageArgs {
   /** Encrypts the media and rollout-state buckets. */
@@ -112,11 +112,7 @@ function privateBucket(name: string, args: PrivateBucketArgs, opts: pulumi.Custo
   const policy = new aws.s3.BucketPolicy(`${name}-policy`, {
     bucket: bucket.id,
     policy: policyDocument([
-      {
-        Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*",
-        Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyInsecureTransport("s3:*", [bucket.arn, pulumi.interpolate`${bucket.arn}/*`]),
       ...(args.extraStatements?.(bucket.arn) ?? []),
     ]),
   }, { parent: opts.parent, dependsOn: [blocked] });

@@ -1,7 +1,6 @@
-import { transition } from "../../rollout/engine/machine.ts";
+import { isTerminal, transition } from "../../rollout/engine/machine.ts";
 import { errorRateShowsAbove } from "../../rollout/engine/evaluate.ts";
 import type { AnalysisThresholds, EpochMs, LockHolder, RolloutPhase, RolloutState, VersionMetricsSample, Weights } from "../../rollout/engine/model.ts";
-import { TERMINAL_PHASES } from "../../rollout/engine/model.ts";
 import { shiftVerified, STABLE_ONLY } from "../../rollout/engine/shift.ts";
 
 /**
@@ -14,6 +13,13 @@ import { shiftVerified, STABLE_ONLY } from "../../rollout/engine/shift.ts";
 
 /** Prefix of every reason the watchdog records: `status` and the orchestrator recognise a watchdog rollback by it. */
 export const WATCHDOG_REASON_PREFIX = "rolled back by the rollout watchdog";
+
+/** Where the AWS target keeps rollout state in its bucket (`<prefix><environment>/`): the orchestrator's S3 store, the watchdog Lambda and its IAM policy. */
+export const ROLLOUT_STATE_PREFIX = "rollouts/";
+
+/** The watchdog Lambda's defaults when its component is not told otherwise, seconds (WatchdogSettings in ms). */
+export const DEFAULT_HEARTBEAT_STALE_AFTER_SECONDS = 120;
+export const DEFAULT_ABANDONED_AFTER_SECONDS = 900;
 
 /** Phases in which the canary may carry traffic (before `shifting` it has none). */
 const CANARY_MAY_HAVE_TRAFFIC: readonly RolloutPhase[] = ["shifting", "baking", "analysing", "awaiting-approval", "paused", "promoting", "rolling-back"];
@@ -94,7 +100,7 @@ export function decide(observation: Observation, settings: WatchdogSettings): De
   const { state, canary, now } = observation;
   if (state === undefined) return { action: "none", why: "no rollout recorded" };
   const name = `rollout ${state.id}`;
-  if (TERMINAL_PHASES.includes(state.phase)) return { action: "none", why: `${name} is ${state.phase}: no rollout in progress` };
+  if (isTerminal(state.phase)) return { action: "none", why: `${name} is ${state.phase}: no rollout in progress` };
   if (!CANARY_MAY_HAVE_TRAFFIC.includes(state.phase)) return { action: "none", why: `${name} is ${state.phase}: the canary receives no traffic yet` };
 
   const orchestrator = orchestratorOf(observation, state, settings);

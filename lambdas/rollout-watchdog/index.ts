@@ -5,9 +5,9 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { EventBridgeEvent } from "aws-lambda";
 import { weightedForwardActions, weightsFromListener } from "../../rollout/targets/aws/router.ts";
 import type { LockHolder, RolloutState, Weights } from "../../rollout/engine/model.ts";
-import { TERMINAL_PHASES } from "../../rollout/engine/model.ts";
+import { isTerminal } from "../../rollout/engine/machine.ts";
 import type { CanaryHealth, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "./core.ts";
-import { RollbackNotVerifiedError, runWatchdogOnce, StateConflictError } from "./core.ts";
+import { DEFAULT_ABANDONED_AFTER_SECONDS, DEFAULT_HEARTBEAT_STALE_AFTER_SECONDS, RollbackNotVerifiedError, ROLLOUT_STATE_PREFIX, runWatchdogOnce, StateConflictError } from "./core.ts";
 
 /**
  * The rollout watchdog Lambda: invoked by EventBridge when a canary alarm goes to ALARM and every minute by a
@@ -44,14 +44,14 @@ export function watchdogEnvironment(env: NodeJS.ProcessEnv): WatchdogEnvironment
   };
   const result: WatchdogEnvironment = {
     bucket: required("STATE_BUCKET"),
-    prefix: env.STATE_PREFIX || "rollouts/",
+    prefix: env.STATE_PREFIX || ROLLOUT_STATE_PREFIX,
     environment: required("ROLLOUT_ENVIRONMENT"),
     listenerArn: required("LISTENER_ARN"),
     stableTargetGroupArn: required("STABLE_TARGET_GROUP_ARN"),
     canaryTargetGroupArn: required("CANARY_TARGET_GROUP_ARN"),
     canaryAlarmNames: required("CANARY_ALARM_NAMES").split(",").map((name) => name.trim()).filter((name) => name !== ""),
     topicArn: required("TOPIC_ARN"),
-    settings: { heartbeatStaleAfterMs: seconds("HEARTBEAT_STALE_AFTER_SECONDS", 120), abandonedAfterMs: seconds("ABANDONED_AFTER_SECONDS", 900) },
+    settings: { heartbeatStaleAfterMs: seconds("HEARTBEAT_STALE_AFTER_SECONDS", DEFAULT_HEARTBEAT_STALE_AFTER_SECONDS), abandonedAfterMs: seconds("ABANDONED_AFTER_SECONDS", DEFAULT_ABANDONED_AFTER_SECONDS) },
   };
   if (problems.length > 0) throw new Error(`rollout watchdog misconfigured: ${problems.join("; ")}`);
   return result;
@@ -151,7 +151,7 @@ export async function watchdog(config: WatchdogEnvironment, clients: WatchdogCli
     ports,
     async (state) => {
       // Without a rollout in progress the lock and alarms are not even read: a quiet environment costs one GetObject.
-      if (state === undefined || TERMINAL_PHASES.includes(state.phase)) return { lock: undefined, canary: { failing: [] } };
+      if (state === undefined || isTerminal(state.phase)) return { lock: undefined, canary: { failing: [] } };
       const [holder, canary] = await Promise.all([ports.readLock(), canaryHealthFromAlarms(clients.cloudwatch, config.canaryAlarmNames)]);
       return { lock: holder && { holder }, canary };
     },

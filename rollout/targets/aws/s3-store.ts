@@ -7,6 +7,7 @@ import { checkLock, checkState, parseRequest, StoreDamageError } from "../../sto
 import { isProcessAlive } from "../../shared/processes.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { AwsCallError, callAws, DEFAULT_RETRY_POLICY } from "./retry.ts";
+import { ROLLOUT_STATE_PREFIX } from "../../../lambdas/rollout-watchdog/core.ts";
 
 import { ENVIRONMENT_NAME } from "../../../config/stack-identity.ts";
 
@@ -51,7 +52,7 @@ export class S3StateStore implements StateStore {
   private readonly heartbeats = new Map<string, ReturnType<typeof setInterval>>();
 
   constructor(private readonly options: S3StateStoreOptions) {
-    this.prefix = options.prefix ?? "rollouts/";
+    this.prefix = options.prefix ?? ROLLOUT_STATE_PREFIX;
     this.staleAfterMs = options.staleAfterMs ?? 5 * 60_000;
     this.hostname = options.hostname ?? os.hostname();
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;

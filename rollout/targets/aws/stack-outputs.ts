@@ -1,7 +1,7 @@
 import { stackOutputsSchema, type StackOutputs } from "../../../contracts/rollout-outputs.ts";
 
 // The contract is declared once, beside neither side; the rollout's modules keep importing it from here.
-export { stackOutputsSchema, type StackOutputs };
+export type { StackOutputs };
 
 export class StackOutputsError extends Error {
   constructor(

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LoopbackSite } from "./site.ts";
-import { loopbackSiteDir, startLoopbackSite, stopLoopbackSite } from "./site.ts";
+import { loopbackSiteDir, rolloutStateRoot, startLoopbackSite, stopLoopbackSite } from "./site.ts";
 import type { LoadSummary, RunningLoad } from "./load.ts";
 import { startLoad } from "./load.ts";
 import type { LocalWatchdogArgs } from "./watchdog-process.ts";
@@ -113,7 +113,7 @@ export async function startRehearsal(options: {
   const cwd = options.cwd ?? PROJECT_ROOT;
   const dir = loopbackSiteDir(cwd, options.environmentName);
   fs.rmSync(dir, { recursive: true, force: true });
-  const watchdog = { stateRoot: path.join(cwd, ".readiness", "rollouts"), environment: options.environmentName, ...options.watchdog };
+  const watchdog = { stateRoot: rolloutStateRoot(cwd), environment: options.environmentName, ...options.watchdog };
   const site = await startLoopbackSite({ dir, stableImage: options.stableImage, watchdog });
   const load = startLoad({ url: `http://127.0.0.1:${site.trafficPort}/`, ratePerSecond: options.ratePerSecond, maxDurationS: options.maxDurationS, ...(options.connections ? { connections: options.connections } : {}) });
   let summary: LoadSummary | undefined;

@@ -48,6 +48,11 @@ export function loopbackSiteDir(cwd: string, environment: string): string {
   return path.join(cwd, ".readiness", "local", environment);
 }
 
+/** `<cwd>/.readiness/rollouts`: where the local target's rollout state (and its watchdog's) lives. */
+export function rolloutStateRoot(cwd: string): string {
+  return path.join(cwd, ".readiness", "rollouts");
+}
+
 /** The site running in `dir`, or undefined when none is (never started, or its haproxy is gone). */
 export function attachLoopbackSite(dir: string): LoopbackSite | undefined {
   if (!fs.existsSync(path.join(dir, SITE_FILE))) return undefined;

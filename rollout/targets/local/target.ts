@@ -3,7 +3,7 @@ import path from "node:path";
 import { httpProbe } from "../../shared/http-probe.ts";
 import { LocalDeployer } from "./deployer.ts";
 import type { LoopbackSite } from "./site.ts";
-import { attachLoopbackSite, loopbackSiteDir, startLoopbackSite, stopLoopbackSite } from "./site.ts";
+import { attachLoopbackSite, loopbackSiteDir, rolloutStateRoot, startLoopbackSite, stopLoopbackSite } from "./site.ts";
 import { runLocalHook } from "./hooks.ts";
 import type { RunningLoad } from "./load.ts";
 import { startLoad } from "./load.ts";
@@ -13,7 +13,7 @@ import { parseLocalImage } from "./image.ts";
 import { slotFiles } from "./slots.ts";
 import type { HttpResponseSample, VersionMetricsSample } from "../../engine/model.ts";
 import type { Deployer, HookRunner, MetricsSource, ProbeSource, Target, TargetFactory, TargetOptions, TrafficRouter } from "../../engine/ports.ts";
-import { TERMINAL_PHASES } from "../../engine/model.ts";
+import { isTerminal } from "../../engine/machine.ts";
 import { FileStateStore } from "../../store/file-store.ts";
 
 /** Stable version of a loopback site the target starts itself (none was running). */
@@ -73,7 +73,7 @@ async function rolloutInProgress(store: FileStateStore, environment: string): Pr
   try {
     const state = await store.load(environment);
     if (state === undefined) return undefined;
-    return state.phase === "rollback-failed" || !TERMINAL_PHASES.includes(state.phase) ? `${state.id} (${state.phase})` : undefined;
+    return state.phase === "rollback-failed" || !isTerminal(state.phase) ? `${state.id} (${state.phase})` : undefined;
   } catch {
     return "(state unreadable)";
   }
@@ -94,13 +94,14 @@ function unavailable<T extends object>(what: string, dir: string): T {
  */
 export const createTarget: TargetFactory = async (options: TargetOptions): Promise<Target> => {
   const dir = loopbackSiteDir(options.cwd, options.environment);
-  const store = new FileStateStore({ root: path.join(options.cwd, ".readiness", "rollouts") });
+  const stateRoot = rolloutStateRoot(options.cwd);
+  const store = new FileStateStore({ root: stateRoot });
   let site = attachLoopbackSite(dir);
   let load: RunningLoad | undefined;
   let startedHere = site === undefined && (options.purpose === "start" || options.purpose === "resume");
   if (startedHere) {
     options.log(`local: no loopback site running in ${dir}; starting HAProxy and ${DEFAULT_LOCAL_STABLE_IMAGE} on loopback`);
-    const watchdog = { stateRoot: path.join(options.cwd, ".readiness", "rollouts"), environment: options.environment };
+    const watchdog = { stateRoot, environment: options.environment };
     site = await startLoopbackSite({ dir, stableImage: DEFAULT_LOCAL_STABLE_IMAGE, watchdog });
     load = startLoad({ url: `http://127.0.0.1:${site.trafficPort}/`, ratePerSecond: STANDALONE_LOAD_RATE, maxDurationS: 6 * 3600 });
   }

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { CanaryHealth, Observation, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "../../../lambdas/rollout-watchdog/core.ts";
 import { canaryFailures, runWatchdogOnce, StateConflictError } from "../../../lambdas/rollout-watchdog/core.ts";
-import { readLoopbackSite, SITE_FILE } from "./site.ts";
+import { type LoopbackSite, readLoopbackSite, SITE_FILE } from "./site.ts";
 import { LocalMetricsReader, versionSample } from "./metrics.ts";
 import { isProcessAlive } from "../../shared/processes.ts";
 import { LocalTrafficRouter } from "./router.ts";
@@ -50,8 +50,8 @@ export class CanaryHealthTracker {
     let failing: string[];
     try {
       // The sample the local target's analysis sees; healthy means HAProxy's health check passes.
-      const canary = versionSample((await this.reader.read(["canary"])).canary);
-      failing = state === undefined ? [] : canaryFailures({ ...canary, healthy: canary.healthyTargets === 1 }, state.plan.thresholds);
+      const window = (await this.reader.read(["canary"])).canary;
+      failing = state === undefined ? [] : canaryFailures({ ...versionSample(window), healthy: window.healthy }, state.plan.thresholds);
     } catch {
       failing = [];
     }
@@ -61,9 +61,8 @@ export class CanaryHealthTracker {
 }
 
 /** The ports of the shared core on the local target. Conditional writes compare a hash of the state read. */
-export function localWatchdogPorts(options: Pick<LocalWatchdogOptions, "stateRoot" | "environment" | "siteDir" | "log">): WatchdogPorts & { store: FileStateStore } {
+export function localWatchdogPorts(options: Pick<LocalWatchdogOptions, "stateRoot" | "environment" | "log">, site: Pick<LoopbackSite, "adminSocketPath">): WatchdogPorts & { store: FileStateStore } {
   const store = new FileStateStore({ root: options.stateRoot });
-  const site = readLoopbackSite(options.siteDir);
   const router = new LocalTrafficRouter(site.adminSocketPath);
   return {
     store,
@@ -110,8 +109,8 @@ export async function localWatchdogRound(ports: ReturnType<typeof localWatchdogP
 
 /** Runs rounds every `pollMs` until the site's HAProxy is gone or `signal` aborts. */
 export async function runLocalWatchdog(options: LocalWatchdogOptions, signal?: AbortSignal): Promise<void> {
-  const ports = localWatchdogPorts(options);
   const site = readLoopbackSite(options.siteDir);
+  const ports = localWatchdogPorts(options, site);
   const tracker = new CanaryHealthTracker(new LocalMetricsReader(site.statsPort, site.requestLogPath));
   options.log({ level: "info", event: "started", environment: options.environment, stateRoot: options.stateRoot, ...options.settings, pollMs: options.pollMs });
   let last = "";
