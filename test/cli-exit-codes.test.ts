@@ -1,40 +1,19 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Rehearsal } from "../rollout/targets/local/rehearsal.ts";
 import { startRehearsal } from "../rollout/targets/local/rehearsal.ts";
 import { readLoopbackSite } from "../rollout/targets/local/site.ts";
 import { waitFor } from "../rollout/shared/processes.ts";
 import { EXIT } from "../cli/exit-codes.ts";
+import { runScript } from "./support/scripts.ts";
+import type { ScriptOptions, ScriptRun } from "./support/scripts.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-/** `--import tsx` resolves from the working directory; the scripts also run from temporary ones here. */
-const TSX = pathToFileURL(path.join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
-
-interface Run { code: number | null; out: string }
-
-/** The real script, as `npm run <script> -- <args>` runs it (tsx), in `cwd`. */
-function run(script: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onOutput?: (all: string) => void } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", TSX, path.join(ROOT, "scripts", script), ...args], {
-      cwd: options.cwd ?? ROOT, env: { ...process.env, CI: "1", ...options.env }, stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    const collect = (chunk: string) => {
-      out += chunk;
-      options.onOutput?.(out);
-    };
-    child.stdout.setEncoding("utf8").on("data", collect);
-    child.stderr.setEncoding("utf8").on("data", collect);
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
+/** The real script, as `npm run <script> -- <args>` runs it (tsx), in `cwd`, with CI=1. */
+function run(script: string, args: readonly string[], options: ScriptOptions = {}): Promise<ScriptRun> {
+  return runScript(script, args, { ...options, env: { CI: "1", ...options.env } });
 }
 
 function tmpDir(name: string): string {
@@ -49,7 +28,7 @@ function programDir(name: string, main: string, stack: string, stackYaml: string
   return dir;
 }
 
-function expectCode(result: Run, code: number, output?: RegExp): void {
+function expectCode(result: ScriptRun, code: number, output?: RegExp): void {
   assert.equal(result.code, code, result.out);
   if (output) assert.match(result.out, output);
 }
