@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { awsMocks } from "../gate/mocks.ts";
 import { runProgramUnderMocks, type ProgramRun, type RegisteredResource } from "../gate/program-runner.ts";
-import { resourcesOfType, runStack } from "./support/stacks.ts";
+import { asList, one, resourcesOfType, runStack, statementsOf } from "./support/stacks.ts";
 import { ENVIRONMENTS } from "../policies/shared/environments.ts";
 import { parsePlatformConfig, type PlatformConfig } from "../config/platform-config.ts";
 import { stackOutputsSchema } from "../contracts/rollout-outputs.ts";
@@ -19,16 +19,9 @@ const ARN = {
 /** Names that must only ever reach a container through `secrets`. */
 const SECRET_NAME = /SECRET|KEY|TOKEN|PASSWORD|DSN|^DATABASE_URL$/;
 
-const one = (run: ProgramRun, type: string, nameEnds = ""): RegisteredResource => {
-  const found = resourcesOfType(run, type).filter((r) => r.name.endsWith(nameEnds));
-  assert.equal(found.length, 1, `expected one ${type} named *${nameEnds}, found ${found.map((r) => r.name).join(", ") || "none"}`);
-  return found[0];
-};
 interface Container { name: string; image: string; user: string; readonlyRootFilesystem: boolean; environment: { name: string; value: string }[]; secrets: { name: string; valueFrom: string }[]; healthCheck?: { command: string[] }; logConfiguration: { logDriver: string } }
 const containers = (r: RegisteredResource): Container[] => JSON.parse(String(r.inputs.containerDefinitions)) as Container[];
 const envOf = (c: Container) => Object.fromEntries(c.environment.map((e) => [e.name, e.value]));
-const statementsOf = (policy: unknown) => (JSON.parse(String(policy)) as { Statement: { Action: string | string[]; Resource: string | string[]; Effect: string }[] }).Statement;
-const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 /** The application tier alone, on literal data-tier inputs: what each component creates, tested in isolation. */
 async function runAppTier(config: PlatformConfig, runtime: { project: string; stack: string } = config): Promise<ProgramRun> {

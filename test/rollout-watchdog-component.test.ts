@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { awsMocks } from "../gate/mocks.ts";
-import type { ProgramRun, RegisteredResource } from "../gate/program-runner.ts";
+import type { ProgramRun } from "../gate/program-runner.ts";
 import { runProgramUnderMocks } from "../gate/program-runner.ts";
-import { resourcesOfType, runStack } from "./support/stacks.ts";
+import { asList, one, resourcesOfType, runStack, statementsOf } from "./support/stacks.ts";
 
 const ARN = {
   listener: "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2",
@@ -13,16 +13,6 @@ const ARN = {
   topic: "arn:aws:sns:us-east-1:123456789012:readiness-production-alarms",
   topicKey: "arn:aws:kms:us-east-1:123456789012:key/99999999-2222-4333-a444-555555555555",
 };
-
-interface Statement { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[] }
-const statementsOf = (policy: unknown): Statement[] => (JSON.parse(String(policy)) as { Statement: Statement[] }).Statement;
-const asList = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
-
-function one(run: ProgramRun, type: string, nameEnds = ""): RegisteredResource {
-  const found = resourcesOfType(run, type).filter((r) => r.name.endsWith(nameEnds));
-  assert.equal(found.length, 1, `expected one ${type} named *${nameEnds}, found ${found.map((r) => r.name).join(", ") || "none"}`);
-  return found[0] as RegisteredResource;
-}
 
 describe("RolloutWatchdog component (under mocks)", function () {
   this.timeout(120_000);
