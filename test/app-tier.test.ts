@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { awsMocks } from "../gate/mocks.ts";
-import { runProgramUnderMocks, type ProgramRun, type RegisteredResource } from "../gate/program-runner.ts";
-import { asList, one, resourcesOfType, runStack, statementsOf } from "./support/stacks.ts";
+import type { ProgramRun, RegisteredResource } from "../gate/program-runner.ts";
+import { asList, one, resourcesOfType, runStack, runUnderMocks, statementsOf } from "./support/stacks.ts";
 import { ENVIRONMENTS } from "../policies/shared/environments.ts";
 import { parsePlatformConfig, type PlatformConfig } from "../config/platform-config.ts";
 import { stackOutputsSchema } from "../contracts/rollout-outputs.ts";
@@ -26,22 +25,19 @@ const envOf = (c: Container) => Object.fromEntries(c.environment.map((e) => [e.n
 /** The application tier alone, on literal data-tier inputs: what each component creates, tested in isolation. */
 async function runAppTier(config: PlatformConfig, runtime: { project: string; stack: string } = config): Promise<ProgramRun> {
   const { ApplicationTier } = await import("../components/app-tier.ts");
-  return runProgramUnderMocks({
-    project: runtime.project, stack: runtime.stack, mocks: awsMocks(config.region), config: { config: {}, secretKeys: [] },
-    program: async () => {
-      const app = new ApplicationTier("app", { config, data: {
-        vpcId: "vpc-0abc", publicSubnetIds: ["subnet-pub1", "subnet-pub2"], privateSubnetIds: ["subnet-prv1", "subnet-prv2"],
-        albSecurityGroupId: "sg-alb", appSecurityGroupId: "sg-app", kmsKeyArn: ARN.kms,
-        secretKeyArn: ARN.secretKey, thirdPartySecretArns: { SENTRY_DSN: ARN.sentry },
-        dbClusterIdentifier: "readiness-t", dbClusterArn: ARN.cluster,
-        backends: {
-          databaseHost: "readiness-t.proxy-abc.us-east-1.rds.amazonaws.com", databaseName: "app", databaseSecretArn: ARN.db,
-          cacheHost: "master.readiness-t.abc.use1.cache.amazonaws.com", cacheAuthSecretArn: ARN.cache,
-        },
-      } });
-      return { ...app.outputs };
-    },
-  });
+  return runUnderMocks(async () => {
+    const app = new ApplicationTier("app", { config, data: {
+      vpcId: "vpc-0abc", publicSubnetIds: ["subnet-pub1", "subnet-pub2"], privateSubnetIds: ["subnet-prv1", "subnet-prv2"],
+      albSecurityGroupId: "sg-alb", appSecurityGroupId: "sg-app", kmsKeyArn: ARN.kms,
+      secretKeyArn: ARN.secretKey, thirdPartySecretArns: { SENTRY_DSN: ARN.sentry },
+      dbClusterIdentifier: "readiness-t", dbClusterArn: ARN.cluster,
+      backends: {
+        databaseHost: "readiness-t.proxy-abc.us-east-1.rds.amazonaws.com", databaseName: "app", databaseSecretArn: ARN.db,
+        cacheHost: "master.readiness-t.abc.use1.cache.amazonaws.com", cacheAuthSecretArn: ARN.cache,
+      },
+    } });
+    return { ...app.outputs };
+  }, { project: runtime.project, stack: runtime.stack, region: config.region });
 }
 
 function configFor(environment: "dev" | "production", overrides: Record<string, string> = {}): PlatformConfig {

@@ -28,6 +28,16 @@ export async function runStack(stack: string, change?: ConfigChange, mocks?: pul
   });
 }
 
+/**
+ * Runs `program` (components on literal inputs, tested in isolation) under awsMocks for `region` (default
+ * us-east-1) with an empty stack config, as project `project` (default readiness), stack `stack`.
+ */
+export function runUnderMocks(program: () => Promise<Record<string, unknown> | void>, options: { readonly project?: string; readonly stack: string; readonly region?: string }): Promise<ProgramRun> {
+  return runProgramUnderMocks({
+    project: options.project ?? "readiness", stack: options.stack, mocks: awsMocks(options.region ?? "us-east-1"), config: { config: {}, secretKeys: [] }, program,
+  });
+}
+
 /** Edits to a stack file's config: keys without the project prefix. */
 export interface ConfigChange {
   readonly set?: Record<string, unknown>;
