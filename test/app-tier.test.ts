@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { awsMocks } from "../gate/mocks.ts";
-import { runProgramUnderMocks, type ProgramRun, type RegisteredResource } from "../gate/program-runner.ts";
-import { resourcesOfType, runStack } from "./support/stacks.ts";
+import type { ProgramRun, RegisteredResource } from "../gate/program-runner.ts";
+import { asList, one, resourcesOfType, runStack, runUnderMocks, statementsOf } from "./support/stacks.ts";
 import { ENVIRONMENTS } from "../policies/shared/environments.ts";
 import { parsePlatformConfig, type PlatformConfig } from "../config/platform-config.ts";
 import { stackOutputsSchema } from "../contracts/rollout-outputs.ts";
@@ -19,36 +18,26 @@ const ARN = {
 /** Names that must only ever reach a container through `secrets`. */
 const SECRET_NAME = /SECRET|KEY|TOKEN|PASSWORD|DSN|^DATABASE_URL$/;
 
-const one = (run: ProgramRun, type: string, nameEnds = ""): RegisteredResource => {
-  const found = resourcesOfType(run, type).filter((r) => r.name.endsWith(nameEnds));
-  assert.equal(found.length, 1, `expected one ${type} named *${nameEnds}, found ${found.map((r) => r.name).join(", ") || "none"}`);
-  return found[0];
-};
 interface Container { name: string; image: string; user: string; readonlyRootFilesystem: boolean; environment: { name: string; value: string }[]; secrets: { name: string; valueFrom: string }[]; healthCheck?: { command: string[] }; logConfiguration: { logDriver: string } }
 const containers = (r: RegisteredResource): Container[] => JSON.parse(String(r.inputs.containerDefinitions)) as Container[];
 const envOf = (c: Container) => Object.fromEntries(c.environment.map((e) => [e.name, e.value]));
-const statementsOf = (policy: unknown) => (JSON.parse(String(policy)) as { Statement: { Action: string | string[]; Resource: string | string[]; Effect: string }[] }).Statement;
-const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 /** The application tier alone, on literal data-tier inputs: what each component creates, tested in isolation. */
 async function runAppTier(config: PlatformConfig, runtime: { project: string; stack: string } = config): Promise<ProgramRun> {
   const { ApplicationTier } = await import("../components/app-tier.ts");
-  return runProgramUnderMocks({
-    project: runtime.project, stack: runtime.stack, mocks: awsMocks(config.region), config: { config: {}, secretKeys: [] },
-    program: async () => {
-      const app = new ApplicationTier("app", { config, data: {
-        vpcId: "vpc-0abc", publicSubnetIds: ["subnet-pub1", "subnet-pub2"], privateSubnetIds: ["subnet-prv1", "subnet-prv2"],
-        albSecurityGroupId: "sg-alb", appSecurityGroupId: "sg-app", kmsKeyArn: ARN.kms,
-        secretKeyArn: ARN.secretKey, thirdPartySecretArns: { SENTRY_DSN: ARN.sentry },
-        dbClusterIdentifier: "readiness-t", dbClusterArn: ARN.cluster,
-        backends: {
-          databaseHost: "readiness-t.proxy-abc.us-east-1.rds.amazonaws.com", databaseName: "app", databaseSecretArn: ARN.db,
-          cacheHost: "master.readiness-t.abc.use1.cache.amazonaws.com", cacheAuthSecretArn: ARN.cache,
-        },
-      } });
-      return { ...app.outputs };
-    },
-  });
+  return runUnderMocks(async () => {
+    const app = new ApplicationTier("app", { config, data: {
+      vpcId: "vpc-0abc", publicSubnetIds: ["subnet-pub1", "subnet-pub2"], privateSubnetIds: ["subnet-prv1", "subnet-prv2"],
+      albSecurityGroupId: "sg-alb", appSecurityGroupId: "sg-app", kmsKeyArn: ARN.kms,
+      secretKeyArn: ARN.secretKey, thirdPartySecretArns: { SENTRY_DSN: ARN.sentry },
+      dbClusterIdentifier: "readiness-t", dbClusterArn: ARN.cluster,
+      backends: {
+        databaseHost: "readiness-t.proxy-abc.us-east-1.rds.amazonaws.com", databaseName: "app", databaseSecretArn: ARN.db,
+        cacheHost: "master.readiness-t.abc.use1.cache.amazonaws.com", cacheAuthSecretArn: ARN.cache,
+      },
+    } });
+    return { ...app.outputs };
+  }, { project: runtime.project, stack: runtime.stack, region: config.region });
 }
 
 function configFor(environment: "dev" | "production", overrides: Record<string, string> = {}): PlatformConfig {

@@ -1,40 +1,19 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Rehearsal } from "../rollout/targets/local/rehearsal.ts";
-import { startRehearsal } from "../rollout/targets/local/rehearsal.ts";
 import { readLoopbackSite } from "../rollout/targets/local/site.ts";
 import { waitFor } from "../rollout/shared/processes.ts";
 import { EXIT } from "../cli/exit-codes.ts";
+import { useE2eFixture } from "./support/e2e-fixture.ts";
+import { runScript } from "./support/scripts.ts";
+import type { ScriptOptions, ScriptRun } from "./support/scripts.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-/** `--import tsx` resolves from the working directory; the scripts also run from temporary ones here. */
-const TSX = pathToFileURL(path.join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
-
-interface Run { code: number | null; out: string }
-
-/** The real script, as `npm run <script> -- <args>` runs it (tsx), in `cwd`. */
-function run(script: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onOutput?: (all: string) => void } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", TSX, path.join(ROOT, "scripts", script), ...args], {
-      cwd: options.cwd ?? ROOT, env: { ...process.env, CI: "1", ...options.env }, stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    const collect = (chunk: string) => {
-      out += chunk;
-      options.onOutput?.(out);
-    };
-    child.stdout.setEncoding("utf8").on("data", collect);
-    child.stderr.setEncoding("utf8").on("data", collect);
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
+/** The real script, as `npm run <script> -- <args>` runs it (tsx), in `cwd`, with CI=1. */
+function run(script: string, args: readonly string[], options: ScriptOptions = {}): Promise<ScriptRun> {
+  return runScript(script, args, { ...options, env: { CI: "1", ...options.env } });
 }
 
 function tmpDir(name: string): string {
@@ -49,7 +28,7 @@ function programDir(name: string, main: string, stack: string, stackYaml: string
   return dir;
 }
 
-function expectCode(result: Run, code: number, output?: RegExp): void {
+function expectCode(result: ScriptRun, code: number, output?: RegExp): void {
   assert.equal(result.code, code, result.out);
   if (output) assert.match(result.out, output);
 }
@@ -177,26 +156,18 @@ describe("one exit-code contract for every command (docs/cli.md)", function () {
     });
 
     describe("on a real loopback site", () => {
-      let bench: Rehearsal | undefined;
-      const environment = `e2e-${process.pid}-exit-codes`;
-      const flags = ["--target", "local", "--env", environment, "--steps", "10,100", "--bake", "1s", "--interval", "500ms", "--verify-timeout", "1s"];
-      beforeEach(async () => {
-        bench = await startRehearsal({ environmentName: environment, stableImage: "sample-app:1.0.0", ratePerSecond: 100, maxDurationS: 60 });
-      });
-      afterEach(async () => {
-        await bench?.stop();
-        fs.rmSync(path.join(ROOT, ".readiness", "local", environment), { recursive: true, force: true });
-        fs.rmSync(path.join(ROOT, ".readiness", "rollouts", environment), { recursive: true, force: true });
-      });
+      const e2e = useE2eFixture({ prefix: "e2e", titleLength: 30, cliTimeoutMs: 60_000 });
+      const flags = () => ["--target", "local", "--env", e2e.environment, "--steps", "10,100", "--bake", "1s", "--interval", "500ms", "--verify-timeout", "1s"];
+      beforeEach(() => e2e.rehearse({ stableImage: "sample-app:1.0.0", ratePerSecond: 100, maxDurationS: 60 }));
 
       it("3: paused for a person (approval required, no terminal); then 1: aborted, rolled back", async () => {
-        expectCode(await run("rollout.ts", ["start", ...flags, "--image", "sample-app:2.0.0", "--require-approval", "--report-dir", tmpDir("reports")]), EXIT.needsHuman, /paused|awaiting/);
-        expectCode(await run("rollout.ts", ["abort", "--env", environment, "--report-dir", tmpDir("reports")]), EXIT.failed);
+        expectCode(await run("rollout.ts", ["start", ...flags(), "--image", "sample-app:2.0.0", "--require-approval", "--report-dir", tmpDir("reports")]), EXIT.needsHuman, /paused|awaiting/);
+        expectCode(await run("rollout.ts", ["abort", "--env", e2e.environment, "--report-dir", tmpDir("reports")]), EXIT.failed);
       });
 
       it("4: the rollback cannot be verified (the router died mid-rollout)", async () => {
-        const haproxyPid = readLoopbackSite((bench as Rehearsal).dir).haproxyPid;
-        const result = await run("rollout.ts", ["start", ...flags, "--image", "sample-app:2.0.0", "--non-interactive", "--report-dir", tmpDir("reports")], {
+        const haproxyPid = readLoopbackSite((e2e.rehearsal as Rehearsal).dir).haproxyPid;
+        const result = await run("rollout.ts", ["start", ...flags(), "--image", "sample-app:2.0.0", "--non-interactive", "--report-dir", tmpDir("reports")], {
           onOutput: (all) => {
             if (/weights stable 90 \/ canary 10 verified/.test(all)) {
               try {

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +12,7 @@ import { resolveReferences, type ProgramRun, type RegisteredResource } from "../
 import { GateLoadError, runGate, runProgramOf } from "../gate/run-gate.ts";
 import { specialResourceSig, specialSigKey, unknownValue } from "../gate/secret-values.ts";
 import { readProjectFile, withProjectConfig } from "../gate/stack-config.ts";
+import { runScript } from "./support/scripts.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PROGRAMS = path.join(ROOT, "test", "fixtures", "programs");
@@ -217,13 +217,13 @@ describe("gate on broken programs: exit 2 with the file, line and cause", functi
     }
   });
 
-  it("the CLI exits 2, names the location and replaces a stale --out report with this run's problem", () => {
+  it("the CLI exits 2, names the location and replaces a stale --out report with this run's problem", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "gate-out-"));
     const out = path.join(dir, "report.json");
     writeFileSync(out, "{\"summary\": \"from an earlier run\"}");
     try {
-      const result = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "gate.ts"), "--dir", dirOf("throw-in-apply"), "--stack", "dev", "--format", "json", "--out", out], { cwd: ROOT, encoding: "utf8" });
-      assert.equal(result.status, 2, result.stderr);
+      const result = await runScript("gate.ts", ["--dir", dirOf("throw-in-apply"), "--stack", "dev", "--format", "json", "--out", out], { timeoutMs: 120_000 });
+      assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, /index\.ts:9:\d+: .*refusing to publish/);
       // Written in every outcome (issue 13): this run's problem at its place, never an earlier run's report.
       const report = JSON.parse(readFileSync(out, "utf8")) as { violations: { rule: string; location?: { file: string; line: number } }[] };

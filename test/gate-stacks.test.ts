@@ -1,28 +1,18 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { gateExitCode } from "../gate/exit-code.ts";
 import { loadPackConfig } from "../gate/pack-config.ts";
 import { GateLoadError, loadGateInput, runGate } from "../gate/run-gate.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
+import { runScript } from "./support/scripts.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const insecureDir = path.join(root, "examples", "insecure");
-const run = promisify(execFile);
 
 /** Runs the gate CLI as a user would; the process is bounded in time. */
-async function gateCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", path.join(root, "scripts", "gate.ts"), ...args], { cwd: root, timeout: 90_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout: string; stderr: string };
-    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const gateCli = (args: string[]) => runScript("gate.ts", args, { timeoutMs: 90_000 });
 
 describe("gate: the project's own stacks", function () {
   this.timeout(120_000);

@@ -5,6 +5,7 @@ import { loadPackConfig } from "../gate/pack-config.ts";
 import type { PackConfig } from "../gate/policy-harness.ts";
 import type { RegisteredResource } from "../gate/program-runner.ts";
 import { runStack } from "./support/stacks.ts";
+import { accessLogs, READY_EC2, READY_RDS_INSTANCE } from "./policies/resources.ts";
 
 type Resources = RegisteredResource[];
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -64,10 +65,7 @@ function plus(resources: Resources, type: string, name: string, inputs: Inputs, 
   }];
 }
 const RDS_INSTANCE = "aws:rds/instance:Instance";
-const readyRds: Inputs = { engine: "postgres", storageEncrypted: true, publiclyAccessible: false, deletionProtection: true, backupRetentionPeriod: 14, multiAz: true };
 const EC2_INSTANCE = "aws:ec2/instance:Instance";
-const readyEc2: Inputs = { metadataOptions: { httpTokens: "required" }, rootBlockDevice: { encrypted: true }, associatePublicIpAddress: false };
-const accessLogSettings = { destinationArn: "arn:aws:logs:us-east-1:1:log-group:api", format: "$context.requestId" };
 
 /** For every rule, one change to the compliant production stack that the rule must catch. */
 const mutations: Record<string, (r: Resources) => Resources> = {
@@ -100,19 +98,19 @@ const mutations: Record<string, (r: Resources) => Resources> = {
   "log-group-retention": (r) => edit(r, "app-web-logs", (i) => { delete i.retentionInDays; }),
   "alb-5xx-and-latency-alarms": (r) => without(r, "monitoring-alb-p95-latency"),
   "iam-no-star-on-star": (r) => edit(r, "app-roles-task-policy", (i) => { i.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }); }),
-  "rds-instance-encrypted": (r) => plus(r, RDS_INSTANCE, "legacy-db", { ...readyRds, storageEncrypted: false }),
-  "rds-instance-not-public": (r) => plus(r, RDS_INSTANCE, "legacy-db", { ...readyRds, publiclyAccessible: true }),
-  "rds-instance-deletion-protection": (r) => plus(r, RDS_INSTANCE, "legacy-db", { ...readyRds, skipFinalSnapshot: true }),
-  "rds-instance-backup-retention": (r) => plus(r, RDS_INSTANCE, "legacy-db", { ...readyRds, backupRetentionPeriod: 3 }),
-  "rds-instance-multi-az": (r) => plus(r, RDS_INSTANCE, "legacy-db", { ...readyRds, multiAz: false }),
+  "rds-instance-encrypted": (r) => plus(r, RDS_INSTANCE, "legacy-db", { ...READY_RDS_INSTANCE, storageEncrypted: false }),
+  "rds-instance-not-public": (r) => plus(r, RDS_INSTANCE, "legacy-db", { ...READY_RDS_INSTANCE, publiclyAccessible: true }),
+  "rds-instance-deletion-protection": (r) => plus(r, RDS_INSTANCE, "legacy-db", { ...READY_RDS_INSTANCE, skipFinalSnapshot: true }),
+  "rds-instance-backup-retention": (r) => plus(r, RDS_INSTANCE, "legacy-db", { ...READY_RDS_INSTANCE, backupRetentionPeriod: 3 }),
+  "rds-instance-multi-az": (r) => plus(r, RDS_INSTANCE, "legacy-db", { ...READY_RDS_INSTANCE, multiAz: false }),
   "dynamodb-point-in-time-recovery": (r) => plus(r, "aws:dynamodb/table:Table", "sessions", { serverSideEncryption: { enabled: true } }),
   "dynamodb-kms-encryption": (r) => plus(r, "aws:dynamodb/table:Table", "sessions", { pointInTimeRecovery: { enabled: true } }),
-  "ec2-imdsv2-required": (r) => plus(r, EC2_INSTANCE, "worker-vm", { ...readyEc2, metadataOptions: { httpTokens: "optional" } }),
-  "ec2-root-volume-encrypted": (r) => plus(r, EC2_INSTANCE, "worker-vm", { ...readyEc2, rootBlockDevice: { encrypted: false } }),
-  "ec2-no-public-ip": (r) => plus(r, EC2_INSTANCE, "worker-vm", { ...readyEc2, associatePublicIpAddress: true }),
+  "ec2-imdsv2-required": (r) => plus(r, EC2_INSTANCE, "worker-vm", { ...READY_EC2, metadataOptions: { httpTokens: "optional" } }),
+  "ec2-root-volume-encrypted": (r) => plus(r, EC2_INSTANCE, "worker-vm", { ...READY_EC2, rootBlockDevice: { encrypted: false } }),
+  "ec2-no-public-ip": (r) => plus(r, EC2_INSTANCE, "worker-vm", { ...READY_EC2, associatePublicIpAddress: true }),
   "apigateway-access-logs": (r) => plus(r, "aws:apigatewayv2/stage:Stage", "api", { defaultRouteSettings: { throttlingRateLimit: 10, throttlingBurstLimit: 5 } }),
-  "apigateway-throttling": (r) => plus(r, "aws:apigatewayv2/stage:Stage", "api", { accessLogSettings }),
-  "apigateway-rest-waf-associated": (r) => plus(r, "aws:apigateway/stage:Stage", "api", { accessLogSettings, stageName: "prod", restApi: "api-1" }),
+  "apigateway-throttling": (r) => plus(r, "aws:apigatewayv2/stage:Stage", "api", { accessLogSettings: accessLogs }),
+  "apigateway-rest-waf-associated": (r) => plus(r, "aws:apigateway/stage:Stage", "api", { accessLogSettings: accessLogs, stageName: "prod", restApi: "api-1" }),
   "iam-no-service-wildcard": (r) => edit(r, "app-roles-task-policy", (i) => { i.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }); }),
   "exemption-valid": (r) => edit(r, "web-alb", tag("readiness:exempt:alb-access-logs-enabled", "temporary expires=2001-01-01")),
   "exemptions-listed": (r) => edit(r, "web-alb", tag("readiness:exempt:alb-access-logs-enabled", "log bucket is being migrated to another account expires=2999-12-31")),

@@ -1,18 +1,16 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { reconcilePackConfig } from "../gate/engine-protocol/pack-config.ts";
 import { PACK_CONFIG_DIR } from "../gate/pack-config.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import { defaultEnforcement } from "../policies/core/rule.ts";
 import { enforcementIn, LEVEL_BY_SEVERITY, MANDATORY_EVERYWHERE, packConfigFor } from "../policies/shared/enforcement.ts";
 import { ENVIRONMENTS } from "../policies/shared/environments.ts";
+import { runScript } from "./support/scripts.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
-const run = promisify(execFile);
 
 describe("policy pack config: generated from severity x environment", () => {
   it("applies each environment's level by severity, and holds the named rules mandatory everywhere", () => {
@@ -63,15 +61,7 @@ describe("policy pack config: the stale check (`npm run docs:check`)", function 
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  async function docs(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const argv = ["--import", "tsx", path.join(root, "scripts", "policy-docs.ts"), "--config-dir", path.join(dir, "config"), "--doc", path.join(dir, "policies.md"), ...args];
-    try {
-      return { code: 0, ...(await run(process.execPath, argv, { cwd: root, timeout: 30_000 })) };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const docs = (...args: string[]) => runScript("policy-docs.ts", ["--config-dir", path.join(dir, "config"), "--doc", path.join(dir, "policies.md"), ...args], { timeoutMs: 30_000 });
 
   it("passes on the committed files, fails naming a hand-edited one, and regenerating fixes it", async () => {
     assert.equal((await docs("--check")).code, 0);

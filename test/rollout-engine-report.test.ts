@@ -2,15 +2,13 @@ import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
-import { analysersFor } from "../rollout/engine/analysers.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { RolloutState } from "../rollout/engine/model.ts";
-import type { Analyser } from "../rollout/engine/ports.ts";
+import type { Analyser, MetricsSource } from "../rollout/engine/ports.ts";
 import { buildReport, formatSummaryTable } from "../rollout/report/report.ts";
 import { renderTimelineSvg } from "../rollout/report/timeline-svg.ts";
 import { writeReports } from "../rollout/report/write.ts";
-import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, RecordingReporter, TEST_HOLDER } from "./support/rollout-fakes.ts";
+import { harness } from "./support/rollout-harness.ts";
 
 /** A canary whose 5xx rate climbs 0.2 % per analysis: fine at 10 %, over 1 % during step 2. */
 function degradingMetrics(): Analyser {
@@ -29,23 +27,13 @@ function degradingMetrics(): Analyser {
 }
 
 async function rolledBackState(): Promise<RolloutState> {
-  const clock = new FakeClock();
-  const store = new MemoryStateStore();
-  await store.acquireLock("dev", TEST_HOLDER);
-  const plan = { ...DEFAULT_PLAN, bakeMs: 30_000, intervalMs: 10_000 };
-  const initial = newRolloutState({ id: "r-report", environment: "dev", target: "fake", image: "app:<2>", stableImage: "app:1", plan, holder: TEST_HOLDER, now: clock.now() });
-  return runRollout({ router: new FakeRouter(), deployer: new FakeDeployer("app:1"), hooks: new FakeHooks(), store, analysers: [degradingMetrics()], clock, reporter: new RecordingReporter() }, initial, { pauseMode: "exit" });
+  return harness({ id: "r-report", image: "app:<2>", plan: { ...DEFAULT_PLAN, bakeMs: 30_000, intervalMs: 10_000 }, analysers: [degradingMetrics()] }).run();
 }
 
 /** A canary at 3 % 5xx against a clean stable, judged by the standard analysers. */
 async function judgedState(): Promise<RolloutState> {
-  const clock = new FakeClock();
-  const store = new MemoryStateStore();
-  await store.acquireLock("dev", TEST_HOLDER);
-  const plan = { ...DEFAULT_PLAN, bakeMs: 30_000, intervalMs: 10_000 };
-  const metrics = analysersFor({ metrics: { name: "m", sample: async (context) => ({ requests: context.version === "canary" ? 300 : 2_700, errors5xx: context.version === "canary" ? 9 : 0, p95Ms: 20, unhealthyTargets: 0, healthyTargets: 1 }) } }, plan.thresholds, [], true);
-  const initial = newRolloutState({ id: "r-evidence", environment: "dev", target: "fake", image: "app:2", stableImage: "app:1", plan, holder: TEST_HOLDER, now: clock.now() });
-  return runRollout({ router: new FakeRouter(), deployer: new FakeDeployer("app:1"), hooks: new FakeHooks(), store, analysers: metrics, clock, reporter: new RecordingReporter() }, initial, { pauseMode: "exit" });
+  const metrics: MetricsSource = { name: "m", sample: async (context) => ({ requests: context.version === "canary" ? 300 : 2_700, errors5xx: context.version === "canary" ? 9 : 0, p95Ms: 20, unhealthyTargets: 0, healthyTargets: 1 }) };
+  return harness({ id: "r-evidence", plan: { ...DEFAULT_PLAN, bakeMs: 30_000, intervalMs: 10_000 }, metrics }).run();
 }
 
 describe("rollout reports", () => {

@@ -1,33 +1,16 @@
 import assert from "node:assert/strict";
-import { newRolloutState, REQUEST_TTL_MS, runRollout } from "../rollout/engine/engine.ts";
-import type { RunOptions } from "../rollout/engine/engine.ts";
+import { REQUEST_TTL_MS, runRollout } from "../rollout/engine/engine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { RolloutPlan, RolloutState, Weights } from "../rollout/engine/model.ts";
-import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, operatorRequest, RecordingReporter, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
+import { FakeHooks, operatorRequest, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
 import type { FakeRouterOptions } from "./support/rollout-fakes.ts";
+import { canaryWeights, harness as rolloutHarness, OLD } from "./support/rollout-harness.ts";
 
-const OLD = "app:1";
-const NEW = "app:2";
-
+/** 30 s bakes judged every 10 s, 5 s to verify a shift, the default bake limit. */
 function harness(options: { plan?: Partial<RolloutPlan>; router?: FakeRouterOptions; id?: string } = {}) {
-  const clock = new FakeClock();
-  const router = new FakeRouter(options.router);
-  const deployer = new FakeDeployer(OLD);
-  const store = new MemoryStateStore();
-  const reporter = new RecordingReporter();
-  const plan: RolloutPlan = { ...DEFAULT_PLAN, bakeMs: 30_000, intervalMs: 10_000, verifyTimeoutMs: 5_000, ...options.plan };
   const id = options.id ?? "r1";
-  const initial = newRolloutState({ id, environment: "dev", target: "fake", image: NEW, stableImage: OLD, plan, holder: { ...TEST_HOLDER, id }, now: clock.now() });
-  const deps = { router, deployer, hooks: new FakeHooks(), store, analysers: [new ScriptedAnalyser([])], clock, reporter };
-  const run = async (state: RolloutState = initial, runOptions: Partial<RunOptions> = {}) => {
-    assert.ok((await store.acquireLock("dev", initial.holder)).ok);
-    return runRollout(deps, state, { pauseMode: "exit", ...runOptions });
-  };
-  const logs = () => reporter.events.flatMap((event) => (event.type === "log" ? [event.message] : []));
-  return { clock, router, deployer, store, reporter, plan, initial, run, logs };
+  return rolloutHarness({ plan: { ...DEFAULT_PLAN, bakeMs: 30_000, intervalMs: 10_000, verifyTimeoutMs: 5_000, ...options.plan }, router: options.router, id, holder: { ...TEST_HOLDER, id } });
 }
-
-const canaryWeights = (router: FakeRouter): number[] => router.requested.map((weights) => weights.canary);
 
 describe("rollout engine safety (issue 11)", () => {
   describe("operator requests", () => {

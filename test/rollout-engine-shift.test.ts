@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import type { Weights } from "../rollout/engine/model.ts";
-import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import { shiftVerified } from "../rollout/engine/shift.ts";
-import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, RecordingReporter, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
+import { FakeClock, FakeDeployer, FakeRouter } from "./support/rollout-fakes.ts";
+import { harness } from "./support/rollout-harness.ts";
 
 /** A deployer that keeps weights the way the AWS one keeps them in stack config; `failures` records fail first. */
 class RecordingDeployer extends FakeDeployer {
@@ -56,13 +55,7 @@ describe("rollout: setting and verifying weights (one loop for the engine and th
   });
 
   async function rollout(deployer: RecordingDeployer) {
-    const clock = new FakeClock();
-    const store = new MemoryStateStore();
-    const plan = { ...DEFAULT_PLAN, bakeMs: 20_000, maxBakeMs: 40_000, intervalMs: 10_000, verifyTimeoutMs: 3_000 };
-    const initial = newRolloutState({ id: "r1", environment: "dev", target: "fake", image: "app:2", stableImage: "app:1", plan, holder: TEST_HOLDER, now: clock.now() });
-    assert.ok((await store.acquireLock("dev", TEST_HOLDER)).ok);
-    const deps = { router: new FakeRouter({ lagReads: 1 }), deployer, hooks: new FakeHooks(), store, analysers: [new ScriptedAnalyser([], "pass")], clock, reporter: new RecordingReporter() };
-    return runRollout(deps, initial, { pauseMode: "exit" });
+    return harness({ plan: { bakeMs: 20_000, maxBakeMs: 40_000, verifyTimeoutMs: 3_000 }, router: { lagReads: 1 }, deployer }).run();
   }
 
   it("the engine has the deployer record every weight it verified, in order, after a record that failed once", async () => {

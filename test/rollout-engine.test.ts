@@ -1,52 +1,14 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { analysersFor } from "../rollout/engine/analysers.ts";
-import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
-import type { RunOptions } from "../rollout/engine/engine.ts";
+import { newRolloutState } from "../rollout/engine/engine.ts";
 import { exitCodeForPhase } from "../rollout/cli/exit-codes.ts";
 import { IllegalTransitionError, transition } from "../rollout/engine/machine.ts";
 import { buildPlan, DEFAULT_PLAN } from "../rollout/engine/plan.ts";
-import type { HookOutcome, MeasurementStatus, RolloutPlan, RolloutState, VersionMetricsSample } from "../rollout/engine/model.ts";
+import type { MeasurementStatus, RolloutState, VersionMetricsSample } from "../rollout/engine/model.ts";
 import type { AnalysisContext, MetricsSource } from "../rollout/engine/ports.ts";
-import { FakeClock, FakeDeployer, FakeHooks, FakeRouter, MemoryStateStore, operatorRequest, RecordingReporter, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
-import type { FakeRouterOptions } from "./support/rollout-fakes.ts";
-
-const OLD = "app:1";
-const NEW = "app:2";
-
-interface HarnessOptions {
-  readonly plan?: Partial<RolloutPlan>;
-  readonly verdicts?: readonly MeasurementStatus[];
-  readonly after?: MeasurementStatus;
-  readonly router?: FakeRouterOptions;
-  readonly deployFailures?: ConstructorParameters<typeof FakeDeployer>[1];
-  readonly hookOutcomes?: Readonly<Record<string, HookOutcome>>;
-  /** Judge real metrics (through the standard analysers) instead of scripted verdicts. */
-  readonly metrics?: MetricsSource;
-}
-
-function harness(options: HarnessOptions = {}) {
-  const clock = new FakeClock();
-  const router = new FakeRouter(options.router);
-  const deployer = new FakeDeployer(OLD, options.deployFailures);
-  const hooks = new FakeHooks(options.hookOutcomes);
-  const store = new MemoryStateStore();
-  const reporter = new RecordingReporter();
-  const analyser = new ScriptedAnalyser(options.verdicts ?? [], options.after ?? "pass");
-  const plan: RolloutPlan = { ...DEFAULT_PLAN, bakeMs: 30_000, maxBakeMs: 60_000, intervalMs: 10_000, verifyTimeoutMs: 5_000, ...options.plan };
-  const initial = newRolloutState({ id: "r1", environment: "dev", target: "fake", image: NEW, stableImage: OLD, plan, holder: TEST_HOLDER, now: clock.now() });
-  const analysers = options.metrics ? analysersFor({ metrics: options.metrics }, plan.thresholds, [], plan.baseline) : [analyser];
-  const deps = { router, deployer, hooks, store, analysers, clock, reporter };
-  const run = async (state: RolloutState = initial, runOptions: Partial<RunOptions> = {}) => {
-    assert.ok((await store.acquireLock("dev", TEST_HOLDER)).ok);
-    return runRollout(deps, state, { pauseMode: "exit", ...runOptions });
-  };
-  return { clock, router, deployer, hooks, store, reporter, analyser, plan, initial, run };
-}
-
-function canaryWeights(router: FakeRouter): number[] {
-  return router.requested.map((weights) => weights.canary);
-}
+import { operatorRequest, TEST_HOLDER } from "./support/rollout-fakes.ts";
+import { canaryWeights, harness, NEW, OLD } from "./support/rollout-harness.ts";
 
 describe("rollout engine", () => {
   it("promotes a healthy canary through 10 -> 50 -> 100 and ends with all traffic on the promoted stable", async () => {

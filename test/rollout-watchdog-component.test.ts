@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { awsMocks } from "../gate/mocks.ts";
-import type { ProgramRun, RegisteredResource } from "../gate/program-runner.ts";
-import { runProgramUnderMocks } from "../gate/program-runner.ts";
-import { resourcesOfType, runStack } from "./support/stacks.ts";
+import type { ProgramRun } from "../gate/program-runner.ts";
+import { asList, one, resourcesOfType, runStack, runUnderMocks, statementsOf } from "./support/stacks.ts";
 
 const ARN = {
   listener: "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2",
@@ -14,35 +12,22 @@ const ARN = {
   topicKey: "arn:aws:kms:us-east-1:123456789012:key/99999999-2222-4333-a444-555555555555",
 };
 
-interface Statement { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[] }
-const statementsOf = (policy: unknown): Statement[] => (JSON.parse(String(policy)) as { Statement: Statement[] }).Statement;
-const asList = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
-
-function one(run: ProgramRun, type: string, nameEnds = ""): RegisteredResource {
-  const found = resourcesOfType(run, type).filter((r) => r.name.endsWith(nameEnds));
-  assert.equal(found.length, 1, `expected one ${type} named *${nameEnds}, found ${found.map((r) => r.name).join(", ") || "none"}`);
-  return found[0] as RegisteredResource;
-}
-
 describe("RolloutWatchdog component (under mocks)", function () {
   this.timeout(120_000);
   let run: ProgramRun;
 
   before(async () => {
     const { RolloutWatchdog } = await import("../components/rollout-watchdog.ts");
-    run = await runProgramUnderMocks({
-      project: "readiness", stack: "production", mocks: awsMocks("us-east-1"), config: { config: {}, secretKeys: [] },
-      program: async () => {
-        const watchdog = new RolloutWatchdog("rollout-watchdog", {
-          namePrefix: "readiness-production", environment: "production",
-          listenerArn: ARN.listener, stableTargetGroupArn: ARN.stable, canaryTargetGroupArn: ARN.canary,
-          loadBalancerFullName: "app/web/50dc6c495c0c9188", canaryTargetGroupFullName: "targetgroup/web-canary/1a2b3c4d5e6f7a8b",
-          stateBucketName: "readiness-production-rollout-state", stateBucketArn: ARN.bucket, kmsKeyArn: ARN.kms,
-          topicArn: ARN.topic, topicKmsKeyArn: ARN.topicKey, logRetentionDays: 30, tags: { project: "readiness" },
-        });
-        return { functionName: watchdog.functionName, alarmNames: watchdog.alarmNames };
-      },
-    });
+    run = await runUnderMocks(async () => {
+      const watchdog = new RolloutWatchdog("rollout-watchdog", {
+        namePrefix: "readiness-production", environment: "production",
+        listenerArn: ARN.listener, stableTargetGroupArn: ARN.stable, canaryTargetGroupArn: ARN.canary,
+        loadBalancerFullName: "app/web/50dc6c495c0c9188", canaryTargetGroupFullName: "targetgroup/web-canary/1a2b3c4d5e6f7a8b",
+        stateBucketName: "readiness-production-rollout-state", stateBucketArn: ARN.bucket, kmsKeyArn: ARN.kms,
+        topicArn: ARN.topic, topicKmsKeyArn: ARN.topicKey, logRetentionDays: 30, tags: { project: "readiness" },
+      });
+      return { functionName: watchdog.functionName, alarmNames: watchdog.alarmNames };
+    }, { stack: "production" });
   });
 
   it("alarms on the canary target group: 5xx rate, p95 and unhealthy hosts, two one-minute periods, notifying the topic", () => {

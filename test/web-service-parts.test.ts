@@ -1,20 +1,16 @@
 // The functions under the web tier's components, called directly (no component around them), as pulumi-eks
 // tests its create* functions: each creates exactly its children, named `${name}-suffix`.
 import assert from "node:assert/strict";
-import { awsMocks } from "../gate/mocks.ts";
-import { runProgramUnderMocks, type ProgramRun } from "../gate/program-runner.ts";
-import { resourcesOfType, runStack } from "./support/stacks.ts";
+import type { ProgramRun } from "../gate/program-runner.ts";
+import { resourcesOfType, runStack, runUnderMocks } from "./support/stacks.ts";
 
 const ECR_IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app@sha256:${"a".repeat(64)}`;
 
 async function underMocks(program: () => Promise<void>): Promise<ProgramRun> {
-  return runProgramUnderMocks({
-    project: "readiness", stack: "t", mocks: awsMocks("us-east-1"), config: { config: {}, secretKeys: [] },
-    program: async () => {
-      await program();
-      return {};
-    },
-  });
+  return runUnderMocks(async () => {
+    await program();
+    return {};
+  }, { stack: "t" });
 }
 
 const names = (run: ProgramRun) => run.resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`).sort();

@@ -29,12 +29,12 @@ export const nat = (name: string, subnetName: string) => res("aws:ec2/natGateway
 export const ecsService = (subnets: string[], extra: Record<string, unknown> = {}) => res("aws:ecs/service:Service", "svc", { networkConfiguration: { subnets: subnets.map((s) => `subnet-${s}`), assignPublicIp: false }, ...extra });
 export const sg = (name: string, ingress: Array<Record<string, unknown>>) => res("aws:ec2/securityGroup:SecurityGroup", name, { ingress }, { id: `sg-${name}` });
 export const webIngress = [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }];
-export const rdsInstance = (inputs: Record<string, unknown> = {}) => res("aws:rds/instance:Instance", "db", {
-  engine: "postgres", storageEncrypted: true, publiclyAccessible: false, deletionProtection: true, backupRetentionPeriod: 14, multiAz: true, ...inputs,
-});
-export const ec2 = (inputs: Record<string, unknown> = {}) => res("aws:ec2/instance:Instance", "app", {
-  metadataOptions: { httpTokens: "required" }, rootBlockDevice: { encrypted: true }, associatePublicIpAddress: false, ...inputs,
-});
+/** The inputs of an RDS instance that every rds-instance rule accepts. */
+export const READY_RDS_INSTANCE = { engine: "postgres", storageEncrypted: true, publiclyAccessible: false, deletionProtection: true, backupRetentionPeriod: 14, multiAz: true };
+export const rdsInstance = (inputs: Record<string, unknown> = {}) => res("aws:rds/instance:Instance", "db", { ...READY_RDS_INSTANCE, ...inputs });
+/** The inputs of an EC2 instance that every ec2 rule accepts. */
+export const READY_EC2 = { metadataOptions: { httpTokens: "required" }, rootBlockDevice: { encrypted: true }, associatePublicIpAddress: false };
+export const ec2 = (inputs: Record<string, unknown> = {}) => res("aws:ec2/instance:Instance", "app", { ...READY_EC2, ...inputs });
 export const accessLogs = { destinationArn: "arn:aws:logs:us-east-1:1:log-group:api", format: "$context.requestId" };
 export const restStage = (inputs: Record<string, unknown> = {}) => res("aws:apigateway/stage:Stage", "prod", { restApi: "api-1", stageName: "prod", accessLogSettings: accessLogs, ...inputs }, { arn: "arn:stage/prod" });
 export const bucket = () => res("aws:s3/bucket:Bucket", "media", {}, { id: "media-bucket", bucket: "media-bucket" });

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type * as pulumi from "@pulumi/pulumi";
@@ -24,6 +25,16 @@ export async function runStack(stack: string, change?: ConfigChange, mocks?: pul
   const { project, entry, config } = await changedStackConfig(stack, change);
   return runProgramUnderMocks({
     project, stack, mocks: mocks ?? awsMocks(config.config["aws:region"] ?? "us-east-1"), config, program: entry,
+  });
+}
+
+/**
+ * Runs `program` (components on literal inputs, tested in isolation) under awsMocks for `region` (default
+ * us-east-1) with an empty stack config, as project `project` (default readiness), stack `stack`.
+ */
+export function runUnderMocks(program: () => Promise<Record<string, unknown> | void>, options: { readonly project?: string; readonly stack: string; readonly region?: string }): Promise<ProgramRun> {
+  return runProgramUnderMocks({
+    project: options.project ?? "readiness", stack: options.stack, mocks: awsMocks(options.region ?? "us-east-1"), config: { config: {}, secretKeys: [] }, program,
   });
 }
 
@@ -101,3 +112,19 @@ export function withinComponents(run: ProgramRun, typePrefix: string): ProgramRu
   const components = new Set(run.resources.filter((r) => !r.custom && r.type.startsWith(typePrefix)).map((r) => r.urn));
   return { ...run, resources: run.resources.filter((r) => components.has(r.urn) || components.has(r.parent ?? "")) };
 }
+
+/** The one resource of a type whose name ends with `nameEnds`; the assertion names the ones found otherwise. */
+export function one(run: ProgramRun, type: string, nameEnds = ""): RegisteredResource {
+  const found = resourcesOfType(run, type).filter((r) => r.name.endsWith(nameEnds));
+  assert.equal(found.length, 1, `expected one ${type} named *${nameEnds}, found ${found.map((r) => r.name).join(", ") || "none"}`);
+  return found[0] as RegisteredResource;
+}
+
+/** An IAM policy statement as the tests read it. */
+export interface Statement { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[] }
+
+/** The statements of a policy document given as its JSON text. */
+export const statementsOf = (policy: unknown): Statement[] => (JSON.parse(String(policy)) as { Statement: Statement[] }).Statement;
+
+/** A statement's Action or Resource, always as a list. */
+export const asList = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
