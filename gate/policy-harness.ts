@@ -2,6 +2,7 @@ import {
   UnknownValueError, unknownCheckingProxy, type EnforcementLevel, type Policies, type PolicyConfigSchema,
   type PolicyResource, type ReportViolation, type ResourceValidationArgs, type StackValidationArgs,
 } from "@pulumi/policy";
+import { mergePolicyEntry, reconciledEntry, type ReconciledPolicyConfig } from "./engine-protocol/pack-config.ts";
 
 /** A resource as the policy host receives it from the engine. */
 export interface AnalyzedResource {
@@ -62,27 +63,24 @@ interface PolicyLike {
   readonly validateStack?: unknown;
 }
 
-/** The level the CLI would give a policy: its config entry, then `all`, then the policy's own, then the pack's. */
-export function enforcementFor(policy: PolicyLike, config: PackConfig, packLevel: EnforcementLevel): EnforcementLevel {
-  const level = (entry: PackConfig[string] | undefined) => typeof entry === "string" ? entry : entry?.enforcementLevel;
-  return level(config[policy.name]) ?? level(config.all) ?? policy.enforcementLevel ?? packLevel;
+/**
+ * A policy's entry and `all`'s merged as the engine merges them (engine-protocol/pack-config.ts): `all` first,
+ * then the policy's own entry, the schema's defaults filling what is missing; the level falls back to the
+ * policy's own, then the pack's.
+ */
+function reconciledFor(policy: PolicyLike, config: PackConfig, packLevel: EnforcementLevel): ReconciledPolicyConfig {
+  const entry = (e: PackConfig[string] | undefined) => typeof e === "string" ? { enforcementLevel: e } : e;
+  return reconciledEntry(policy, mergePolicyEntry(policy, entry(config.all), entry(config[policy.name])), packLevel);
 }
 
-/**
- * What `args.getConfig()` returns: the policy's config (without enforcementLevel) over `all`'s, over the schema's
- * defaults. As the engine does (engine-protocol/pack-config.ts), `all` applies first, then the policy's own entry.
- */
+/** The level the CLI would give a policy: its config entry, then `all`, then the policy's own, then the pack's. */
+export function enforcementFor(policy: PolicyLike, config: PackConfig, packLevel: EnforcementLevel): EnforcementLevel {
+  return reconciledFor(policy, config, packLevel).enforcementLevel;
+}
+
+/** What `args.getConfig()` returns: the policy's config (without enforcementLevel) over `all`'s, over the schema's defaults. */
 export function policyConfig(policy: PolicyLike, config: PackConfig): Record<string, unknown> {
-  const defaults = Object.fromEntries(Object.entries(policy.configSchema?.properties ?? {})
-    .filter(([, schema]) => typeof schema === "object" && schema.default !== undefined)
-    .map(([key, schema]) => [key, structuredClone((schema as { default: unknown }).default)]));
-  const values = (entry: PackConfig[string] | undefined) => {
-    if (typeof entry !== "object") return {};
-    const { enforcementLevel: _level, ...rest } = entry;
-    void _level;
-    return rest;
-  };
-  return { ...defaults, ...values(config.all), ...values(config[policy.name]) };
+  return reconciledFor(policy, config, "advisory").properties;
 }
 
 const NO_TIMEOUTS = Object.freeze({ createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 });
