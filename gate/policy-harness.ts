@@ -78,6 +78,16 @@ export function enforcementFor(policy: PolicyLike, config: PackConfig, packLevel
   return reconciledFor(policy, config, packLevel).enforcementLevel;
 }
 
+/**
+ * The level a policy's findings get during analysis, or undefined when it is disabled (it does not run): the
+ * host runs remediations in a separate pass and reports them as mandatory during analysis.
+ */
+export function effectiveLevel(policy: PolicyLike, config: PackConfig, packLevel: EnforcementLevel): "advisory" | "mandatory" | undefined {
+  const level = enforcementFor(policy, config, packLevel);
+  if (level === "disabled") return undefined;
+  return level === "remediate" ? "mandatory" : level;
+}
+
 /** What `args.getConfig()` returns: the policy's config (without enforcementLevel) over `all`'s, over the schema's defaults. */
 export function policyConfig(policy: PolicyLike, config: PackConfig): Record<string, unknown> {
   return reconciledFor(policy, config, "advisory").properties;
@@ -124,11 +134,8 @@ export async function runPolicies(policies: Policies, resources: readonly Analyz
   let linked: PolicyResource[] | undefined;
 
   for (const policy of policies as readonly PolicyLike[]) {
-    let level = enforcementFor(policy, config, packLevel);
-    if (level === "disabled") continue;
-    // The host runs remediations in a separate pass and reports them as mandatory during analysis.
-    if (level === "remediate") level = "mandatory";
-    const enforcementLevel = level;
+    const enforcementLevel = effectiveLevel(policy, config, packLevel);
+    if (enforcementLevel === undefined) continue;
     const values = policyConfig(policy, config);
     // The host hands out a fresh shallow copy (object rest) on each call.
     const getConfig = <T extends object>() => ({ ...values }) as T;
