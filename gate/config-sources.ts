@@ -8,17 +8,19 @@ const MIN_VALUE_LENGTH = 5;
  * message (the offending value), so a fix can name the key the user actually sets (`insecure-example:image`),
  * not only this project's (`readiness:web.image`). Only the program's namespace counts, secrets never (their
  * value is a placeholder offline), and tags are skipped (they repeat names such as the stack everywhere).
+ * The config is read once per run (the returned function), each resource's inputs once (by their object).
  */
-export function configKeysBehind(message: string, inputs: Record<string, unknown>, config: StackConfig, project: string): string[] {
-  // JSON documents in inputs (ECS container definitions, IAM policies) carry values too.
-  const leaves = new Set(leafValues(inputs, { skipTags: true, parseJson: true }));
-  const keys: string[] = [];
-  for (const [key, raw] of Object.entries(config.config)) {
-    if (!key.startsWith(`${project}:`) || config.secretKeys.includes(key)) continue;
-    const values = configLeaves(raw).filter((v) => v.length >= MIN_VALUE_LENGTH);
-    if (values.some((v) => leaves.has(v) && message.includes(v))) keys.push(key);
-  }
-  return keys;
+export function configKeyFinder(config: StackConfig, project: string): (message: string, inputs: Record<string, unknown>) => string[] {
+  const candidates = Object.entries(config.config)
+    .filter(([key]) => key.startsWith(`${project}:`) && !config.secretKeys.includes(key))
+    .map(([key, raw]) => ({ key, values: configLeaves(raw).filter((v) => v.length >= MIN_VALUE_LENGTH) }));
+  const inputLeaves = new WeakMap<object, ReadonlySet<string>>();
+  return (message, inputs) => {
+    // JSON documents in inputs (ECS container definitions, IAM policies) carry values too.
+    const leaves = inputLeaves.get(inputs) ?? new Set(leafValues(inputs, { skipTags: true, parseJson: true }));
+    inputLeaves.set(inputs, leaves);
+    return candidates.filter(({ values }) => values.some((v) => leaves.has(v) && message.includes(v))).map(({ key }) => key);
+  };
 }
 
 function parseJson(text: string): unknown {

@@ -2,7 +2,7 @@ import path from "node:path";
 import { declaredEnvironment } from "../config/stack-identity.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import type { ReadinessRule } from "../policies/core/rule.ts";
-import { configHint, configKeysBehind } from "./config-sources.ts";
+import { configHint, configKeyFinder } from "./config-sources.ts";
 import { judgeStack, type GateReport } from "./judge-stack.ts";
 import { inputProblemReport, type ConfigProblem } from "./input-problems.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
@@ -114,13 +114,14 @@ async function readGateInput(
 /** Runs the program with its stack config (its own process) and judges every resource; throws GateLoadError when it cannot. */
 export async function runGate(options: GateOptions): Promise<GateReport> {
   const input = await loadGateInput(options);
+  const configKeysBehind = configKeyFinder(input.config, input.project);
   const sites = new Map(input.resources.map((r) => [`${r.type}::${r.name}`, r.source]));
   const report = await judgeStack(input.resources, {
     project: input.project, stack: input.stack, environment: input.environment,
     programFile: toPosix(path.relative(process.cwd(), input.entry)),
     stackFile: toPosix(path.relative(process.cwd(), input.stackFilePath)),
     rules: input.rules, packConfig: input.packConfig, now: options.now,
-    configHint: (message, resource) => configHint(configKeysBehind(message, resource.inputs, input.config, input.project), input.stack),
+    configHint: (message, resource) => configHint(configKeysBehind(message, resource.inputs), input.stack),
     locate: (resource) => {
       const site = sites.get(`${resource.type}::${resource.name}`);
       return site && { file: toPosix(path.relative(process.cwd(), site.file)), line: site.line };
