@@ -8,25 +8,19 @@ const MIN_VALUE_LENGTH = 5;
  * message (the offending value), so a fix can name the key the user actually sets (`insecure-example:image`),
  * not only this project's (`readiness:web.image`). Only the program's namespace counts, secrets never (their
  * value is a placeholder offline), and tags are skipped (they repeat names such as the stack everywhere).
+ * The config is read once per run (the returned function), each resource's inputs once (by their object).
  */
-export function configKeysBehind(message: string, inputs: Record<string, unknown>, config: StackConfig, project: string): string[] {
-  const leaves = new Set<string>();
-  const walk = (value: unknown, key?: string): void => {
-    if (key === "tags" || key === "tagsAll") return;
+export function configKeyFinder(config: StackConfig, project: string): (message: string, inputs: Record<string, unknown>) => string[] {
+  const candidates = Object.entries(config.config)
+    .filter(([key]) => key.startsWith(`${project}:`) && !config.secretKeys.includes(key))
+    .map(([key, raw]) => ({ key, values: configLeaves(raw).filter((v) => v.length >= MIN_VALUE_LENGTH) }));
+  const inputLeaves = new WeakMap<object, ReadonlySet<string>>();
+  return (message, inputs) => {
     // JSON documents in inputs (ECS container definitions, IAM policies) carry values too.
-    if (typeof value === "string" && /^\s*[[{]/.test(value)) return walk(parseJson(value) ?? undefined);
-    if (typeof value === "string" || typeof value === "number") leaves.add(String(value));
-    else if (Array.isArray(value)) value.forEach((item) => walk(item));
-    else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, k);
+    const leaves = inputLeaves.get(inputs) ?? new Set(leafValues(inputs, { skipTags: true, parseJson: true }));
+    inputLeaves.set(inputs, leaves);
+    return candidates.filter(({ values }) => values.some((v) => leaves.has(v) && message.includes(v))).map(({ key }) => key);
   };
-  walk(inputs);
-  const keys: string[] = [];
-  for (const [key, raw] of Object.entries(config.config)) {
-    if (!key.startsWith(`${project}:`) || config.secretKeys.includes(key)) continue;
-    const values = configLeaves(raw).filter((v) => v.length >= MIN_VALUE_LENGTH);
-    if (values.some((v) => leaves.has(v) && message.includes(v))) keys.push(key);
-  }
-  return keys;
 }
 
 function parseJson(text: string): unknown {
@@ -41,13 +35,23 @@ function parseJson(text: string): unknown {
 function configLeaves(raw: string): string[] {
   const parsed = parseJson(raw);
   if (parsed === undefined || parsed === null || typeof parsed !== "object") return [raw];
+  return leafValues(parsed, { skipTags: false, parseJson: false });
+}
+
+/**
+ * Every string and number in a value, as strings. `skipTags` leaves out `tags`/`tagsAll` (at any depth);
+ * `parseJson` reads a string that opens a JSON array or object as that document (nothing when it does not parse).
+ */
+function leafValues(value: unknown, options: { readonly skipTags: boolean; readonly parseJson: boolean }): string[] {
   const out: string[] = [];
-  const walk = (value: unknown): void => {
+  const walk = (value: unknown, key?: string): void => {
+    if (options.skipTags && (key === "tags" || key === "tagsAll")) return;
+    if (options.parseJson && typeof value === "string" && /^\s*[[{]/.test(value)) return walk(parseJson(value) ?? undefined);
     if (typeof value === "string" || typeof value === "number") out.push(String(value));
-    else if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === "object") Object.values(value).forEach(walk);
+    else if (Array.isArray(value)) value.forEach((item) => walk(item));
+    else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, k);
   };
-  walk(parsed);
+  walk(value);
   return out;
 }
 

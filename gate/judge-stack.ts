@@ -5,7 +5,7 @@ import { exemptionFor, parseExemption, taggedExemptions } from "../policies/core
 import { offlinePolicies, type ReadinessRule, type Severity } from "../policies/core/rule.ts";
 import packageJson from "../policies/package.json" with { type: "json" };
 import { inventoryOf, type InventoryEntry } from "./inventory.ts";
-import { enforcementFor, policyConfig, runPolicies, type AnalyzedResource, type PackConfig } from "./policy-harness.ts";
+import { effectiveLevel, enforcementFor, policyConfig, runPolicies, type AnalyzedResource, type PackConfig } from "./policy-harness.ts";
 import type { RegisteredResource } from "./program-runner.ts";
 
 export interface Violation {
@@ -153,15 +153,15 @@ export const SECRET_ENV_RULE = "no-literal-secret-env";
 export function secretEnvViolations(resources: readonly RegisteredResource[], rules: readonly ReadinessRule[], packConfig: PackConfig, now = new Date()): Violation[] {
   const rule = rules.find((r) => r.name === SECRET_ENV_RULE);
   if (rule === undefined) return [];
-  const level = enforcementFor(rule, packConfig, "advisory");
-  if (level === "disabled") return [];
+  const level = effectiveLevel(rule, packConfig, "advisory");
+  if (level === undefined) return [];
   const exemptions = policyConfig(rule, packConfig).exemptions as Record<string, string> | undefined;
   return resources.flatMap((r) => {
     const inputs = SECRET_ENV_INPUTS[r.type] ?? [];
     const secret = inputs.filter((input) => r.secretPaths.some((p) => p === input || p.startsWith(`${input}.`)));
     if (secret.length === 0 || exemptionFor(SECRET_ENV_RULE, r.inputs.tags, exemptions?.[r.name], now)?.valid) return [];
     return secret.map((input): Violation => ({
-      rule: rule.name, severity: rule.severity, enforcementLevel: level === "remediate" ? "mandatory" : level,
+      rule: rule.name, severity: rule.severity, enforcementLevel: level,
       message: `${input} holds a value the program marks secret; AWS keeps it in plaintext (readable with a describe/get-configuration call): use secrets/valueFrom`,
       remediation: rule.remediationSteps, url: rule.url ?? "", unknownDuringPreview: false,
       resource: { urn: r.urn, type: r.type, name: r.name },

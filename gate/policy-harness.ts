@@ -2,6 +2,7 @@ import {
   UnknownValueError, unknownCheckingProxy, type EnforcementLevel, type Policies, type PolicyConfigSchema,
   type PolicyResource, type ReportViolation, type ResourceValidationArgs, type StackValidationArgs,
 } from "@pulumi/policy";
+import { mergePolicyEntry, reconciledEntry, type ReconciledPolicyConfig } from "./engine-protocol/pack-config.ts";
 
 /** A resource as the policy host receives it from the engine. */
 export interface AnalyzedResource {
@@ -62,27 +63,34 @@ interface PolicyLike {
   readonly validateStack?: unknown;
 }
 
+/**
+ * A policy's entry and `all`'s merged as the engine merges them (engine-protocol/pack-config.ts): `all` first,
+ * then the policy's own entry, the schema's defaults filling what is missing; the level falls back to the
+ * policy's own, then the pack's.
+ */
+function reconciledFor(policy: PolicyLike, config: PackConfig, packLevel: EnforcementLevel): ReconciledPolicyConfig {
+  const entry = (e: PackConfig[string] | undefined) => typeof e === "string" ? { enforcementLevel: e } : e;
+  return reconciledEntry(policy, mergePolicyEntry(policy, entry(config.all), entry(config[policy.name])), packLevel);
+}
+
 /** The level the CLI would give a policy: its config entry, then `all`, then the policy's own, then the pack's. */
 export function enforcementFor(policy: PolicyLike, config: PackConfig, packLevel: EnforcementLevel): EnforcementLevel {
-  const level = (entry: PackConfig[string] | undefined) => typeof entry === "string" ? entry : entry?.enforcementLevel;
-  return level(config[policy.name]) ?? level(config.all) ?? policy.enforcementLevel ?? packLevel;
+  return reconciledFor(policy, config, packLevel).enforcementLevel;
 }
 
 /**
- * What `args.getConfig()` returns: the policy's config (without enforcementLevel) over `all`'s, over the schema's
- * defaults. As the engine does (engine-protocol/pack-config.ts), `all` applies first, then the policy's own entry.
+ * The level a policy's findings get during analysis, or undefined when it is disabled (it does not run): the
+ * host runs remediations in a separate pass and reports them as mandatory during analysis.
  */
+export function effectiveLevel(policy: PolicyLike, config: PackConfig, packLevel: EnforcementLevel): "advisory" | "mandatory" | undefined {
+  const level = enforcementFor(policy, config, packLevel);
+  if (level === "disabled") return undefined;
+  return level === "remediate" ? "mandatory" : level;
+}
+
+/** What `args.getConfig()` returns: the policy's config (without enforcementLevel) over `all`'s, over the schema's defaults. */
 export function policyConfig(policy: PolicyLike, config: PackConfig): Record<string, unknown> {
-  const defaults = Object.fromEntries(Object.entries(policy.configSchema?.properties ?? {})
-    .filter(([, schema]) => typeof schema === "object" && schema.default !== undefined)
-    .map(([key, schema]) => [key, structuredClone((schema as { default: unknown }).default)]));
-  const values = (entry: PackConfig[string] | undefined) => {
-    if (typeof entry !== "object") return {};
-    const { enforcementLevel: _level, ...rest } = entry;
-    void _level;
-    return rest;
-  };
-  return { ...defaults, ...values(config.all), ...values(config[policy.name]) };
+  return reconciledFor(policy, config, "advisory").properties;
 }
 
 const NO_TIMEOUTS = Object.freeze({ createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 });
@@ -126,11 +134,8 @@ export async function runPolicies(policies: Policies, resources: readonly Analyz
   let linked: PolicyResource[] | undefined;
 
   for (const policy of policies as readonly PolicyLike[]) {
-    let level = enforcementFor(policy, config, packLevel);
-    if (level === "disabled") continue;
-    // The host runs remediations in a separate pass and reports them as mandatory during analysis.
-    if (level === "remediate") level = "mandatory";
-    const enforcementLevel = level;
+    const enforcementLevel = effectiveLevel(policy, config, packLevel);
+    if (enforcementLevel === undefined) continue;
     const values = policyConfig(policy, config);
     // The host hands out a fresh shallow copy (object rest) on each call.
     const getConfig = <T extends object>() => ({ ...values }) as T;

@@ -2,7 +2,7 @@ import path from "node:path";
 import { declaredEnvironment } from "../config/stack-identity.ts";
 import { readinessRules } from "../policies/rules/catalog.ts";
 import type { ReadinessRule } from "../policies/core/rule.ts";
-import { configHint, configKeysBehind } from "./config-sources.ts";
+import { configHint, configKeyFinder } from "./config-sources.ts";
 import { judgeStack, type GateReport } from "./judge-stack.ts";
 import { inputProblemReport, type ConfigProblem } from "./input-problems.ts";
 import { loadPackConfig, PACK_CONFIG_DIR } from "./pack-config.ts";
@@ -69,8 +69,8 @@ export async function loadGateInput(options: GateOptions): Promise<GateInput> {
     const project = await readProjectFile(dir).catch(() => undefined);
     err.report = inputProblemReport(err.message, configProblemsOf(err.cause), {
       project: project?.name ?? path.basename(dir), stack: options.stack, environment,
-      programFile: toPosix(path.relative(process.cwd(), project?.entry ?? path.join(dir, "index.ts"))),
-      stackFile: toPosix(path.relative(process.cwd(), stackFilePath)), stackFilePath,
+      programFile: fromCwd(project?.entry ?? path.join(dir, "index.ts")),
+      stackFile: fromCwd(stackFilePath), stackFilePath,
     });
     throw err;
   }
@@ -102,8 +102,7 @@ async function readGateInput(
     throw new GateLoadError(failures.map((f) => describe(f.reason)).join("\n"), { cause: failures[0].reason });
   }
   const { project, config } = stackFiles.value;
-  const run = await load(() => runProgramInProcess(programRequest(dir, options.stack, project, config)),
-    (err) => programFailure(err, dir, project.entry, options.stack));
+  const run = await runProgram(dir, options.stack, project, config);
   return {
     project: project.name, stack: options.stack, environment, dir, entry: project.entry, stackFilePath, config,
     rules, packConfig: packConfigResult.value,
@@ -114,16 +113,17 @@ async function readGateInput(
 /** Runs the program with its stack config (its own process) and judges every resource; throws GateLoadError when it cannot. */
 export async function runGate(options: GateOptions): Promise<GateReport> {
   const input = await loadGateInput(options);
+  const configKeysBehind = configKeyFinder(input.config, input.project);
   const sites = new Map(input.resources.map((r) => [`${r.type}::${r.name}`, r.source]));
   const report = await judgeStack(input.resources, {
     project: input.project, stack: input.stack, environment: input.environment,
-    programFile: toPosix(path.relative(process.cwd(), input.entry)),
-    stackFile: toPosix(path.relative(process.cwd(), input.stackFilePath)),
+    programFile: fromCwd(input.entry),
+    stackFile: fromCwd(input.stackFilePath),
     rules: input.rules, packConfig: input.packConfig, now: options.now,
-    configHint: (message, resource) => configHint(configKeysBehind(message, resource.inputs, input.config, input.project), input.stack),
+    configHint: (message, resource) => configHint(configKeysBehind(message, resource.inputs), input.stack),
     locate: (resource) => {
       const site = sites.get(`${resource.type}::${resource.name}`);
-      return site && { file: toPosix(path.relative(process.cwd(), site.file)), line: site.line };
+      return site && { file: fromCwd(site.file), line: site.line };
     },
   });
   return input.unansweredCalls.length > 0 ? { ...report, unknownFunctions: input.unansweredCalls } : report;
@@ -149,7 +149,12 @@ function programRequest(dir: string, stack: string, project: ProjectFile, config
 export async function runProgramOf(dir: string, stack: string): Promise<ProgramRun> {
   const root = path.resolve(dir);
   const { project, config } = await load(() => readProgramFiles(root, stack));
-  return load(() => runProgramInProcess(programRequest(root, stack, project, config)), (err) => programFailure(err, root, project.entry, stack));
+  return runProgram(root, stack, project, config);
+}
+
+/** Runs the program for one stack in its own process; a failure names the program's file and line (GateLoadError). */
+function runProgram(dir: string, stack: string, project: ProjectFile, config: StackConfig): Promise<ProgramRun> {
+  return load(() => runProgramInProcess(programRequest(dir, stack, project, config)), (err) => programFailure(err, dir, project.entry, stack));
 }
 
 /** The organization a program sees (`pulumi.getOrganization()`), as with the CLI's local backend. */
@@ -158,7 +163,7 @@ const ORGANIZATION = "organization";
 /** Names the file and line in the program (relative to where the gate runs), then the cause. */
 function programFailure(err: unknown, dir: string, entry: string, stack: string): string {
   const where = err instanceof ProgramError && err.failure.location
-    ? toPosix(path.relative(process.cwd(), path.join(dir, err.failure.location))) : toPosix(path.relative(process.cwd(), entry) || entry);
+    ? fromCwd(path.join(dir, err.failure.location)) : fromCwd(entry) || toPosix(entry);
   const cause = describe(err instanceof ProgramError ? err.failure : err);
   return `the program failed for stack ${stack} at ${where}: ${cause}`;
 }
@@ -186,4 +191,9 @@ function describe(err: unknown): string {
 
 function toPosix(p: string): string {
   return p.split(path.sep).join("/");
+}
+
+/** A path as reports show it: relative to where the gate runs, with forward slashes. */
+function fromCwd(p: string): string {
+  return toPosix(path.relative(process.cwd(), p));
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { configHint, configKeysBehind } from "../gate/config-sources.ts";
+import { configHint, configKeyFinder } from "../gate/config-sources.ts";
 import { programFrame } from "../gate/call-site.ts";
 
 describe("gate: the program's own config keys behind a finding", () => {
@@ -19,12 +19,15 @@ describe("gate: the program's own config keys behind a finding", () => {
     region: "us-east-1",
   };
 
+  // One finder for both cases, as in a run: the second reads the inputs' leaves from the first's cache.
+  const configKeysBehind = configKeyFinder(config, "shop");
+
   it("names a key whose value is in the inputs (also inside JSON documents) and in the finding's message", () => {
-    assert.deepEqual(configKeysBehind('container "web" image registry.example.com/shop:latest is not pinned', inputs, config, "shop"), ["shop:image"]);
+    assert.deepEqual(configKeysBehind('container "web" image registry.example.com/shop:latest is not pinned', inputs), ["shop:image"]);
   });
 
   it("ignores other namespaces, secrets, short values and values found only in tags", () => {
-    assert.deepEqual(configKeysBehind("us-east-1 offline-secret-placeholder https://shop.example.com * prod", inputs, config, "shop"), []);
+    assert.deepEqual(configKeysBehind("us-east-1 offline-secret-placeholder https://shop.example.com * prod", inputs), []);
   });
 
   it("turns the keys into commands with the stack", () => {

@@ -55,17 +55,33 @@ export function reconcilePackConfig(
   const all = entryOf("all", raw.all, problems);
   const result = new Map<string, ReconciledPolicyConfig>();
   for (const policy of policies) {
-    const merged: Record<string, unknown> = { ...all, ...entryOf(policy.name, raw[policy.name], problems) };
-    for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
-      if (merged[key] === undefined && typeof schema === "object" && schema.default !== undefined) merged[key] = structuredClone(schema.default);
-    }
+    const merged = mergePolicyEntry(policy, all, entryOf(policy.name, raw[policy.name], problems));
     problems.push(...validateAgainst(policy, merged).map((p) => `${policy.name}: ${p}`));
-    const { enforcementLevel, ...properties } = merged;
-    const level = (enforcementLevel as EnforcementLevel | undefined) ?? policy.enforcementLevel ?? packLevel;
-    result.set(policy.name, { enforcementLevel: level, properties });
+    result.set(policy.name, reconciledEntry(policy, merged, packLevel));
   }
   if (problems.length > 0) throw new EnginePackConfigError(problems);
   return result;
+}
+
+/**
+ * One policy's entry as the engine merges it: `all`'s, then the policy's own (shallow), then the schema's
+ * top-level defaults where nothing is set. `enforcementLevel` stays in (validation sees it); the gate's
+ * harness (policy-harness.ts) merges its pack config with this too.
+ */
+export function mergePolicyEntry(
+  policy: PolicyInfoLike, all: Readonly<Record<string, unknown>> | undefined, own: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...all, ...own };
+  for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
+    if (merged[key] === undefined && typeof schema === "object" && schema.default !== undefined) merged[key] = structuredClone(schema.default);
+  }
+  return merged;
+}
+
+/** What the engine sends for a merged entry: its level (else the policy's own, else the pack's) and the other properties. */
+export function reconciledEntry(policy: PolicyInfoLike, merged: Readonly<Record<string, unknown>>, packLevel: EnforcementLevel): ReconciledPolicyConfig {
+  const { enforcementLevel, ...properties } = merged;
+  return { enforcementLevel: (enforcementLevel as EnforcementLevel | undefined) ?? policy.enforcementLevel ?? packLevel, properties };
 }
 
 // The JSON Schema keywords the engine's validator (gojsonschema) applies that policy schemas here may use.
