@@ -2,7 +2,6 @@ import path from "node:path";
 import { analysersFor } from "../engine/analysers.ts";
 import { systemClock } from "../engine/clock.ts";
 import { runRollout } from "../engine/engine.ts";
-import { withPlanDefaults } from "../engine/plan.ts";
 import type { RolloutState } from "../engine/model.ts";
 import type { Target } from "../engine/ports.ts";
 import { writeReports } from "../report/write.ts";
@@ -29,7 +28,7 @@ export async function drive(cli: CliContext, target: Target, state: RolloutState
   let final: RolloutState;
   try {
     final = await runRollout(
-      { router: target.router, deployer: target.deployer, hooks: target.hooks, store: target.store, analysers: analysersFor(target, state.plan.thresholds, state.plan.probePaths, withPlanDefaults(state.plan).baseline), clock: target.clock ?? systemClock, reporter },
+      { router: target.router, deployer: target.deployer, hooks: target.hooks, store: target.store, analysers: analysersFor(target, state.plan.thresholds, state.plan.probePaths, state.plan.baseline), clock: target.clock ?? systemClock, reporter },
       state,
       { signal: cancel.signal, pauseMode: io.interactive ? "wait" : "exit", approved: options.approved, ...(options.retryFailedRollback ? { retryFailedRollback: options.retryFailedRollback } : {}) },
     );

@@ -1,10 +1,7 @@
 import { evaluateAlarms, evaluateMetrics, evaluateProbe } from "./evaluate.ts";
 import type { AnalysisThresholds, Measurement } from "./model.ts";
 import type { AlarmSource, AnalysisContext, Analyser, MetricsSource, ProbeSource, Target } from "./ports.ts";
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+import { errorMessage } from "../shared/errors.ts";
 
 /** Wraps a raw source: whatever it throws becomes an `error` measurement, never a pass and never a crash. */
 async function guarded(analyser: string, metric: string, measure: () => Promise<Measurement[]>): Promise<Measurement[]> {

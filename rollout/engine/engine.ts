@@ -1,12 +1,13 @@
 import { analyse } from "./analysers.ts";
 import { verdictOf } from "./evaluate.ts";
 import { isTerminal, transition } from "./machine.ts";
-import { DEFAULT_DRIFT_POLICY, withPlanDefaults } from "./plan.ts";
+import { DEFAULT_DRIFT_POLICY } from "./plan.ts";
 import type { ShiftResult } from "./shift.ts";
 import { formatWeights, sameWeights, shiftVerified, STABLE_ONLY } from "./shift.ts";
 import { takenOver } from "./takeover.ts";
 import type { AnalysisRecord, Measurement, OperatorRequest, RequestRecord, RolloutEvent, RolloutPhase, RolloutPlan, RolloutState, Version, Weights } from "./model.ts";
 import type { Analyser, Clock, Deployer, HookRunner, Reporter, StateStore, TrafficRouter } from "./ports.ts";
+import { errorMessage } from "../shared/errors.ts";
 
 export interface EngineDependencies {
   readonly router: TrafficRouter;
@@ -87,10 +88,6 @@ const LOCK_RENEW_MS = 5_000;
 /** A request older than this is discarded unread: whoever made it has long stopped waiting for an answer. */
 export const REQUEST_TTL_MS = 120_000;
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function summarise(measurements: readonly Measurement[], status: Measurement["status"]): string {
   return measurements
     .filter((measurement) => measurement.status === status)
@@ -104,7 +101,7 @@ function summarise(measurements: readonly Measurement[], status: Measurement["st
  * rollback, or in `rollback-failed` when even that cannot be verified.
  */
 export async function runRollout(dependencies: EngineDependencies, initial: RolloutState, options: RunOptions): Promise<RolloutState> {
-  return new RolloutRun(dependencies, { ...initial, plan: withPlanDefaults(initial.plan) }, options).execute();
+  return new RolloutRun(dependencies, initial, options).execute();
 }
 
 class RolloutRun {

@@ -1,5 +1,6 @@
 import type { Weights } from "./model.ts";
 import type { Clock, TrafficRouter } from "./ports.ts";
+import { errorMessage } from "../shared/errors.ts";
 
 /**
  * The one verify loop: set the weights, read them back until the router shows them. Used by the engine for every
@@ -69,8 +70,4 @@ export async function shiftVerified(router: Pick<TrafficRouter, "setWeights" | "
     if (clock.now() >= deadline) return { verified: false, detail };
     await clock.sleep(settings.retryMs, signal);
   }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

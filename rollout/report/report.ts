@@ -1,6 +1,6 @@
 import { metricById } from "../engine/metrics.ts";
 import type { AnalysisRecord, Measurement, MeasurementStatus, MetricEvidence, RolloutPhase, RolloutState } from "../engine/model.ts";
-import { formatDuration, withPlanDefaults } from "../engine/plan.ts";
+import { formatDuration } from "../engine/plan.ts";
 
 /** One point of the timeline: the canary's weight and its measured 5xx rate and p95 at an analysis. */
 export interface TimelinePoint {
@@ -170,7 +170,7 @@ export function buildReport(state: RolloutState): RolloutReport {
 
 /** The limits the rollout ran with: a plan stored before they existed falls back as the engine does. */
 function failureLimits(state: RolloutState) {
-  const plan = withPlanDefaults(state.plan);
+  const { plan } = state;
   return { total: state.totalFailures ?? 0, rolloutLimit: plan.rolloutFailureLimit, perStepLimit: plan.failureLimit, consecutiveLimit: plan.consecutiveFailureLimit };
 }
 

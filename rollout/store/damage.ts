@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { withPlanDefaults } from "../engine/plan.ts";
 import { OPERATOR_REQUEST_KINDS, ROLLOUT_PHASES, type LockHolder, type OperatorRequest, type RolloutState } from "../engine/model.ts";
 
 /** The one state format this version reads and writes; anything else is refused, never guessed at. */
@@ -65,7 +66,9 @@ export function checkState(text: string): { ok: true; state: RolloutState } | { 
   }
   const shaped = stateShape.safeParse(parsed.value);
   if (!shaped.success) return { ok: false, problem: `fields missing or wrong: ${describeIssues(shaped.error)}` };
-  return { ok: true, state: parsed.value as RolloutState };
+  const state = parsed.value as RolloutState;
+  // Every stored state is read here: a plan written by an older version gets its defaults once, for all readers.
+  return { ok: true, state: { ...state, plan: withPlanDefaults(state.plan) } };
 }
 
 export function checkLock(text: string): { ok: true; holder: LockHolder } | { ok: false; problem: string } {

@@ -11,6 +11,7 @@ import { Refusal, ROLLOUT_EXIT } from "../exit-codes.ts";
 import { commonIssues, environmentOf, targetOf, withCommon, type CommonOptions } from "../options.ts";
 import { planFromFlags, withPlanFlags } from "../plan-flags.ts";
 import { lockedTarget } from "../session.ts";
+import { errorMessage } from "../../shared/errors.ts";
 
 interface StartOptions extends CommonOptions {
   image?: string;
@@ -62,7 +63,7 @@ async function refuseUnlessStableOnly(target: Target, environment: string, previ
   try {
     seen = await target.router.readWeights();
   } catch (error) {
-    throw new Refusal(`refused: the router of ${environment} cannot be read (${error instanceof Error ? error.message : String(error)}); a rollout starts only once it shows stable 100 / canary 0. Fix the router (${target.describe().split("\n")[0]}), then start again`);
+    throw new Refusal(`refused: the router of ${environment} cannot be read (${errorMessage(error)}); a rollout starts only once it shows stable 100 / canary 0. Fix the router (${target.describe().split("\n")[0]}), then start again`);
   }
   if (sameWeights(seen, STABLE_ONLY)) return;
   const fix =

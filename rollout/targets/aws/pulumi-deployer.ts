@@ -7,6 +7,7 @@ import type { RetryPolicy } from "./retry.ts";
 import { callAws, DEFAULT_RETRY_POLICY } from "./retry.ts";
 import type { StackOutputs } from "./stack-outputs.ts";
 import { parseStackOutputs } from "./stack-outputs.ts";
+import { errorMessage } from "../../shared/errors.ts";
 
 /**
  * The policy check that runs before the canary's `pulumi up` (`READINESS_POLICY_GATE`): the real engine's
@@ -62,7 +63,7 @@ export class PulumiDeployer implements Deployer {
       if (check.kind === "policy-pack") await this.options.cli.previewWithPolicyPack(check.directory, signal);
       if (check.kind === "command") await check.run(signal);
     } catch (error) {
-      throw new Error(`policy check refused the deploy (mandatory violations; nothing was deployed): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(`policy check refused the deploy (mandatory violations; nothing was deployed): ${errorMessage(error)}`, { cause: error });
     }
   }
 

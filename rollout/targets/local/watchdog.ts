@@ -10,6 +10,7 @@ import { isProcessAlive } from "../../shared/processes.ts";
 import { LocalTrafficRouter } from "./router.ts";
 import type { RolloutState } from "../../engine/model.ts";
 import { FileStateStore } from "../../store/file-store.ts";
+import { errorMessage } from "../../shared/errors.ts";
 
 /**
  * The local target's watchdog: a process started with the loopback site (docs/rollout-local.md) that
@@ -122,7 +123,7 @@ export async function runLocalWatchdog(options: LocalWatchdogOptions, signal?: A
       if (line !== last) options.log({ level: outcome.result === "no-op" ? "info" : "warn", ...outcome });
       last = line;
     } catch (error) {
-      options.log({ level: "error", problem: "watchdog round failed", error: error instanceof Error ? error.message : String(error) });
+      options.log({ level: "error", problem: "watchdog round failed", error: errorMessage(error) });
     }
     await new Promise((resolve) => setTimeout(resolve, options.pollMs));
   }
