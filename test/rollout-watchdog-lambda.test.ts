@@ -219,7 +219,7 @@ describe("rollout watchdog Lambda (aws-sdk-client-mock: S3, ELBv2, CloudWatch, S
     const modules = lambdaModules(path.join(ROOT, "lambdas/rollout-watchdog/index.ts"));
     assert.deepEqual(modules.map((module) => module.archivePath), [
       "lambdas/rollout-watchdog/core.js", "lambdas/rollout-watchdog/index.js", "rollout/engine/evaluate.js", "rollout/engine/machine.js", "rollout/engine/metrics.js", "rollout/engine/model.js",
-      "rollout/engine/shift.js", "rollout/engine/statistics.js", "rollout/targets/aws/retry.js", "rollout/targets/aws/router.js",
+      "rollout/engine/shift.js", "rollout/engine/statistics.js", "rollout/shared/errors.js", "rollout/targets/aws/retry.js", "rollout/targets/aws/router.js",
     ]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "watchdog-package-"));
     try {
