@@ -4,6 +4,7 @@ import { S3StateStore } from "../rollout/targets/aws/s3-store.ts";
 import { newRolloutState } from "../rollout/engine/engine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import { StoreDamageError } from "../rollout/store/damage.ts";
+import { StateConflictError } from "../rollout/engine/ports.ts";
 import type { LockHolder } from "../rollout/engine/model.ts";
 import { awsError, FakeS3, restoreAwsMocks } from "./rollout-aws-fakes.ts";
 import { FakeClock, operatorRequest } from "./support/rollout-fakes.ts";
@@ -113,6 +114,21 @@ describe("rollout on AWS: state and lock in S3", () => {
     assert.deepEqual((await ci.takeRequests("production")).map((request) => request.id), [taken.id]);
     assert.equal(await laptop.withdrawRequest("production", taken.id), false);
     assert.equal(s3.objects.size, 0);
+  });
+
+  it("saves the state with If-Match on the ETag read when asked: a write by another machine in between is a StateConflictError", async () => {
+    const s3 = new FakeS3();
+    const { laptop, ci } = machines(s3, new FakeClock());
+    const state = newRolloutState({ id: "r1", environment: "production", target: "aws", image: "app:2", plan: DEFAULT_PLAN, holder: LAPTOP, now: 1 });
+    const first = await laptop.save(state);
+    const read = await ci.loadVersioned("production");
+    assert.equal(read?.version, first, "the version is the object's ETag");
+    const second = await laptop.save({ ...state, phase: "shifting" }, first);
+    await assert.rejects(ci.save({ ...state, phase: "rolling-back" }, first), (error: Error) => error instanceof StateConflictError && error.message.includes(`s3://${BUCKET}/rollouts/production/state.json changed since it was read`));
+    assert.equal((await ci.load("production"))?.phase, "shifting", "the laptop's write stands");
+    s3.objects.delete("rollouts/production/state.json");
+    await assert.rejects(laptop.save(state, second), StateConflictError, "a state deleted since the read is a change too");
+    assert.deepEqual(s3.mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input.IfMatch), [undefined, first, first, second]);
   });
 
   it("refuses a damaged state or lock in S3, naming the key, the problem and how to restore a previous version", async () => {

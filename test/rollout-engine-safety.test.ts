@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { REQUEST_TTL_MS, runRollout } from "../rollout/engine/engine.ts";
 import { DEFAULT_PLAN } from "../rollout/engine/plan.ts";
 import type { RolloutPlan, RolloutState, Weights } from "../rollout/engine/model.ts";
+import { StateConflictError } from "../rollout/engine/ports.ts";
 import { FakeHooks, operatorRequest, ScriptedAnalyser, TEST_HOLDER } from "./support/rollout-fakes.ts";
 import type { FakeRouterOptions } from "./support/rollout-fakes.ts";
 import { canaryWeights, harness as rolloutHarness, OLD } from "./support/rollout-harness.ts";
@@ -91,6 +92,39 @@ describe("rollout engine safety (issue 11)", () => {
       };
       await h.run();
       assert.deepEqual(intendedAtChange, h.router.requested);
+    });
+
+    it("takes a conditional save whose answer was lost and whose retry then conflicts as done, when the store holds exactly its state", async () => {
+      const h = harness();
+      const save = h.store.save.bind(h.store);
+      let lost = 0;
+      h.store.save = async (state: RolloutState, ifVersion?: string) => {
+        const version = await save(state, ifVersion);
+        if (ifVersion !== undefined && state.phase === "baking" && lost === 0) {
+          lost += 1;
+          // What S3 answers the SDK's retry of a PUT with If-Match that had landed: the ETag moved on.
+          throw new StateConflictError("precondition failed on the retry");
+        }
+        return version;
+      };
+      const final = await h.run();
+      assert.equal(lost, 1);
+      assert.equal(final.phase, "promoted");
+      assert.deepEqual(canaryWeights(h.router), [0, 10, 50, 100, 0]);
+    });
+
+    it("rolls back when a conditional save conflicts with a write that is not a takeover, naming the conflict", async () => {
+      const h = harness();
+      const save = h.store.save.bind(h.store);
+      h.store.save = async (state: RolloutState, ifVersion?: string) => {
+        // Someone writes the rollout's state without claiming it, between the engine's read and its save.
+        if (ifVersion !== undefined && state.phase === "baking" && !h.store.saves.some((saved) => saved.reason === "written by hand")) await save({ ...state, phase: "shifting", reason: "written by hand" });
+        return save(state, ifVersion);
+      };
+      const final = await h.run();
+      assert.equal(final.phase, "rolled-back");
+      assert.match(final.reason ?? "", /changed since version/);
+      assert.equal(canaryWeights(h.router).at(-1), 0);
     });
 
     it("does not give the canary more traffic when its intention cannot be recorded first", async () => {

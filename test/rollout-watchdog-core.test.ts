@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { CanaryHealth, LockView, Observation, WatchdogPorts, WatchdogSettings } from "../lambdas/rollout-watchdog/core.ts";
-import { canaryFailures, decide, liveGraceMs, runWatchdogOnce, StateConflictError } from "../lambdas/rollout-watchdog/core.ts";
+import { canaryFailures, decide, liveGraceMs, runWatchdogOnce } from "../lambdas/rollout-watchdog/core.ts";
 import { newRolloutState, runRollout } from "../rollout/engine/engine.ts";
 import { transition } from "../rollout/engine/machine.ts";
 import { DEFAULT_PLAN, DEFAULT_THRESHOLDS } from "../rollout/engine/plan.ts";
@@ -120,23 +120,9 @@ describe("rollout watchdog: decisions (shared by the Lambda and the local watchd
 
 /** Ports over the engine's fakes: the same store and router the orchestrator uses. */
 function memoryPorts(store: MemoryStateStore, router: FakeRouter, clock: FakeClock, notes: string[]): WatchdogPorts {
-  const versions = new Map<RolloutState, string>();
-  let counter = 0;
-  const versionOf = (state: RolloutState): string => {
-    if (!versions.has(state)) versions.set(state, `v${(counter += 1)}`);
-    return versions.get(state) as string;
-  };
   return {
-    async loadState() {
-      const state = await store.load("production");
-      return state && { state, version: versionOf(state) };
-    },
-    async saveState(state, version) {
-      const current = await store.load("production");
-      if (!current || versionOf(current) !== version) throw new StateConflictError("changed");
-      await store.save(state);
-      return versionOf(state);
-    },
+    loadState: () => store.loadVersioned("production"),
+    saveState: (state, version) => store.save(state, version),
     setWeights: (weights) => router.setWeights(weights),
     readWeights: () => router.readWeights(),
     releaseLock: (holder) => store.releaseLock("production", holder),
@@ -148,29 +134,37 @@ function memoryPorts(store: MemoryStateStore, router: FakeRouter, clock: FakeClo
 }
 
 describe("rollout watchdog and orchestrator agree through the state", () => {
-  it("an orchestrator whose rollout the watchdog took over during an analysis stops: no further shift, no overwrite", async () => {
+  /** One orchestrator and one watchdog sharing a store and a router; `orchestrate` runs the rollout to its end. */
+  function sharing() {
     const clock = new FakeClock(NOW);
     const router = new FakeRouter();
     const store = new MemoryStateStore();
     const notes: string[] = [];
     const ports = memoryPorts(store, router, clock, notes);
+    /** The watchdog's round while the orchestrator still beats, its canary failing for ten minutes: beyond the grace. */
+    const watchdogActs = () => runWatchdogOnce(ports, async () => ({ lock: { holder: { ...TEST_HOLDER, heartbeatAt: clock.now() - 1_000 } }, canary: { failing: ["alarm canary-5xx in ALARM"], failingSince: clock.now() - 10 * 60_000 } }), SETTINGS);
+    const orchestrate = async (analysers: Analyser[]) => {
+      const initial = newRolloutState({ id: "r1", environment: "production", target: "fake", image: "app:2", stableImage: "app:1", plan: { ...PLAN, bakeMs: 60_000 }, holder: TEST_HOLDER, now: clock.now() });
+      assert.ok((await store.acquireLock("production", TEST_HOLDER)).ok);
+      await store.save(initial);
+      return runRollout({ router, deployer: new FakeDeployer("app:1"), hooks: new FakeHooks(), store, analysers, clock, reporter: new RecordingReporter() }, initial, { pauseMode: "exit" });
+    };
+    return { router, store, notes, watchdogActs, orchestrate };
+  }
+
+  it("an orchestrator whose rollout the watchdog took over during an analysis stops: no further shift, no overwrite", async () => {
+    const { router, store, notes, watchdogActs, orchestrate } = sharing();
     // The watchdog acts while the orchestrator measures its second interval (a slow GetMetricData).
     let measured = 0;
     const analyser: Analyser = {
       name: "metrics",
       async measure(context: AnalysisContext): Promise<Measurement[]> {
         measured += 1;
-        if (measured === 2) {
-          const outcome = await runWatchdogOnce(ports, async () => ({ lock: { holder: { ...TEST_HOLDER, heartbeatAt: clock.now() - 1_000 } }, canary: { failing: ["alarm canary-5xx in ALARM"], failingSince: clock.now() - 10 * 60_000 } }), SETTINGS);
-          assert.equal(outcome.result, "rolled-back");
-        }
+        if (measured === 2) assert.equal((await watchdogActs()).result, "rolled-back");
         return [{ analyser: "metrics", metric: "5xx-rate", status: "pass", version: context.version, message: "looks fine to the orchestrator" }];
       },
     };
-    const initial = newRolloutState({ id: "r1", environment: "production", target: "fake", image: "app:2", stableImage: "app:1", plan: { ...PLAN, bakeMs: 60_000 }, holder: TEST_HOLDER, now: clock.now() });
-    assert.ok((await store.acquireLock("production", TEST_HOLDER)).ok);
-    await store.save(initial);
-    const final = await runRollout({ router, deployer: new FakeDeployer("app:1"), hooks: new FakeHooks(), store, analysers: [analyser], clock, reporter: new RecordingReporter() }, initial, { pauseMode: "exit" });
+    const final = await orchestrate([analyser]);
 
     assert.equal(final.phase, "rolled-back");
     assert.match(final.reason ?? "", /^rolled back by the rollout watchdog: .*has not rolled back within/);
@@ -178,6 +172,29 @@ describe("rollout watchdog and orchestrator agree through the state", () => {
     assert.deepEqual(await store.load("production"), final, "the watchdog's record stands");
     assert.equal(measured, 2, "no analysis after the takeover");
     assert.deepEqual(notes, ["production: rollout r1 rolled back by the watchdog"]);
+  });
+
+  it("a claim the watchdog writes between the orchestrator's check and its save is not overwritten: that save fails and the orchestrator yields", async () => {
+    const { router, store, watchdogActs, orchestrate } = sharing();
+    let claimAt: number | undefined;
+    const loadVersioned = store.loadVersioned.bind(store);
+    store.loadVersioned = async (environment) => {
+      const read = await loadVersioned(environment);
+      if (claimAt === undefined && read?.state.phase === "baking") {
+        claimAt = store.saves.length;
+        // The orchestrator has read (and found no takeover) and is about to save: the watchdog acts now.
+        assert.equal((await watchdogActs()).result, "rolled-back");
+      }
+      return read;
+    };
+    const final = await orchestrate([]);
+
+    assert.notEqual(claimAt, undefined, "the watchdog acted between a read and a save of the orchestrator");
+    assert.equal(final.phase, "rolled-back");
+    assert.match(final.reason ?? "", /^rolled back by the rollout watchdog: /);
+    assert.deepEqual(store.saves.slice(claimAt).map((saved) => saved.phase), ["rolling-back", "rolled-back"], "only the watchdog's records after its claim");
+    assert.deepEqual(await store.load("production"), final, "the watchdog's record stands");
+    assert.equal(router.requested.at(-1)?.canary, 0, "traffic stays on stable");
   });
 
   it("a second watchdog round (or a retried invocation) changes nothing", async () => {

@@ -218,7 +218,7 @@ describe("rollout watchdog Lambda (aws-sdk-client-mock: S3, ELBv2, CloudWatch, S
   it("is packaged with exactly the modules it imports, as plain ES modules that load under Node without tsx", async () => {
     const modules = lambdaModules(path.join(ROOT, "lambdas/rollout-watchdog/index.ts"));
     assert.deepEqual(modules.map((module) => module.archivePath), [
-      "lambdas/rollout-watchdog/core.js", "lambdas/rollout-watchdog/index.js", "rollout/engine/evaluate.js", "rollout/engine/machine.js", "rollout/engine/metrics.js", "rollout/engine/model.js",
+      "lambdas/rollout-watchdog/core.js", "lambdas/rollout-watchdog/index.js", "rollout/engine/evaluate.js", "rollout/engine/machine.js", "rollout/engine/metrics.js", "rollout/engine/model.js", "rollout/engine/ports.js",
       "rollout/engine/shift.js", "rollout/engine/statistics.js", "rollout/shared/errors.js", "rollout/targets/aws/retry.js", "rollout/targets/aws/router.js",
     ]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "watchdog-package-"));

@@ -2,6 +2,7 @@ import { isTerminal, transition } from "../../rollout/engine/machine.ts";
 import { errorRateShowsAbove } from "../../rollout/engine/evaluate.ts";
 import type { AnalysisThresholds, EpochMs, LockHolder, RolloutPhase, RolloutState, VersionMetricsSample, Weights } from "../../rollout/engine/model.ts";
 import { shiftVerified, STABLE_ONLY } from "../../rollout/engine/shift.ts";
+import { StateConflictError, type VersionedState } from "../../rollout/engine/ports.ts";
 
 /**
  * The rollout watchdog's core, shared by the Lambda (lambdas/rollout-watchdog/index.ts) and the local
@@ -159,18 +160,9 @@ export function canaryFailures(sample: CanarySample, thresholds: AnalysisThresho
 // Acting
 // ---------------------------------------------------------------------------------------------------------
 
-/** A stored state with the version a conditional write must match (S3 ETag, file mtime+size). */
-export interface VersionedState {
-  readonly state: RolloutState;
-  readonly version: string;
-}
-
-/** Raised by `saveState` when the stored state changed since `version`: someone else wrote it. */
-export class StateConflictError extends Error {}
-
 export interface WatchdogPorts {
   loadState(): Promise<VersionedState | undefined>;
-  /** Writes `state` only if the stored version is still `version`; returns the new version or throws StateConflictError. */
+  /** Writes `state` only if the stored version is still `version`; returns the new version or throws StateConflictError (rollout/engine/ports.ts). */
   saveState(state: RolloutState, version: string): Promise<string>;
   setWeights(weights: Weights): Promise<void>;
   readWeights(): Promise<Weights>;

@@ -7,7 +7,8 @@ import { weightedForwardActions, weightsFromListener } from "../../rollout/targe
 import type { LockHolder, RolloutState, Weights } from "../../rollout/engine/model.ts";
 import { isTerminal } from "../../rollout/engine/machine.ts";
 import type { CanaryHealth, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "./core.ts";
-import { DEFAULT_ABANDONED_AFTER_SECONDS, DEFAULT_HEARTBEAT_STALE_AFTER_SECONDS, RollbackNotVerifiedError, ROLLOUT_STATE_PREFIX, runWatchdogOnce, StateConflictError } from "./core.ts";
+import { DEFAULT_ABANDONED_AFTER_SECONDS, DEFAULT_HEARTBEAT_STALE_AFTER_SECONDS, RollbackNotVerifiedError, ROLLOUT_STATE_PREFIX, runWatchdogOnce } from "./core.ts";
+import { StateConflictError } from "../../rollout/engine/ports.ts";
 
 /**
  * The rollout watchdog Lambda: invoked by EventBridge when a canary alarm goes to ALARM and every minute by a

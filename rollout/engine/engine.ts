@@ -6,7 +6,7 @@ import type { ShiftResult } from "./shift.ts";
 import { formatWeights, sameWeights, shiftVerified, STABLE_ONLY } from "./shift.ts";
 import { takenOver } from "./takeover.ts";
 import type { AnalysisRecord, Measurement, OperatorRequest, RequestRecord, RolloutEvent, RolloutPhase, RolloutPlan, RolloutState, Version, Weights } from "./model.ts";
-import type { Analyser, Clock, Deployer, HookRunner, Reporter, StateStore, TrafficRouter } from "./ports.ts";
+import { type Analyser, type Clock, type Deployer, type HookRunner, type Reporter, StateConflictError, type StateStore, type TrafficRouter } from "./ports.ts";
 import { errorMessage } from "../shared/errors.ts";
 
 export interface EngineDependencies {
@@ -163,11 +163,26 @@ class RolloutRun {
     this.emit({ type: "log", at: this.deps.clock.now(), level, message });
   }
 
+  /**
+   * Never overwrites a rollout someone else (the watchdog) has taken over: its record is the truth. The save is
+   * conditional on the version read for that check, so a claim written between the check and the save is not
+   * overwritten either: the save fails and the run yields to it.
+   */
   private async commit(next: RolloutState): Promise<void> {
-    // Never overwrite a rollout someone else (the watchdog) has taken over: its record is the truth.
-    await this.checkTakenOver();
+    const stored = await this.deps.store.loadVersioned(this.state.environment).catch(() => undefined);
+    const taken = takenOver(this.state, stored?.state);
+    if (taken) throw new TakenOver(taken);
     this.state = { ...next, updatedAt: this.deps.clock.now() };
-    await this.deps.store.save(this.state);
+    try {
+      await this.deps.store.save(this.state, stored?.version);
+    } catch (error) {
+      if (!(error instanceof StateConflictError)) throw error;
+      const now = await this.deps.store.load(this.state.environment).catch(() => undefined);
+      const claim = takenOver(this.state, now);
+      if (claim) throw new TakenOver(claim);
+      // A retried write whose first attempt landed (its answer was lost) finds its own state: that is a success.
+      if (JSON.stringify(now) !== JSON.stringify(this.state)) throw error;
+    }
   }
 
   private async enter(phase: RolloutPhase, reason?: string, patch: Partial<RolloutState> = {}): Promise<void> {

@@ -112,12 +112,27 @@ export interface HookRunner {
 // State store, operator requests, lock
 // ---------------------------------------------------------------------------------------------------------
 
+/** A stored state with the version a conditional write must match (an S3 ETag, a hash of the file). */
+export interface VersionedState {
+  readonly state: RolloutState;
+  readonly version: string;
+}
+
+/** A conditional save found the stored state changed since the version read: someone else wrote it. */
+export class StateConflictError extends Error {}
+
 export interface StateStore {
   /** Human description, e.g. the directory or bucket/key, for messages. */
   describe(): string;
   load(environment: string): Promise<RolloutState | undefined>;
-  /** Atomic: a reader sees the old or the new state, never a torn one. */
-  save(state: RolloutState): Promise<void>;
+  /** The state with its version, for a conditional `save`. */
+  loadVersioned(environment: string): Promise<VersionedState | undefined>;
+  /**
+   * Atomic: a reader sees the old or the new state, never a torn one. With `ifVersion`, writes only if the
+   * stored state is still that version, else throws StateConflictError (the rollout watchdog claims a rollout
+   * this way, and the engine saves this way so that it never overwrites the claim). Returns the new version.
+   */
+  save(state: RolloutState, ifVersion?: string): Promise<string>;
   /** Refuses (ok:false, naming the holder) when held; takes a stale lock over only with `takeOverStale`. */
   acquireLock(environment: string, holder: LockHolder, options?: { readonly takeOverStale?: boolean }): Promise<LockResult>;
   /** Refreshes `heartbeatAt`; throws if the lock is no longer ours (someone took it over). */

@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { LockHolder, LockInfo, LockResult, OperatorRequest, RolloutState } from "../engine/model.ts";
-import type { StateStore } from "../engine/ports.ts";
+import { StateConflictError, type StateStore, type VersionedState } from "../engine/ports.ts";
 import { isProcessAlive } from "../shared/processes.ts";
 import { checkLock, checkState, parseRequest, StoreDamageError } from "./damage.ts";
 
@@ -30,12 +30,21 @@ async function readText(file: string): Promise<string | undefined> {
   }
 }
 
+function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** A state file's version: a hash of its bytes (mtime and size can repeat within a clock tick). */
+function versionOf(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
 /** A complete temporary sibling of `file`, flushed to disk: the only way our JSON files come into being. */
-async function writeTemporary(file: string, value: unknown): Promise<string> {
+async function writeTemporary(file: string, text: string): Promise<string> {
   const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
   const handle = await fs.open(temporary, "wx", 0o600);
   try {
-    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+    await handle.writeFile(text);
     await handle.sync();
   } finally {
     await handle.close();
@@ -45,7 +54,7 @@ async function writeTemporary(file: string, value: unknown): Promise<string> {
 
 /** Write to a temporary sibling and rename: readers in other processes never see a half-written file. */
 async function writeJsonAtomically(file: string, value: unknown): Promise<void> {
-  await fs.rename(await writeTemporary(file, value), file);
+  await fs.rename(await writeTemporary(file, jsonText(value)), file);
 }
 
 /** Temporary files (`<file>.<pid>.<uuid>.tmp`) of processes that died mid-write: nobody will rename them. */
@@ -54,6 +63,33 @@ async function removeOrphanedTemporaries(directory: string): Promise<void> {
     const pid = /\.(\d+)\.[0-9a-f-]{36}\.tmp$/.exec(name)?.[1];
     if (pid !== undefined && !isProcessAlive(Number(pid))) await fs.rm(path.join(directory, name), { force: true });
   }
+}
+
+/** A state write takes milliseconds: a writer waits this long for another's, polling at this pace. */
+const WRITING_TIMEOUT_MS = 5_000;
+const WRITING_POLL_MS = 5;
+
+async function writerOf(mutex: string): Promise<number | undefined> {
+  const pid = Number(await readText(mutex));
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * Removes the mutex of a writer killed mid-save. It is moved aside first and read again: if a live writer took
+ * it between our read and the move, it is given back, so two waiters breaking the same dead writer never both
+ * enter (the give-back loses only to a third writer arriving within that window).
+ */
+async function breakDeadWriter(mutex: string): Promise<void> {
+  const aside = `${mutex}.${process.pid}.${randomUUID()}.broken`;
+  try {
+    await fs.rename(mutex, aside);
+  } catch (error) {
+    if (isMissing(error)) return;
+    throw error;
+  }
+  const holder = await writerOf(aside);
+  if (holder !== undefined && isProcessAlive(holder)) await fs.link(aside, mutex).catch(() => undefined);
+  await fs.rm(aside, { force: true });
 }
 
 const quote = (file: string): string => `'${file.replaceAll("'", "'\\''")}'`;
@@ -91,11 +127,15 @@ export class FileStateStore implements StateStore {
   }
 
   async load(environment: string): Promise<RolloutState | undefined> {
+    return (await this.loadVersioned(environment))?.state;
+  }
+
+  async loadVersioned(environment: string): Promise<VersionedState | undefined> {
     const file = path.join(this.directory(environment), "state.json");
     const text = await readText(file);
     if (text === undefined) return undefined;
     const checked = checkState(text);
-    if (checked.ok) return checked.state;
+    if (checked.ok) return { state: checked.state, version: versionOf(text) };
     throw new StoreDamageError(file, checked.problem, await this.stateRecovery(environment, file));
   }
 
@@ -115,17 +155,60 @@ export class FileStateStore implements StateStore {
     ];
   }
 
-  async save(state: RolloutState): Promise<void> {
+  /**
+   * Every save holds `state.json.writing` (created by link, so only one process has it) from its compare to its
+   * rename: a conditional save cannot lose to a write that lands between the two.
+   */
+  async save(state: RolloutState, ifVersion?: string): Promise<string> {
     const directory = await this.ensureDirectory(state.environment);
     const file = path.join(directory, "state.json");
-    const temporary = await writeTemporary(file, state);
-    // The copy being replaced becomes state.prev.json (a hard link: no copying of a growing file).
-    const previous = path.join(directory, "state.prev.json");
-    await fs.rm(previous, { force: true });
-    await fs.link(file, previous).catch((error: unknown) => {
-      if (!isMissing(error)) throw error;
-    });
-    await fs.rename(temporary, file);
+    const text = jsonText(state);
+    const temporary = await writeTemporary(file, text);
+    try {
+      await this.whileWriting(file, async () => {
+        if (ifVersion !== undefined) {
+          const stored = await readText(file);
+          if (stored === undefined || versionOf(stored) !== ifVersion) throw new StateConflictError(`${file} changed since it was read (someone else wrote the rollout's state)`);
+        }
+        // The copy being replaced becomes state.prev.json (a hard link: no copying of a growing file).
+        const previous = path.join(directory, "state.prev.json");
+        await fs.rm(previous, { force: true });
+        await fs.link(file, previous).catch((error: unknown) => {
+          if (!isMissing(error)) throw error;
+        });
+        await fs.rename(temporary, file);
+      });
+    } finally {
+      await fs.rm(temporary, { force: true });
+    }
+    return versionOf(text);
+  }
+
+  /** Runs `write` while holding `<file>.writing`; a holder that died mid-write (its pid is gone) is broken. */
+  private async whileWriting<T>(file: string, write: () => Promise<T>): Promise<T> {
+    const mutex = `${file}.writing`;
+    const mine = await writeTemporary(mutex, String(process.pid));
+    try {
+      for (let waited = 0; ; waited += WRITING_POLL_MS) {
+        try {
+          await fs.link(mine, mutex);
+          break;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        }
+        const holder = await writerOf(mutex);
+        if (holder !== undefined && !isProcessAlive(holder)) await breakDeadWriter(mutex);
+        else if (waited >= WRITING_TIMEOUT_MS) throw new Error(`${mutex} is held by pid ${holder} for over ${WRITING_TIMEOUT_MS} ms; if no rollout or watchdog of this environment runs, remove it`);
+        else await new Promise((resolve) => setTimeout(resolve, WRITING_POLL_MS));
+      }
+    } finally {
+      await fs.rm(mine, { force: true });
+    }
+    try {
+      return await write();
+    } finally {
+      await fs.rm(mutex, { force: true });
+    }
   }
 
   private async readHolder(environment: string): Promise<LockHolder | undefined> {
@@ -157,7 +240,7 @@ export class FileStateStore implements StateStore {
     const stamped: LockHolder = { ...holder, heartbeatAt: Date.now() };
     for (let attempt = 0; attempt < 3; attempt += 1) {
       // link() fails with EEXIST when the lock exists: atomic like O_EXCL, but the lock is complete when it appears.
-      const temporary = await writeTemporary(lockFile, stamped);
+      const temporary = await writeTemporary(lockFile, jsonText(stamped));
       try {
         await fs.link(temporary, lockFile);
         await removeOrphanedTemporaries(directory);

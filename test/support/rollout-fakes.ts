@@ -1,5 +1,5 @@
 import type { DeployedImages, HookOutcome, LockHolder, LockInfo, LockResult, Measurement, MeasurementStatus, OperatorRequest, PreTrafficHook, RolloutEvent, OperatorRequestKind, RolloutState, RouterHealth, Version, Weights } from "../../rollout/engine/model.ts";
-import type { Analyser, AnalysisContext, Clock, Deployer, HookRunner, Reporter, StateStore, TrafficRouter } from "../../rollout/engine/ports.ts";
+import { type Analyser, type AnalysisContext, type Clock, type Deployer, type HookRunner, type Reporter, StateConflictError, type StateStore, type TrafficRouter, type VersionedState } from "../../rollout/engine/ports.ts";
 
 let requestCounter = 0;
 
@@ -208,9 +208,21 @@ export class MemoryStateStore implements StateStore {
     return this.states.get(environment);
   }
 
-  async save(state: RolloutState): Promise<void> {
+  async loadVersioned(environment: string): Promise<VersionedState | undefined> {
+    const state = this.states.get(environment);
+    return state && { state, version: this.versionOf(environment) };
+  }
+
+  /** Conditional like the real stores: a version is the count of saves of the environment so far. */
+  async save(state: RolloutState, ifVersion?: string): Promise<string> {
+    if (ifVersion !== undefined && ifVersion !== this.versionOf(state.environment)) throw new StateConflictError(`memory: the state of ${state.environment} changed since version ${ifVersion}`);
     this.states.set(state.environment, state);
     this.saves.push(state);
+    return this.versionOf(state.environment);
+  }
+
+  private versionOf(environment: string): string {
+    return String(this.saves.filter((saved) => saved.environment === environment).length);
   }
 
   async acquireLock(environment: string, holder: LockHolder, options?: { takeOverStale?: boolean }): Promise<LockResult> {

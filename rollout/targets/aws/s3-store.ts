@@ -2,7 +2,7 @@ import os from "node:os";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { LockHolder, LockInfo, LockResult, OperatorRequest, RolloutState } from "../../engine/model.ts";
-import type { Clock, StateStore } from "../../engine/ports.ts";
+import { type Clock, StateConflictError, type StateStore, type VersionedState } from "../../engine/ports.ts";
 import { checkLock, checkState, parseRequest, StoreDamageError } from "../../store/damage.ts";
 import { isProcessAlive } from "../../shared/processes.ts";
 import type { RetryPolicy } from "./retry.ts";
@@ -96,8 +96,9 @@ export class S3StateStore implements StateStore {
     ]);
   }
 
-  private async putJson(key: string, value: unknown, condition: { ifNoneMatch?: "*"; ifMatch?: string } = {}): Promise<void> {
-    await this.send("s3:PutObject", key, () =>
+  /** Returns the new object's ETag. */
+  private async putJson(key: string, value: unknown, condition: { ifNoneMatch?: "*"; ifMatch?: string } = {}): Promise<string> {
+    const output = await this.send("s3:PutObject", key, () =>
       this.options.client.send(
         new PutObjectCommand({
           Bucket: this.options.bucket,
@@ -109,15 +110,20 @@ export class S3StateStore implements StateStore {
         }),
       ),
     );
+    return output.ETag ?? "";
   }
 
   /** S3 writes are atomic and the bucket is versioned: the previous good copy is the previous object version. */
   async load(environment: string): Promise<RolloutState | undefined> {
+    return (await this.loadVersioned(environment))?.state;
+  }
+
+  async loadVersioned(environment: string): Promise<VersionedState | undefined> {
     const key = this.key(environment, "state.json");
     const object = await this.getText(key);
     if (object === undefined) return undefined;
     const checked = checkState(object.value);
-    if (checked.ok) return checked.state;
+    if (checked.ok) return { state: checked.state, version: object.etag };
     throw new StoreDamageError(`s3://${this.options.bucket}/${key}`, checked.problem, [
       `aws s3api list-object-versions --bucket ${this.options.bucket} --prefix ${key} --max-items 5   # pick the VersionId before the damaged one, then:`,
       `aws s3api copy-object --bucket ${this.options.bucket} --key ${key} --copy-source '${this.options.bucket}/${key}?versionId=<VersionId>'`,
@@ -125,8 +131,17 @@ export class S3StateStore implements StateStore {
     ]);
   }
 
-  async save(state: RolloutState): Promise<void> {
-    await this.putJson(this.key(state.environment, "state.json"), state);
+  async save(state: RolloutState, ifVersion?: string): Promise<string> {
+    const key = this.key(state.environment, "state.json");
+    try {
+      return await this.putJson(key, state, ifVersion === undefined ? {} : { ifMatch: ifVersion });
+    } catch (error) {
+      // S3 answers If-Match on a deleted object with NoSuchKey: that is a change since the read, too.
+      if (ifVersion !== undefined && isCode(error, "PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey")) {
+        throw new StateConflictError(`s3://${this.options.bucket}/${key} changed since it was read (someone else wrote the rollout's state)`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   private isStale(holder: LockHolder): boolean {

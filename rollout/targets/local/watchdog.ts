@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { CanaryHealth, Observation, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "../../../lambdas/rollout-watchdog/core.ts";
-import { canaryFailures, runWatchdogOnce, StateConflictError } from "../../../lambdas/rollout-watchdog/core.ts";
+import { canaryFailures, runWatchdogOnce } from "../../../lambdas/rollout-watchdog/core.ts";
 import { type LoopbackSite, readLoopbackSite, SITE_FILE } from "./site.ts";
 import { LocalMetricsReader, versionSample } from "./metrics.ts";
 import { isProcessAlive } from "../../shared/processes.ts";
@@ -34,10 +33,6 @@ export interface LocalWatchdogOptions {
   readonly log: (line: Record<string, unknown>) => void;
 }
 
-function versionOf(state: RolloutState): string {
-  return createHash("sha256").update(JSON.stringify(state)).digest("hex");
-}
-
 /**
  * Tracks the canary's health window by window: failing windows in a row set `failingSince`, a passing one
  * resets it. A reading that cannot be taken (stats page down) is no evidence either way.
@@ -61,22 +56,14 @@ export class CanaryHealthTracker {
   }
 }
 
-/** The ports of the shared core on the local target. Conditional writes compare a hash of the state read. */
+/** The ports of the shared core on the local target: the file store's conditional save is the claim. */
 export function localWatchdogPorts(options: Pick<LocalWatchdogOptions, "stateRoot" | "environment" | "log">, site: Pick<LoopbackSite, "adminSocketPath">): WatchdogPorts & { store: FileStateStore } {
   const store = new FileStateStore({ root: options.stateRoot });
   const router = new LocalTrafficRouter(site.adminSocketPath);
   return {
     store,
-    async loadState() {
-      const state = await store.load(options.environment);
-      return state && { state, version: versionOf(state) };
-    },
-    async saveState(state, version) {
-      const current = await store.load(options.environment);
-      if (current === undefined || versionOf(current) !== version) throw new StateConflictError(`${store.describe()}: the state of ${options.environment} changed since the watchdog read it`);
-      await store.save(state);
-      return versionOf(state);
-    },
+    loadState: () => store.loadVersioned(options.environment),
+    saveState: (state, version) => store.save(state, version),
     setWeights: (weights) => router.setWeights(weights),
     readWeights: () => router.readWeights(),
     releaseLock: (holder) => store.releaseLock(options.environment, holder),
