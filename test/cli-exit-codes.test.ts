@@ -5,6 +5,8 @@ import path from "node:path";
 import type { Rehearsal } from "../rollout/targets/local/rehearsal.ts";
 import { readLoopbackSite } from "../rollout/targets/local/site.ts";
 import { waitFor } from "../rollout/shared/processes.ts";
+import type { RolloutState } from "../rollout/engine/model.ts";
+import { processesOf } from "../rollout/targets/local/processes.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { useE2eFixture } from "./support/e2e-fixture.ts";
 import { runScript } from "./support/scripts.ts";
@@ -205,6 +207,25 @@ describe("one exit-code contract for every command (docs/cli.md)", function () {
       assert.ok(reason.length > 10, demo.out);
       const unwrapped = demo.out.replace(/\n {13}/g, " ");
       assert.equal(unwrapped.split(reason).length - 1, 2, `the rollback's reason once live and once in the summary table:\n${demo.out}`);
+    });
+
+    it("demo: 1 on Ctrl-C mid-rollout, after the rollout was rolled back (verified) and everything it started was stopped", async () => {
+      const site = path.join(ROOT, ".readiness", "local", "demo");
+      let running: number[] = [];
+      const demo = await run("demo.ts", [], {
+        timeoutMs: 120_000,
+        interrupt: { when: /weights stable 90 \/ canary 10 verified/, signal: "SIGINT" },
+        onOutput: (out) => {
+          if (running.length === 0 && /weights stable 90 \/ canary 10 verified/.test(out)) running = processesOf(site);
+        },
+      });
+      expectCode(demo, EXIT.failed, /SIGINT: rolling back what runs and stopping everything the demo started/);
+      assert.ok(running.length >= 3, `haproxy, stable and canary (and the watchdog) ran when the signal was sent:\n${demo.out}`);
+      assert.deepEqual(processesOf(site), [], `nothing the demo started still runs:\n${demo.out}`);
+      const state = JSON.parse(fs.readFileSync(path.join(ROOT, ".readiness", "rollouts", "demo", "state.json"), "utf8")) as RolloutState;
+      assert.equal(state.phase, "aborted", demo.out);
+      assert.deepEqual(state.weights, { stable: 100, canary: 0 }, "the last verified weights are stable only");
+      assert.doesNotMatch(demo.out, /healthy\s+sample-app:2\.0\.0\s+exit/, "no summary claims an outcome for the interrupted demo");
     });
 
     it("demo: 2 for an argument it does not take; pretest/predemo: 2 when HAProxy is missing and cannot be installed", async () => {

@@ -23,6 +23,8 @@ export interface ScriptOptions {
   readonly timeoutMs?: number;
   /** Called with all the output so far each time some arrives. */
   readonly onOutput?: (all: string) => void;
+  /** Sends `signal` to the script once its output matches `when` (as Ctrl-C or a CI runner's cancel does). */
+  readonly interrupt?: { readonly when: RegExp; readonly signal: NodeJS.Signals };
 }
 
 /** The real script `scripts/<script>`, as `npm run <script> -- <args>` runs it (tsx), in `cwd` (default the project root). */
@@ -34,9 +36,14 @@ export function runScript(script: string, args: readonly string[], options: Scri
     let stdout = "";
     let stderr = "";
     let out = "";
+    let interrupted = false;
     const collect = (chunk: string) => {
       out += chunk;
       options.onOutput?.(out);
+      if (options.interrupt && !interrupted && options.interrupt.when.test(out)) {
+        interrupted = true;
+        child.kill(options.interrupt.signal);
+      }
     };
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
