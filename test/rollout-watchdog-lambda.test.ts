@@ -178,7 +178,8 @@ describe("rollout watchdog Lambda (aws-sdk-client-mock: S3, ELBv2, CloudWatch, S
     const { store } = await orchestratorWasKilled();
     cloudwatch.alarmStates[ALARMS[0] as string] = "ALARM";
     alb.failures.modify.push(...Array.from({ length: 1_000 }, () => awsError("ValidationError", 400, "listener is being modified")));
-    await assert.rejects(run(), /could not verify stable 100 \/ canary 0 within 400 ms \(router error: listener is being modified\)/);
+    // The router's error names the call and the listener (the Lambda uses the orchestrator's AlbTrafficRouter).
+    await assert.rejects(run(), /could not verify stable 100 \/ canary 0 within 400 ms \(router error: elbv2:ModifyListener on listener arn:\S+ \(stable 100 \/ canary 0\) failed: ValidationError: listener is being modified\)/);
     const state = await store.load("production");
     assert.equal(state?.phase, "rolling-back");
     assert.match(state?.reason ?? "", /watchdog could not verify stable 100 \/ canary 0 within 400 ms/);
@@ -218,7 +219,7 @@ describe("rollout watchdog Lambda (aws-sdk-client-mock: S3, ELBv2, CloudWatch, S
   it("is packaged with exactly the modules it imports, as plain ES modules that load under Node without tsx", async () => {
     const modules = lambdaModules(path.join(ROOT, "lambdas/rollout-watchdog/index.ts"));
     assert.deepEqual(modules.map((module) => module.archivePath), [
-      "lambdas/rollout-watchdog/core.js", "lambdas/rollout-watchdog/index.js", "rollout/engine/evaluate.js", "rollout/engine/machine.js", "rollout/engine/metrics.js", "rollout/engine/model.js", "rollout/engine/ports.js",
+      "lambdas/rollout-watchdog/core.js", "lambdas/rollout-watchdog/index.js", "rollout/engine/clock.js", "rollout/engine/evaluate.js", "rollout/engine/machine.js", "rollout/engine/metrics.js", "rollout/engine/model.js", "rollout/engine/ports.js",
       "rollout/engine/shift.js", "rollout/engine/statistics.js", "rollout/shared/errors.js", "rollout/targets/aws/retry.js", "rollout/targets/aws/router.js",
     ]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "watchdog-package-"));

@@ -1,9 +1,10 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { DescribeListenersCommand, ElasticLoadBalancingV2Client, ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { EventBridgeEvent } from "aws-lambda";
-import { weightedForwardActions, weightsFromListener } from "../../rollout/targets/aws/router.ts";
+import { AlbTrafficRouter } from "../../rollout/targets/aws/router.ts";
+import { systemClock } from "../../rollout/engine/clock.ts";
 import type { LockHolder, RolloutState, Weights } from "../../rollout/engine/model.ts";
 import { isTerminal } from "../../rollout/engine/machine.ts";
 import type { CanaryHealth, WatchdogOutcome, WatchdogPorts, WatchdogSettings } from "./core.ts";
@@ -93,12 +94,8 @@ export function awsWatchdogPorts(config: WatchdogEnvironment, clients: WatchdogC
       throw error;
     }
   };
-  const listenerTarget = { listenerArn: config.listenerArn, stableTargetGroupArn: config.stableTargetGroupArn, canaryTargetGroupArn: config.canaryTargetGroupArn };
-  const describeListener = async () => {
-    const listener = (await clients.elbv2.send(new DescribeListenersCommand({ ListenerArns: [config.listenerArn] }))).Listeners?.[0];
-    if (!listener) throw new Error(`listener ${config.listenerArn} not found by elbv2:DescribeListeners`);
-    return listener;
-  };
+  // The orchestrator's router: the same listener edit, and its retries of throttling and transient errors.
+  const router = new AlbTrafficRouter({ client: clients.elbv2, listenerArn: config.listenerArn, stableTargetGroupArn: config.stableTargetGroupArn, canaryTargetGroupArn: config.canaryTargetGroupArn, clock: systemClock });
   return {
     async loadState() {
       const stored = await getJson<RolloutState>("state.json");
@@ -128,13 +125,8 @@ export function awsWatchdogPorts(config: WatchdogEnvironment, clients: WatchdogC
         if (!isCode(error, "PreconditionFailed", "NoSuchKey")) throw error;
       }
     },
-    async setWeights(weights: Weights) {
-      const current = await describeListener();
-      await clients.elbv2.send(new ModifyListenerCommand({ ListenerArn: config.listenerArn, DefaultActions: weightedForwardActions(current.DefaultActions ?? [], listenerTarget, weights) }));
-    },
-    async readWeights() {
-      return weightsFromListener(await describeListener(), listenerTarget);
-    },
+    setWeights: (weights: Weights) => router.setWeights(weights),
+    readWeights: () => router.readWeights(),
     async notify(subject, message) {
       // SNS subjects are at most 100 printable ASCII characters.
       await clients.sns.send(new PublishCommand({ TopicArn: config.topicArn, Subject: subject.replace(/[^\x20-\x7e]/g, "?").slice(0, 100), Message: message }));
