@@ -39,6 +39,8 @@ describe("awsx components under the gate's mocks: judged from their inputs", fun
       new awsx.ecs.FargateService("app", {
         assignPublicIp: true,
         taskDefinitionArgs: {
+          // awsx creates the task role with these args: an inline policy granting everything.
+          taskRole: { args: { inlinePolicies: [{ name: "everything", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) }] } },
           container: {
             name: "django", image: "registry.example.com/shop:latest",
             environment: [
@@ -101,7 +103,7 @@ describe("awsx components under the gate's mocks: judged from their inputs", fun
     ]);
     assert.deepEqual(rulesOn(insecure, "app"), [
       "allowed-hosts-restricted", "ecs-no-debug-in-production", "ecs-service-circuit-breaker-rollback", "ecs-service-no-public-ip",
-      "image-pinned-by-digest", "log-group-retention", "no-literal-secret-env", "security-group-no-world-ingress",
+      "iam-no-star-on-star", "image-pinned-by-digest", "log-group-retention", "no-literal-secret-env", "security-group-no-world-ingress",
     ]);
     assert.deepEqual(rulesOn(insecure, "vpc"), ["nat-gateway-per-az"], "the worker uses the VPC's private subnets");
     assert.deepEqual(rulesOn(insecure, "worker"), [], "a ready awsx service is not reported");
@@ -117,6 +119,7 @@ describe("awsx components under the gate's mocks: judged from their inputs", fun
       'container "django" sets DJANGO_SECRET_KEY to a literal value; use secrets/valueFrom',
     ]);
     assert.ok(on(insecure, "app").some((v) => v.rule === "security-group-no-world-ingress" && v.message.startsWith("ingress from 0.0.0.0/0, ::/0 on every port") && v.message.includes("aws:ec2/securityGroup:SecurityGroup app-sg")));
+    assert.equal(on(insecure, "app").find((v) => v.rule === "iam-no-star-on-star")?.message, "statement (no Sid) allows * on * (judged from the inputs of awsx:ecs:FargateService app, which creates aws:iam/role:Role app-task)");
     assert.match(on(insecure, "vpc")[0].message, /^availability zones vpc AZ 2, vpc AZ 3 run private compute but have no NAT gateway \(1 NAT gateway\(s\) for 3 AZs\)/);
   });
 
@@ -230,13 +233,24 @@ describe("awsx derivation: the children awsx 3's provider code creates", () => {
 
   it("services: Fargate's default network configuration (private, open group); EC2Service has none; containers sorted by name", () => {
     const fargate = derive("awsx:ecs:FargateService", { taskDefinitionArgs: { containers: { web: { image: "w" }, api: { image: "a" } } } });
-    assert.deepEqual(fargate.map((c) => c.type), ["aws:ec2/securityGroup:SecurityGroup", "aws:ecs/service:Service", "aws:ecs/taskDefinition:TaskDefinition", "aws:cloudwatch/logGroup:LogGroup"]);
+    assert.deepEqual(fargate.map((c) => c.type), ["aws:ec2/securityGroup:SecurityGroup", "aws:ecs/service:Service", "aws:ecs/taskDefinition:TaskDefinition", "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role", "aws:iam/role:Role"]);
     assert.deepEqual(fargate[1].props.networkConfiguration, { assignPublicIp: false, securityGroups: ["c-sg"] });
     assert.deepEqual(JSON.parse(fargate[2].props.containerDefinitions as string).map((c: { name: string }) => c.name), ["api", "web"]);
     const ec2 = derive("awsx:ecs:EC2Service", { taskDefinition: "arn:td" });
     assert.deepEqual(ec2.map((c) => c.type), ["aws:ecs/service:Service"]);
     assert.equal(ec2[0].props.networkConfiguration, undefined);
-    assert.deepEqual(derive("awsx:ecs:EC2TaskDefinition", { container: { image: "i" }, logGroup: { skip: true } }).map((c) => c.name), ["c"]);
+    assert.deepEqual(derive("awsx:ecs:EC2TaskDefinition", { container: { image: "i" }, logGroup: { skip: true } }).map((c) => c.name), ["c", "c-task", "c-execution"]);
+  });
+
+  it("task and execution roles: ECS tasks trust them; the program's args over that; none when skipped or given by ARN", () => {
+    const roles = (props: Record<string, unknown>) => derive("awsx:ecs:FargateTaskDefinition", { container: { image: "i" }, ...props }).filter((c) => c.type === "aws:iam/role:Role");
+    const byDefault = roles({});
+    assert.deepEqual(byDefault.map((r) => r.name), ["c-task", "c-execution"]);
+    assert.deepEqual(JSON.parse(byDefault[0]!.props.assumeRolePolicy as string).Statement, [{ Action: "sts:AssumeRole", Principal: { Service: "ecs-tasks.amazonaws.com" }, Effect: "Allow", Sid: "" }]);
+    const inline = [{ name: "s3", policy: "{}" }];
+    const given = roles({ taskRole: { args: { inlinePolicies: inline, policyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"], assumeRolePolicy: { Statement: [] } } }, executionRole: { roleArn: "arn:aws:iam::1:role/x" } });
+    assert.deepEqual(given.map((r) => [r.name, r.props]), [["c-task", { inlinePolicies: inline, assumeRolePolicy: '{"Statement":[]}' }]], "policyArns become attachments, not role inputs");
+    assert.deepEqual(roles({ taskRole: { skip: true }, executionRole: { skip: true } }), []);
   });
 
   it("VPC: a public and a private subnet per AZ (3 by default), NAT gateways per strategy", () => {

@@ -29,6 +29,7 @@ const TASK = T.taskDefinition[0];
 const LOG_GROUP = T.logGroup[0];
 const SUBNET = T.subnet[0];
 const NAT = T.natGateway[0];
+const ROLE = T.iamRole[0];
 
 /**
  * What awsx 3 gives a load balancer or service when no security group is passed: every port open to the world
@@ -69,14 +70,28 @@ function applicationLoadBalancer(name: string, args: Props): ChildSpec[] {
   return [...children, ...specs.map((props, i) => ({ type: LISTENER, name: `${name}-${i}`, props, uses: [{ type: LB, name }] }))];
 }
 
-/** awsx:ecs:*TaskDefinition (and a service's `taskDefinitionArgs`): the task definition and its default log group. */
+/** The trust policy of awsx's task and execution roles (awsx/role.ts, defaultRoleAssumeRolePolicy). */
+const ECS_TASKS_TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Action: "sts:AssumeRole", Principal: { Service: "ecs-tasks.amazonaws.com" }, Effect: "Allow", Sid: "" }] });
+
+/**
+ * awsx's defaultRoleWithPolicies: a role unless the program skips it or names an existing one, with the program's
+ * `args` over the ECS tasks trust policy. Its `policyArns` become RolePolicyAttachments, which no rule inspects.
+ */
+function defaultRole(name: string, input: unknown): ChildSpec[] {
+  if (isRecord(input) && (input.skip === true || input.roleArn !== undefined)) return [];
+  const { policyArns: _p, ...args } = isRecord(input) && isRecord(input.args) ? input.args : {};
+  const trust = args.assumeRolePolicy ?? ECS_TASKS_TRUST;
+  return [{ type: ROLE, name, props: { ...args, assumeRolePolicy: typeof trust === "string" ? trust : JSON.stringify(trust) } }];
+}
+
+/** awsx:ecs:*TaskDefinition (and a service's `taskDefinitionArgs`): the task definition, its default log group and its task and execution roles. */
 function taskDefinition(name: string, args: Props): ChildSpec[] {
-  const { container, containers, logGroup, executionRole: _e, taskRole: _t, ...rest } = args;
+  const { container, containers, logGroup, executionRole, taskRole, ...rest } = args;
   const byName: Props = isRecord(container) ? { [typeof container.name === "string" ? container.name : "container"]: container } : isRecord(containers) ? containers : {};
   const definitions = Object.entries(byName).sort(([a], [b]) => a.localeCompare(b)).map(([n, c]) => ({ ...(isRecord(c) ? c : {}), name: n }));
   const children: ChildSpec[] = [{ type: TASK, name, props: { ...rest, containerDefinitions: JSON.stringify(definitions) } }];
   if (logGroup?.skip !== true && logGroup?.existing === undefined) children.push({ type: LOG_GROUP, name, props: isRecord(logGroup?.args) ? logGroup.args : {} });
-  return children;
+  return [...children, ...defaultRole(`${name}-task`, taskRole), ...defaultRole(`${name}-execution`, executionRole)];
 }
 
 /** awsx:ecs:FargateService / EC2Service: the service, Fargate's default network configuration, and the task definition. */
@@ -113,10 +128,10 @@ function vpc(name: string, args: Props): ChildSpec[] {
 
 const EXPANSIONS: Record<string, { creates: readonly string[]; expand: (name: string, args: Props) => ChildSpec[] }> = {
   "awsx:lb:ApplicationLoadBalancer": { creates: [SG, LB, LISTENER], expand: applicationLoadBalancer },
-  "awsx:ecs:FargateService": { creates: [SG, SERVICE, TASK, LOG_GROUP], expand: (n, a) => service(n, a, true) },
-  "awsx:ecs:EC2Service": { creates: [SERVICE, TASK, LOG_GROUP], expand: (n, a) => service(n, a, false) },
-  "awsx:ecs:FargateTaskDefinition": { creates: [TASK, LOG_GROUP], expand: taskDefinition },
-  "awsx:ecs:EC2TaskDefinition": { creates: [TASK, LOG_GROUP], expand: taskDefinition },
+  "awsx:ecs:FargateService": { creates: [SG, SERVICE, TASK, LOG_GROUP, ROLE], expand: (n, a) => service(n, a, true) },
+  "awsx:ecs:EC2Service": { creates: [SERVICE, TASK, LOG_GROUP, ROLE], expand: (n, a) => service(n, a, false) },
+  "awsx:ecs:FargateTaskDefinition": { creates: [TASK, LOG_GROUP, ROLE], expand: taskDefinition },
+  "awsx:ecs:EC2TaskDefinition": { creates: [TASK, LOG_GROUP, ROLE], expand: taskDefinition },
   "awsx:ec2:Vpc": { creates: [SUBNET, NAT], expand: vpc },
 };
 

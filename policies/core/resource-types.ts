@@ -37,4 +37,5 @@ export const T = {
   logGroup: ["aws:cloudwatch/logGroup:LogGroup"],
   metricAlarm: ["aws:cloudwatch/metricAlarm:MetricAlarm"],
   iamPolicy: ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"],
+  iamRole: ["aws:iam/role:Role"],
 } as const;

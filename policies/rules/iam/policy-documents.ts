@@ -21,7 +21,7 @@ export function allowStatements(props: Props): Props[] {
     asList(doc.Statement).filter((s): s is Props => s !== null && typeof s === "object" && (s as Props).Effect === "Allow"));
 }
 
-export const POLICY_TYPES = [...T.iamPolicy, "aws:iam/role:Role"];
+export const POLICY_TYPES = [...T.iamPolicy, ...T.iamRole];
 
 /** Why the IAM document rules cannot judge the first preview of a new stack (docs/policies.md). */
 export const POLICY_DOCUMENT_IN_PREVIEW = "`policy` is one JSON document: when it names another resource's ARN it is unknown in the first preview of a new stack, " +
