@@ -166,7 +166,8 @@ class RolloutRun {
   /**
    * Never overwrites a rollout someone else (the watchdog) has taken over: its record is the truth. The save is
    * conditional on the version read for that check, so a claim written between the check and the save is not
-   * overwritten either: the save fails and the run yields to it.
+   * overwritten either: the save fails and the run yields to it. A state that cannot be read (after the store's
+   * own retries) shows no claim, and the save is then unconditional, as every save was before ADR 0088.
    */
   private async commit(next: RolloutState): Promise<void> {
     const stored = await this.deps.store.loadVersioned(this.state.environment).catch(() => undefined);
