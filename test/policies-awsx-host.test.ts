@@ -67,11 +67,24 @@ const STACK = "urn:pulumi:production::shop::pulumi:pulumi:Stack::shop-production
 const ALB = "urn:pulumi:production::shop::awsx:lb:ApplicationLoadBalancer::web";
 const SVC = "urn:pulumi:production::shop::awsx:ecs:FargateService::app";
 const childUrn = (parent: string, type: string, name: string) => `${parent.replace(/::[^:]+$/, "")}$${type}::${name}`;
+/** The FargateService's own FargateTaskDefinition component (awsx/ecs/fargateService.ts), parent of the task definition, its log group and roles. */
+const TDC = childUrn(SVC, "awsx:ecs:FargateTaskDefinition", "app");
+const EVERYTHING = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
+const ECS_TASKS_TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Action: "sts:AssumeRole", Principal: { Service: "ecs-tasks.amazonaws.com" }, Effect: "Allow", Sid: "" }] });
 
-/** What `new awsx.lb.ApplicationLoadBalancer("web", {})` and a FargateService with a `:latest` image register in a preview. */
+/**
+ * What `new awsx.lb.ApplicationLoadBalancer("web", {})` and a FargateService with a `:latest` image and a task role
+ * allowed everything register in a preview, nested as awsx 3's provider code nests them.
+ */
 const awsxInputs = {
   web: {},
-  app: { assignPublicIp: true, taskDefinitionArgs: { container: { name: "web", image: "shop:latest", environment: [{ name: "DJANGO_SECRET_KEY", value: "django-insecure-x" }] } } },
+  app: {
+    assignPublicIp: true,
+    taskDefinitionArgs: {
+      taskRole: { args: { inlinePolicies: [{ name: "everything", policy: EVERYTHING }] } },
+      container: { name: "web", image: "shop:latest", environment: [{ name: "DJANGO_SECRET_KEY", value: "django-insecure-x" }] },
+    },
+  },
 };
 const children: Registered[] = [
   { urn: childUrn(ALB, "aws:ec2/securityGroup:SecurityGroup", "web"), type: "aws:ec2/securityGroup:SecurityGroup", name: "web", parent: ALB,
@@ -82,11 +95,19 @@ const children: Registered[] = [
     props: { port: 80, protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: "arn:tg" }] } },
   { urn: childUrn(SVC, "aws:ec2/securityGroup:SecurityGroup", "app-sg"), type: "aws:ec2/securityGroup:SecurityGroup", name: "app-sg", parent: SVC,
     props: { ingress: [{ fromPort: 0, toPort: 0, protocol: "-1", cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }] } },
-  { urn: childUrn(SVC, "aws:cloudwatch/logGroup:LogGroup", "app"), type: "aws:cloudwatch/logGroup:LogGroup", name: "app", parent: SVC, props: {} },
+  // awsx's component classes register with no inputs (super(type, name, {}, opts)).
+  { urn: TDC, type: "awsx:ecs:FargateTaskDefinition", name: "app", parent: SVC, props: {} },
+  { urn: childUrn(TDC, "aws:cloudwatch/logGroup:LogGroup", "app"), type: "aws:cloudwatch/logGroup:LogGroup", name: "app", parent: TDC, props: {} },
+  { urn: childUrn(TDC, "aws:iam/role:Role", "app-task"), type: "aws:iam/role:Role", name: "app-task", parent: TDC,
+    props: { assumeRolePolicy: ECS_TASKS_TRUST, inlinePolicies: [{ name: "everything", policy: EVERYTHING }] } },
+  { urn: childUrn(TDC, "aws:iam/role:Role", "app-execution"), type: "aws:iam/role:Role", name: "app-execution", parent: TDC, props: { assumeRolePolicy: ECS_TASKS_TRUST } },
+  // `${name}-${sha1hash(policyArn)}` (awsx/role.ts, awsx/utils.ts: the first 8 hex digits of the SHA-1).
+  { urn: childUrn(TDC, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "app-execution-9a42f520"), type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "app-execution-9a42f520", parent: TDC,
+    props: { role: "app-execution", policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" } },
+  { urn: childUrn(TDC, "aws:ecs/taskDefinition:TaskDefinition", "app"), type: "aws:ecs/taskDefinition:TaskDefinition", name: "app", parent: TDC,
+    props: { containerDefinitions: JSON.stringify([{ name: "web", image: "shop:latest", environment: [{ name: "DJANGO_SECRET_KEY", value: "django-insecure-x" }] }]) } },
   { urn: childUrn(SVC, "aws:ecs/service:Service", "app"), type: "aws:ecs/service:Service", name: "app", parent: SVC,
     props: { desiredCount: 1, networkConfiguration: { assignPublicIp: true, subnets: ["subnet-1"] } } },
-  { urn: childUrn(SVC, "aws:ecs/taskDefinition:TaskDefinition", "app"), type: "aws:ecs/taskDefinition:TaskDefinition", name: "app", parent: SVC,
-    props: { containerDefinitions: JSON.stringify([{ name: "web", image: "shop:latest", environment: [{ name: "DJANGO_SECRET_KEY", value: "django-insecure-x" }] }]) } },
 ];
 const component = (urn: string, type: string, name: string, props: Record<string, unknown>): Registered => ({ urn, type, name, props, parent: STACK });
 const stackResource: Registered = { urn: STACK, type: "pulumi:pulumi:Stack", name: "shop-production", props: {} };
@@ -109,8 +130,9 @@ describe("awsx under the real policy host (@pulumi/policy's Analyze/AnalyzeStack
         `security-group-no-world-ingress @ ${childUrn(ALB, "aws:ec2/securityGroup:SecurityGroup", "web")}`,
         `alb-waf-associated @ ${childUrn(ALB, "aws:lb/loadBalancer:LoadBalancer", "web")}`,
         `ecs-service-no-public-ip @ ${childUrn(SVC, "aws:ecs/service:Service", "app")}`,
-        `image-pinned-by-digest @ ${childUrn(SVC, "aws:ecs/taskDefinition:TaskDefinition", "app")}`,
-        `no-literal-secret-env @ ${childUrn(SVC, "aws:ecs/taskDefinition:TaskDefinition", "app")}`,
+        `image-pinned-by-digest @ ${childUrn(TDC, "aws:ecs/taskDefinition:TaskDefinition", "app")}`,
+        `no-literal-secret-env @ ${childUrn(TDC, "aws:ecs/taskDefinition:TaskDefinition", "app")}`,
+        `iam-no-star-on-star @ ${childUrn(TDC, "aws:iam/role:Role", "app-task")}`,
       ]) assert.ok(found.some((f) => f.startsWith(`${expected}:`)), `missing ${expected}`);
     });
   }
