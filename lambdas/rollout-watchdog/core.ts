@@ -3,6 +3,7 @@ import { errorRateShowsAbove } from "../../rollout/engine/evaluate.ts";
 import type { AnalysisThresholds, EpochMs, LockHolder, RolloutPhase, RolloutState, VersionMetricsSample, Weights } from "../../rollout/engine/model.ts";
 import { shiftVerified, STABLE_ONLY } from "../../rollout/engine/shift.ts";
 import { StateConflictError, type VersionedState } from "../../rollout/engine/ports.ts";
+import { errorMessage } from "../../rollout/shared/errors.ts";
 
 /**
  * The rollout watchdog's core, shared by the Lambda (lambdas/rollout-watchdog/index.ts) and the local
@@ -183,10 +184,6 @@ export type WatchdogOutcome =
 /** Raised after a rollback that could not be verified was recorded and notified, so that the caller's retries (Lambda, DLQ) run. */
 export class RollbackNotVerifiedError extends Error {}
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * One watchdog round: observe, decide, and when the decision is to roll back, do it the way the orchestrator
  * would. The claim (`rolling-back`, conditional on the version read) comes before any traffic moves, so an
@@ -229,8 +226,8 @@ export async function runWatchdogOnce(ports: WatchdogPorts, observe: (state: Rol
   if (!shift.verified) {
     // Stays `rolling-back`: the next round (a retry, the schedule, the local loop) tries again; a person sees why.
     const detail = `watchdog could not verify stable 100 / canary 0 within ${state.plan.verifyTimeoutMs} ms (${shift.detail}); retrying`;
-    await ports.saveState({ ...state, reason: `${decision.reason}; ${detail}` }, version).catch((error: unknown) => ports.log({ level: "error", problem: "could not record the unverified rollback", error: describe(error) }));
-    await ports.notify(`${subject} ROLLBACK NOT VERIFIED`, `${decision.reason}\n${detail}\nSee docs/runbook.md ("Watchdog").`).catch((error: unknown) => ports.log({ level: "error", problem: "notify failed", error: describe(error) }));
+    await ports.saveState({ ...state, reason: `${decision.reason}; ${detail}` }, version).catch((error: unknown) => ports.log({ level: "error", problem: "could not record the unverified rollback", error: errorMessage(error) }));
+    await ports.notify(`${subject} ROLLBACK NOT VERIFIED`, `${decision.reason}\n${detail}\nSee docs/runbook.md ("Watchdog").`).catch((error: unknown) => ports.log({ level: "error", problem: "notify failed", error: errorMessage(error) }));
     ports.log({ level: "error", decision: "not-verified", rolloutId: state.id, detail: shift.detail });
     return { result: "not-verified", rolloutId: state.id, detail };
   }
@@ -241,11 +238,11 @@ export async function runWatchdogOnce(ports: WatchdogPorts, observe: (state: Rol
     await ports.saveState(final, version);
   } catch (error) {
     // Traffic is on stable either way; a person must look at who wrote the state meanwhile.
-    ports.log({ level: "error", problem: "traffic is on stable but the final state could not be recorded", error: describe(error) });
+    ports.log({ level: "error", problem: "traffic is on stable but the final state could not be recorded", error: errorMessage(error) });
   }
-  if (decision.releaseLockOf) await ports.releaseLock(decision.releaseLockOf).catch((error: unknown) => ports.log({ level: "warn", problem: "could not release the dead holder's lock", error: describe(error) }));
+  if (decision.releaseLockOf) await ports.releaseLock(decision.releaseLockOf).catch((error: unknown) => ports.log({ level: "warn", problem: "could not release the dead holder's lock", error: errorMessage(error) }));
   await ports.notify(`${subject} rolled back by the watchdog`, `${reason}\nTraffic: stable 100 / canary 0, verified at ${new Date(verifiedAt).toISOString()}.`).catch((error: unknown) =>
-    ports.log({ level: "error", problem: "notify failed", error: describe(error) }),
+    ports.log({ level: "error", problem: "notify failed", error: errorMessage(error) }),
   );
   return { result: "rolled-back", rolloutId: state.id, reason, verifiedAt };
 }
