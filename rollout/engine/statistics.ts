@@ -71,24 +71,3 @@ export function differenceBounds(a: Counts, b: Counts, confidence: number): Boun
     upper: difference + Math.sqrt((wa.upper - pa) ** 2 + (pb - wb.lower) ** 2),
   };
 }
-
-/** P(X >= k) for X ~ Binomial(n, p), summed in log space (exact for the counts a rollout sees). */
-export function binomialTailAtLeast(k: number, n: number, p: number): number {
-  if (k <= 0) return 1;
-  if (k > n) return 0;
-  if (p <= 0) return 0;
-  if (p >= 1) return 1;
-  let logTerm = logChoose(n, k) + k * Math.log(p) + (n - k) * Math.log1p(-p);
-  let sum = 0;
-  for (let i = k; i <= n; i++) {
-    sum += Math.exp(logTerm);
-    logTerm += Math.log((n - i) / (i + 1)) + Math.log(p) - Math.log1p(-p);
-  }
-  return Math.min(1, sum);
-}
-
-function logChoose(n: number, k: number): number {
-  let result = 0;
-  for (let i = 1; i <= k; i++) result += Math.log((n - k + i) / i);
-  return result;
-}
