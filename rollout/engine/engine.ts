@@ -171,16 +171,14 @@ class RolloutRun {
    */
   private async commit(next: RolloutState): Promise<void> {
     const stored = await this.deps.store.loadVersioned(this.state.environment).catch(() => undefined);
-    const taken = takenOver(this.state, stored?.state);
-    if (taken) throw new TakenOver(taken);
+    this.throwIfTakenOver(stored?.state);
     this.state = { ...next, updatedAt: this.deps.clock.now() };
     try {
       await this.deps.store.save(this.state, stored?.version);
     } catch (error) {
       if (!(error instanceof StateConflictError)) throw error;
-      const now = await this.deps.store.load(this.state.environment).catch(() => undefined);
-      const claim = takenOver(this.state, now);
-      if (claim) throw new TakenOver(claim);
+      const now = await this.readStored();
+      this.throwIfTakenOver(now);
       // A retried write whose first attempt landed (its answer was lost) finds its own state: that is a success.
       if (JSON.stringify(now) !== JSON.stringify(this.state)) throw error;
     }
@@ -194,10 +192,20 @@ class RolloutRun {
     if (record) this.emit({ type: "phase", at, transition: record });
   }
 
+  /** The stored state; undefined when it cannot be read (a store that cannot be read shows no takeover). */
+  private readStored(): Promise<RolloutState | undefined> {
+    return this.deps.store.load(this.state.environment).catch(() => undefined);
+  }
+
+  /** Stops this run (throws TakenOver) when `stored` shows another party ended the rollout. */
+  private throwIfTakenOver(stored: RolloutState | undefined): void {
+    const taken = takenOver(this.state, stored);
+    if (taken) throw new TakenOver(taken);
+  }
+
   /** Stops this run (throws TakenOver) when another party ended the rollout in the store. */
   private async checkTakenOver(): Promise<void> {
-    const stored = takenOver(this.state, await this.deps.store.load(this.state.environment).catch(() => undefined));
-    if (stored) throw new TakenOver(stored);
+    this.throwIfTakenOver(await this.readStored());
   }
 
   /**
@@ -217,7 +225,7 @@ class RolloutRun {
     let latest = stored;
     while (!isTerminal(latest.phase) && this.deps.clock.now() < deadline) {
       await this.deps.clock.sleep(this.pollMs);
-      latest = (await this.deps.store.load(this.state.environment).catch(() => undefined)) ?? latest;
+      latest = (await this.readStored()) ?? latest;
     }
     this.state = latest;
     const record = latest.transitions.at(-1);

@@ -15,6 +15,8 @@ export interface FileStateStoreOptions {
   /** A lock from another host is stale when its heartbeat is older than this (pid liveness cannot be checked there). */
   readonly foreignStaleAfterMs?: number;
   readonly hostname?: string;
+  /** A state write's mutex older than this is abandoned whoever holds it (default 10 s; a write takes milliseconds). */
+  readonly writingStaleAfterMs?: number;
 }
 
 function isMissing(error: unknown): boolean {
@@ -57,29 +59,49 @@ async function writeJsonAtomically(file: string, value: unknown): Promise<void> 
   await fs.rename(await writeTemporary(file, jsonText(value)), file);
 }
 
-/** Temporary files (`<file>.<pid>.<uuid>.tmp`) of processes that died mid-write: nobody will rename them. */
+/** Temporary files (`<file>.<pid>.<uuid>.tmp` or `.broken`) of processes that died mid-write: nobody will rename them. */
 async function removeOrphanedTemporaries(directory: string): Promise<void> {
   for (const name of await fs.readdir(directory)) {
-    const pid = /\.(\d+)\.[0-9a-f-]{36}\.tmp$/.exec(name)?.[1];
+    const pid = /\.(\d+)\.[0-9a-f-]{36}\.(?:tmp|broken)$/.exec(name)?.[1];
     if (pid !== undefined && !isProcessAlive(Number(pid))) await fs.rm(path.join(directory, name), { force: true });
   }
 }
 
-/** A state write takes milliseconds: a writer waits this long for another's, polling at this pace. */
-const WRITING_TIMEOUT_MS = 5_000;
+/**
+ * A state write holds its mutex for milliseconds. A mutex older than `writingStaleAfterMs` is abandoned whoever
+ * holds it (that bounds a mutex left by a pid reused after a crash, or by the rare give-back below); a writer waits
+ * up to WRITING_TIMEOUT_MS, polling at WRITING_POLL_MS.
+ */
+const WRITING_STALE_MS = 10_000;
+const WRITING_TIMEOUT_MS = 15_000;
 const WRITING_POLL_MS = 5;
 
-async function writerOf(mutex: string): Promise<number | undefined> {
-  const pid = Number(await readText(mutex));
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+/** Who holds a write mutex: `<pid> <host> <uuid>`, unique to one hold. */
+interface Writer {
+  readonly token: string;
+  readonly pid: number;
+  readonly host: string;
+  readonly ageMs: number;
+}
+
+async function writerOf(mutex: string): Promise<Writer | undefined> {
+  try {
+    const [token, stat] = await Promise.all([fs.readFile(mutex, "utf8"), fs.stat(mutex)]);
+    const [pid, host] = token.split(" ");
+    return { token, pid: Number(pid), host: host ?? "", ageMs: Date.now() - stat.mtimeMs };
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
 }
 
 /**
- * Removes the mutex of a writer killed mid-save. It is moved aside first and read again: if a live writer took
- * it between our read and the move, it is given back, so two waiters breaking the same dead writer never both
- * enter (the give-back loses only to a third writer arriving within that window).
+ * Removes an abandoned mutex. It is moved aside and read again: when it is no longer the abandoned holder's (a
+ * live writer took the mutex between our read and the move) it is given back, so that two waiters breaking the
+ * same abandoned mutex never both enter. A give-back that comes after that writer released leaves its mutex
+ * behind until it is stale; one that loses to a third writer lets two in, within microseconds of a crash.
  */
-async function breakDeadWriter(mutex: string): Promise<void> {
+async function breakAbandoned(mutex: string, abandoned: Writer): Promise<void> {
   const aside = `${mutex}.${process.pid}.${randomUUID()}.broken`;
   try {
     await fs.rename(mutex, aside);
@@ -87,8 +109,7 @@ async function breakDeadWriter(mutex: string): Promise<void> {
     if (isMissing(error)) return;
     throw error;
   }
-  const holder = await writerOf(aside);
-  if (holder !== undefined && isProcessAlive(holder)) await fs.link(aside, mutex).catch(() => undefined);
+  if ((await readText(aside)) !== abandoned.token) await fs.link(aside, mutex).catch(() => undefined);
   await fs.rm(aside, { force: true });
 }
 
@@ -103,10 +124,12 @@ const quote = (file: string): string => `'${file.replaceAll("'", "'\\''")}'`;
 export class FileStateStore implements StateStore {
   private readonly hostname: string;
   private readonly foreignStaleAfterMs: number;
+  private readonly writingStaleAfterMs: number;
 
   constructor(private readonly options: FileStateStoreOptions) {
     this.hostname = options.hostname ?? os.hostname();
     this.foreignStaleAfterMs = options.foreignStaleAfterMs ?? 5 * 60_000;
+    this.writingStaleAfterMs = options.writingStaleAfterMs ?? WRITING_STALE_MS;
   }
 
   describe(): string {
@@ -184,12 +207,18 @@ export class FileStateStore implements StateStore {
     return versionOf(text);
   }
 
-  /** Runs `write` while holding `<file>.writing`; a holder that died mid-write (its pid is gone) is broken. */
+  /** A writer killed mid-save on this host (its pid is gone), or any writer holding for far longer than a write takes. */
+  private isAbandoned(writer: Writer): boolean {
+    return writer.ageMs > this.writingStaleAfterMs || (writer.host === this.hostname && !isProcessAlive(writer.pid));
+  }
+
+  /** Runs `write` while holding `<file>.writing`, and releases it only if it is still this hold's. */
   private async whileWriting<T>(file: string, write: () => Promise<T>): Promise<T> {
     const mutex = `${file}.writing`;
-    const mine = await writeTemporary(mutex, String(process.pid));
+    const token = `${process.pid} ${this.hostname} ${randomUUID()}`;
+    const mine = await writeTemporary(mutex, token);
     try {
-      for (let waited = 0; ; waited += WRITING_POLL_MS) {
+      for (const started = Date.now(); ; ) {
         try {
           await fs.link(mine, mutex);
           break;
@@ -197,8 +226,9 @@ export class FileStateStore implements StateStore {
           if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
         }
         const holder = await writerOf(mutex);
-        if (holder !== undefined && !isProcessAlive(holder)) await breakDeadWriter(mutex);
-        else if (waited >= WRITING_TIMEOUT_MS) throw new Error(`${mutex} is held by pid ${holder} for over ${WRITING_TIMEOUT_MS} ms; if no rollout or watchdog of this environment runs, remove it`);
+        if (holder === undefined) continue;
+        if (this.isAbandoned(holder)) await breakAbandoned(mutex, holder);
+        else if (Date.now() - started > WRITING_TIMEOUT_MS) throw new Error(`${mutex} is held by pid ${holder.pid} on ${holder.host} for over ${WRITING_TIMEOUT_MS} ms; if no rollout or watchdog of this environment runs, remove it`);
         else await new Promise((resolve) => setTimeout(resolve, WRITING_POLL_MS));
       }
     } finally {
@@ -207,7 +237,7 @@ export class FileStateStore implements StateStore {
     try {
       return await write();
     } finally {
-      await fs.rm(mutex, { force: true });
+      if ((await readText(mutex)) === token) await fs.rm(mutex, { force: true });
     }
   }
 
