@@ -197,17 +197,21 @@ describe("rollout watchdog Lambda (aws-sdk-client-mock: S3, ELBv2, CloudWatch, S
   it("moves no traffic when the state changed between its read and its claim (someone else acts on the rollout)", async () => {
     await orchestratorWasKilled();
     cloudwatch.alarmStates[ALARMS[0] as string] = "ALARM";
-    // A `resume --take-over-stale` writes the state while the watchdog reads the alarms.
-    cloudwatch.mock.on(DescribeAlarmsCommand).callsFake(async () => {
+    // A `resume --take-over-stale` writes the state while the watchdog reads the alarms; or someone deletes it.
+    for (const change of [(key: string, current: { body: string; etag: string }) => s3.objects.set(key, { ...current, etag: '"etag-resumed"' }), (key: string) => s3.objects.delete(key)]) {
       const key = "rollouts/production/state.json";
-      const current = s3.objects.get(key);
-      if (current) s3.objects.set(key, { ...current, etag: '"etag-resumed"' });
-      return { MetricAlarms: [{ AlarmName: ALARMS[0], StateValue: "ALARM", StateUpdatedTimestamp: new Date() }] };
-    });
-    const outcome = await run();
-    assert.equal(outcome.result, "conflict");
-    assert.equal(alb.modifications.length, 0);
-    assert.equal(published.length, 0);
+      const before = s3.objects.get(key);
+      cloudwatch.mock.on(DescribeAlarmsCommand).callsFake(async () => {
+        const current = s3.objects.get(key);
+        if (current) change(key, current);
+        return { MetricAlarms: [{ AlarmName: ALARMS[0], StateValue: "ALARM", StateUpdatedTimestamp: new Date() }] };
+      });
+      const outcome = await run();
+      assert.equal(outcome.result, "conflict");
+      assert.equal(alb.modifications.length, 0);
+      assert.equal(published.length, 0);
+      if (before) s3.objects.set(key, before);
+    }
   });
 
   it("handler: refuses a misconfigured function naming every missing variable", async () => {

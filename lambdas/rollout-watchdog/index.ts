@@ -108,7 +108,8 @@ export function awsWatchdogPorts(config: WatchdogEnvironment, clients: WatchdogC
         );
         return output.ETag ?? "";
       } catch (error) {
-        if (isCode(error, "PreconditionFailed", "ConditionalRequestConflict")) throw new StateConflictError(`s3://${config.bucket}/${key("state.json")} changed since the watchdog read it`);
+        // S3 answers If-Match on a deleted object with NoSuchKey: a change since the read, like a new ETag.
+        if (isCode(error, "PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey")) throw new StateConflictError(`s3://${config.bucket}/${key("state.json")} changed since the watchdog read it`);
         throw error;
       }
     },
