@@ -105,6 +105,27 @@ describe("rollout faults end to end on loopback (issue 11)", function () {
     assert.deepEqual(await router.readWeights(), { stable: 100, canary: 0 });
   });
 
+  it("abort of a paused rollout the watchdog claims while the CLI opens its target: refused, nothing written or queued", async () => {
+    const gone = { id: "paused-rollout", host: "elsewhere", pid: 1, startedAt: Date.now() - 60_000 };
+    let paused = newRolloutState({ id: "paused-rollout", environment: e2e.environment, target: "local", image: "sample-app:2.0.0", stableImage: STABLE, plan: DEFAULT_PLAN, holder: gone, now: Date.now() - 60_000 });
+    for (const [to, reason] of [["deploying"], ["pre-traffic-hooks"], ["shifting"], ["baking"], ["analysing"], ["paused", "paused by alice"]] as const) paused = transition(paused, to, Date.now(), reason);
+    await e2e.store.save(paused);
+
+    // No site runs, so the CLI starts one after reading the state: the claim lands then, as the watchdog's would.
+    const abort = e2e.cli(["abort", "--target", "local", "--env", e2e.environment, "--reason", "too late"]);
+    await waitFor("the CLI to start the loopback site", 30_000, () => (/no loopback site running/.test(abort.output()) ? true : undefined), 5);
+    const claim = transition(paused, "rolling-back", Date.now(), "rolled back by the rollout watchdog: test claim");
+    await e2e.store.save(claim);
+
+    const result = await abort.done;
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.match(result.stderr, new RegExp(`refused: the state of ${e2e.environment} changed after this command read it .*nothing was changed`));
+    const stored = await e2e.state();
+    assert.equal(stored.holder.id, "paused-rollout", "the CLI's state was not written over the claim");
+    assert.match(stored.reason ?? "", /test claim/);
+    assert.deepEqual(await e2e.store.takeRequests(e2e.environment), [], "no abort request was queued");
+  });
+
   it("rolls back, saying so, when someone changes the weights on HAProxy mid-bake (drift)", async () => {
     const bench = await e2e.rehearse({ stableImage: STABLE, ratePerSecond: 100, maxDurationS: 60 });
     const running = e2e.cli(startArgs(e2e.environment, "sample-app:2.0.0", ["--non-interactive", "--bake", "10s"]));

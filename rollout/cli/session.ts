@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import type { LockHolder, RolloutState } from "../engine/model.ts";
-import type { Target, TargetOptions } from "../engine/ports.ts";
+import { StateConflictError, type Target, type TargetOptions } from "../engine/ports.ts";
 import { loadTargetFactory } from "../targets/index.ts";
 import type { CliContext } from "./context.ts";
 import { Refusal } from "./exit-codes.ts";
@@ -21,10 +21,15 @@ export async function withTarget<T>(cli: CliContext, options: CommonOptions, pur
   }
 }
 
+/** Writes the command's first state over the one it checked: `save` in `lockedTarget`'s body. */
+export type SaveAsChecked = (state: RolloutState) => Promise<void>;
+
 /**
  * Takes the environment's lock before anything else happens, then runs `body` with a target opened for
  * `purpose` (which may start local processes). The lock is taken through a target opened only to attach
- * (`status`): a process that does not get the lock has started, written and changed nothing.
+ * (`status`): a process that does not get the lock has started, written and changed nothing. `body` writes its
+ * first state with `save`, which refuses when the state changed since `check` read it: the rollout watchdog
+ * can claim a paused or abandoned rollout while this command opens its target (ADR 0088).
  */
 export async function lockedTarget<T>(
   cli: CliContext,
@@ -32,16 +37,26 @@ export async function lockedTarget<T>(
   purpose: TargetOptions["purpose"],
   command: string,
   check: (stored: RolloutState | undefined) => T,
-  body: (target: Target, holder: LockHolder, checked: T) => Promise<number>,
+  body: (target: Target, holder: LockHolder, checked: T, save: SaveAsChecked) => Promise<number>,
 ): Promise<number> {
   const environment = environmentOf(options);
   return withTarget(cli, options, "status", (attached) =>
     withLock(cli, attached, environment, newHolder(environment, command), options.takeOverStale ?? false, async (holder) => {
       // Refusals that need only the state come before the target may start anything.
-      const checked = check(await attached.store.load(environment));
-      return withTarget(cli, options, purpose, (target) => body(target, holder, checked));
+      const read = await attached.store.loadVersioned(environment);
+      const checked = check(read?.state);
+      return withTarget(cli, options, purpose, (target) => body(target, holder, checked, (state) => saveOverVersion(target, state, read?.version)));
     }),
   );
+}
+
+async function saveOverVersion(target: Target, state: RolloutState, version: string | undefined): Promise<void> {
+  try {
+    await target.store.save(state, version);
+  } catch (error) {
+    if (!(error instanceof StateConflictError)) throw error;
+    throw new Refusal(`refused: the state of ${state.environment} changed after this command read it (the rollout watchdog may have taken the rollout over); nothing was changed: see \`npm run rollout -- status --env ${state.environment}\``);
+  }
 }
 
 /** Acquires the lock and runs `body`; the lock is released whatever happens. */

@@ -87,12 +87,13 @@ async function operate(cli: CliContext, kind: OperatorRequestKind, options: Oper
     if (kind === "promote" && stored.phase === "rolling-back") throw new Refusal(`refused: rollout ${stored.id} is rolling-back; it can only be finished with \`abort\` or \`resume\``);
     return stored;
   };
-  return lockedTarget(cli, options, "resume", `rollout ${kind}`, refuseUnless, async (target, holder, stored) => {
-    // A rollback in progress needs no request: continuing it is the abort.
-    if (kind !== "resume" && stored.phase !== "rolling-back" && !retriesFailedRollback(stored.phase)) await target.store.request(environment, { ...base, rolloutId: stored.id });
+  return lockedTarget(cli, options, "resume", `rollout ${kind}`, refuseUnless, async (target, holder, stored, save) => {
     const plan = options.nonInteractive ? { ...stored.plan, inconclusivePolicy: "fail" as const } : stored.plan;
     const state: RolloutState = { ...stored, plan, holder };
-    await target.store.save(state);
+    await save(state);
+    // A rollback in progress needs no request: continuing it is the abort. Queued after the save, so that a
+    // refused save leaves nothing behind.
+    if (kind !== "resume" && stored.phase !== "rolling-back" && !retriesFailedRollback(stored.phase)) await target.store.request(environment, { ...base, rolloutId: stored.id });
     cli.warn(`${kind}: continuing rollout ${state.id} (${state.phase}) in this process`);
     return drive(cli, target, state, {
       ...(options.json ? { json: true } : {}),

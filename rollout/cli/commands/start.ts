@@ -44,13 +44,13 @@ export function defineStart(program: Command, cli: CliContext): void {
           }
           return existing;
         };
-        return lockedTarget(cli, options, "start", `rollout start --image ${image}`, refuseUnfinished, async (target, holder, existing) => {
+        return lockedTarget(cli, options, "start", `rollout start --image ${image}`, refuseUnfinished, async (target, holder, existing, save) => {
           await refuseUnlessStableOnly(target, environment, existing);
           const images = await target.deployer.images();
           // One line a terminal shows whole; `status` and the report have the target's details.
           cli.warn(`rollout ${holder.id}: ${image} to ${environment} (${target.name}); stable runs ${images.stable ?? "(nothing)"}`);
           const state = newRolloutState({ id: holder.id, environment, target: target.name, image, ...(images.stable ? { stableImage: images.stable } : {}), plan: result.plan, holder, now: Date.now() });
-          await target.store.save(state);
+          await save(state);
           return drive(cli, target, state, { ...(options.json ? { json: true } : {}), ...(options.reportDir ? { reportDir: options.reportDir } : {}), approved: false });
         });
       }),
