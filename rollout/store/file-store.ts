@@ -85,13 +85,20 @@ interface Writer {
 }
 
 async function writerOf(mutex: string): Promise<Writer | undefined> {
+  let handle: fs.FileHandle;
   try {
-    const [token, stat] = await Promise.all([fs.readFile(mutex, "utf8"), fs.stat(mutex)]);
-    const [pid, host] = token.split(" ");
-    return { token, pid: Number(pid), host: host ?? "", ageMs: Date.now() - stat.mtimeMs };
+    handle = await fs.open(mutex, "r");
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;
+  }
+  // Token and age from one open file: by path they could come from two holds.
+  try {
+    const [token, stat] = await Promise.all([handle.readFile("utf8"), handle.stat()]);
+    const [pid, host] = token.split(" ");
+    return { token, pid: Number(pid), host: host ?? "", ageMs: Date.now() - stat.mtimeMs };
+  } finally {
+    await handle.close();
   }
 }
 
@@ -220,16 +227,21 @@ export class FileStateStore implements StateStore {
     try {
       for (const started = Date.now(); ; ) {
         try {
+          // The hold's age counts from this attempt, not from when the file was written before the wait.
+          const now = new Date();
+          await fs.utimes(mine, now, now);
           await fs.link(mine, mutex);
           break;
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
         }
         const holder = await writerOf(mutex);
-        if (holder === undefined) continue;
-        if (this.isAbandoned(holder)) await breakAbandoned(mutex, holder);
-        else if (Date.now() - started > WRITING_TIMEOUT_MS) throw new Error(`${mutex} is held by pid ${holder.pid} on ${holder.host} for over ${WRITING_TIMEOUT_MS} ms; if no rollout or watchdog of this environment runs, remove it`);
-        else await new Promise((resolve) => setTimeout(resolve, WRITING_POLL_MS));
+        if (holder !== undefined && this.isAbandoned(holder)) {
+          await breakAbandoned(mutex, holder);
+          continue;
+        }
+        if (Date.now() - started > WRITING_TIMEOUT_MS) throw new Error(`${mutex} is held by ${holder ? `pid ${holder.pid} on ${holder.host}` : "a writer"} for over ${WRITING_TIMEOUT_MS} ms; if no rollout or watchdog of this environment runs, remove it`);
+        await new Promise((resolve) => setTimeout(resolve, WRITING_POLL_MS));
       }
     } finally {
       await fs.rm(mine, { force: true });
