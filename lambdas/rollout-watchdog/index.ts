@@ -4,6 +4,7 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { EventBridgeEvent } from "aws-lambda";
 import { AlbTrafficRouter } from "../../rollout/targets/aws/router.ts";
+import { S3_IF_MATCH_LOST } from "../../rollout/targets/aws/retry.ts";
 import { systemClock } from "../../rollout/engine/clock.ts";
 import type { LockHolder, RolloutState, Weights } from "../../rollout/engine/model.ts";
 import { isTerminal } from "../../rollout/engine/machine.ts";
@@ -108,8 +109,7 @@ export function awsWatchdogPorts(config: WatchdogEnvironment, clients: WatchdogC
         );
         return output.ETag ?? "";
       } catch (error) {
-        // S3 answers If-Match on a deleted object with NoSuchKey: a change since the read, like a new ETag.
-        if (isCode(error, "PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey")) throw new StateConflictError(`s3://${config.bucket}/${key("state.json")} changed since the watchdog read it`);
+        if (isCode(error, ...S3_IF_MATCH_LOST)) throw new StateConflictError(`s3://${config.bucket}/${key("state.json")} changed since the watchdog read it`);
         throw error;
       }
     },

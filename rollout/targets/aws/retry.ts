@@ -1,6 +1,12 @@
 import type { Clock } from "../../engine/ports.ts";
 
 /**
+ * What S3 answers a write with `If-Match` whose object changed since it was read: 412, a 409 to a writer racing
+ * another, or NoSuchKey when the object was deleted meanwhile. Repeating the call cannot succeed: re-read.
+ */
+export const S3_IF_MATCH_LOST = ["PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey"] as const;
+
+/**
  * Error codes AWS returns when a call may succeed if repeated: throttling (every service spells it its own
  * way) and server-side hiccups. Anything else (AccessDenied, a resource not found, a validation error) will
  * fail the same way again, so it is reported at once instead of burning the rollout's time budget.

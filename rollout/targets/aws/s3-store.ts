@@ -6,7 +6,7 @@ import { type Clock, StateConflictError, type StateStore, type VersionedState } 
 import { checkLock, checkState, parseRequest, StoreDamageError } from "../../store/damage.ts";
 import { isProcessAlive } from "../../shared/processes.ts";
 import type { RetryPolicy } from "./retry.ts";
-import { AwsCallError, callAws, DEFAULT_RETRY_POLICY } from "./retry.ts";
+import { AwsCallError, callAws, DEFAULT_RETRY_POLICY, S3_IF_MATCH_LOST } from "./retry.ts";
 import { ROLLOUT_STATE_PREFIX } from "../../../lambdas/rollout-watchdog/core.ts";
 
 import { ENVIRONMENT_NAME } from "../../../config/stack-identity.ts";
@@ -136,8 +136,7 @@ export class S3StateStore implements StateStore {
     try {
       return await this.putJson(key, state, ifVersion === undefined ? {} : { ifMatch: ifVersion });
     } catch (error) {
-      // S3 answers If-Match on a deleted object with NoSuchKey: that is a change since the read, too.
-      if (ifVersion !== undefined && isCode(error, "PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey")) {
+      if (ifVersion !== undefined && isCode(error, ...S3_IF_MATCH_LOST)) {
         throw new StateConflictError(`s3://${this.options.bucket}/${key} changed since it was read (someone else wrote the rollout's state)`, { cause: error });
       }
       throw error;
@@ -176,7 +175,7 @@ export class S3StateStore implements StateStore {
         this.startHeartbeat(environment, stamped);
         return { ok: true, holder: stamped, tookOverFrom: current.value };
       } catch (error) {
-        if (!isCode(error, "PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey")) throw error;
+        if (!isCode(error, ...S3_IF_MATCH_LOST)) throw error;
       }
     }
     const current = await this.readLock(environment);
